@@ -1,0 +1,5 @@
+"""``python -m actderiv`` runs the command-line interface."""
+
+from actderiv.cli import main
+
+main()

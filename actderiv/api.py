@@ -1,0 +1,118 @@
+"""The pipelines as short functions: load a catalog, derive, build records. The CLI uses these.
+
+Importing this module does not import SymPy; the functions that need it import it when called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from actderiv import cache as _cache
+from actderiv.catalog import load_catalog as _load_catalog
+from actderiv.model import ActivationSpec, Catalog
+
+if TYPE_CHECKING:
+    from actderiv.engine import EngineOptions
+    from actderiv.model import Derivation
+
+__all__ = [
+    "Catalog", "derive", "derive_formula", "load_catalog", "record", "records",
+]
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """Load a catalog file, or the bundled catalog when ``path`` is None (see catalog.py)."""
+    return _load_catalog(path)
+
+
+def derive(
+    catalog: Catalog, name: str, *, order: int = 1, wrt: str | None = None,
+    options: EngineOptions | None = None,
+) -> Derivation:
+    """Derive the catalog entry called ``name`` (key or alias, any case).
+
+    Raises:
+        UnknownActivationError: no entry has that name.
+        FormulaError: the entry's formula does not parse.
+        DerivationError: the derivation ran past its time budget.
+    """
+    from actderiv import engine
+    from actderiv.formula import CatalogResolver, formula_of
+
+    spec = catalog.require(name)
+    formula = formula_of(spec, CatalogResolver(catalog))
+    return engine.derive(
+        formula, order=order, name=spec.name, title=spec.title, aliases=spec.aliases,
+        torch=spec.torch, wrt=wrt, options=options,
+    )
+
+
+def derive_formula(
+    text: str, *, params: Mapping[str, float] | None = None, catalog: Catalog | None = None,
+    order: int = 1, wrt: str | None = None, options: EngineOptions | None = None,
+) -> Derivation:
+    """Derive a formula typed by a user; it may call the entries of ``catalog``.
+
+    Raises:
+        FormulaError: the text is not an allowed formula.
+        DerivationError: the derivation ran past its time budget.
+    """
+    from actderiv import engine
+    from actderiv.formula import CatalogResolver, formula_from_text
+
+    resolver = CatalogResolver(catalog) if catalog is not None else None
+    formula = formula_from_text(text, dict(params or {}), resolver)
+    return engine.derive(formula, order=order, wrt=wrt, options=options)
+
+
+def record(
+    catalog: Catalog, name: str, *, order: int = 1, wrt: str | None = None,
+    store: _cache.RecordCache | None = None,
+) -> dict[str, Any]:
+    """The JSON record of one entry, from the cache when nothing it depends on has changed."""
+    spec = catalog.require(name)
+    return records(catalog, [spec], order=order, wrt=wrt, store=store)[0]
+
+
+def records(
+    catalog: Catalog, specs: Iterable[ActivationSpec], *, order: int = 1, wrt: str | None = None,
+    store: _cache.RecordCache | None = None,
+    progress: Callable[[ActivationSpec], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Records of several entries; SymPy is imported only for entries missing from the cache."""
+    use_cache = _cache.enabled()
+    store = store if store is not None or not use_cache else _cache.RecordCache()
+    out = []
+    for spec in specs:
+        options = {"order": order, "wrt": wrt}
+        key = _cache.entry_key(spec, catalog, options) if store is not None else ""
+        found = store.get(key) if store is not None else None
+        if found is None:
+            found = _fresh_record(catalog, spec, order, wrt)
+            if store is not None:
+                store.put(key, found)
+        out.append(found)
+        if progress is not None:
+            progress(spec)
+    return out
+
+
+def _fresh_record(
+    catalog: Catalog, spec: ActivationSpec, order: int, wrt: str | None
+) -> dict[str, Any]:
+    from actderiv.records import derivation_record
+
+    return derivation_record(derive(catalog, spec.name, order=order, wrt=wrt), spec)
+
+
+def formula_record(
+    text: str, *, params: Mapping[str, float] | None = None, catalog: Catalog | None = None,
+    order: int = 1, wrt: str | None = None, options: EngineOptions | None = None,
+) -> dict[str, Any]:
+    """The JSON record of a typed formula (never cached: typed formulas are cheap and one-off)."""
+    from actderiv.records import derivation_record
+
+    d = derive_formula(text, params=params, catalog=catalog, order=order, wrt=wrt, options=options)
+    return derivation_record(d)

@@ -1,0 +1,326 @@
+"""Catalog files: TOML text → an immutable :class:`Catalog`, with every problem reported at once.
+
+Formulas are checked against the grammar (syntax, names, calls between entries, cycles) but are not
+turned into SymPy here, so that listing the catalog stays fast. Pure apart from reading files.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from actderiv.errors import CatalogError, CatalogErrors, FormulaError, Location
+from actderiv.grammar import RESERVED, Names, called_names, check_formula
+from actderiv.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
+
+BUNDLED_NAME: Final = "catalog.toml"
+_NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
+_PARAM_RE: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_FIELDS: Final = frozenset({
+    "title", "aliases", "expr", "params", "tags", "references", "notes", "torch", "torch_kwargs",
+    "claims",
+})
+_CLAIM_FIELDS: Final = frozenset({"derivative", "self_referential", "kinks"})
+_REFERENCE_FIELDS: Final = frozenset({"title", "year", "authors", "link"})
+
+
+def bundled_catalog_path() -> Path:
+    """The catalog shipped with actderiv: inside the installed package, or at a checkout's top."""
+    packaged = importlib.resources.files("actderiv").joinpath(BUNDLED_NAME)
+    if packaged.is_file():
+        return Path(str(packaged))
+    # A source checkout (editable install or PYTHONPATH): catalog.toml sits beside the package.
+    return Path(__file__).resolve().parent.parent / BUNDLED_NAME
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """Read and validate a catalog file (the bundled one when ``path`` is None).
+
+    Raises:
+        CatalogError: the file cannot be read or is not valid TOML.
+        CatalogErrors: one or more entries are invalid; every problem is listed.
+    """
+    file = Path(path) if path is not None else bundled_catalog_path()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"cannot read catalog: {exc}", Location(str(file))) from None
+    return parse_catalog(text, str(path) if path is not None else str(file))
+
+
+def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
+    """Validate catalog ``text`` and build the :class:`Catalog` (see :func:`load_catalog`)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = _toml_error_line(str(exc))
+        raise CatalogError(f"not valid TOML: {exc}", Location(source, "", line)) from None
+    lines = _LineIndex(text)
+    problems: list[CatalogError] = []
+    table = data.get("activations")
+    if not isinstance(table, dict):
+        raise CatalogError("no [activations.NAME] tables found", Location(source))
+    entries = []
+    for name, raw in table.items():
+        try:
+            entries.append(_entry(name, raw, source, lines))
+        except CatalogErrors as exc:
+            problems.extend(exc.errors)
+        except CatalogError as exc:
+            problems.append(exc)
+    problems.extend(_check_names(entries))
+    problems.extend(_check_calls(entries))
+    if problems:
+        raise CatalogErrors(problems)
+    return Catalog.build(tuple(entries), source)
+
+
+class _LineIndex:
+    """Finds the line of ``[activations.NAME]`` headers and of the fields below them."""
+
+    _HEADER = re.compile(r"^\s*\[\s*activations\s*\.\s*\"?([A-Za-z0-9_]+)\"?\s*(\.[^\]]*)?\]")
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers: dict[str, int] = {}
+        for number, line in enumerate(self.lines, start=1):
+            match = self._HEADER.match(line)
+            if match and match.group(2) is None:
+                self.headers.setdefault(match.group(1), number)
+
+    def entry(self, name: str) -> int | None:
+        return self.headers.get(name)
+
+    def field(self, name: str, key: str) -> int | None:
+        start = self.headers.get(name)
+        if start is None:
+            return None
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for number in range(start, len(self.lines)):
+            line = self.lines[number]
+            if line.lstrip().startswith("[") and not line.lstrip().startswith("[["):
+                if not line.strip().startswith(f"[activations.{name}."):
+                    break
+            if pattern.match(line):
+                return number + 1
+        return start
+
+
+def _entry(name: str, raw: Any, source: str, lines: _LineIndex) -> ActivationSpec:
+    def at(key: str = "") -> Location:
+        dotted = f"activations.{name}" + (f".{key}" if key else "")
+        return Location(source, dotted, lines.field(name, key) if key else lines.entry(name))
+
+    if not isinstance(raw, dict):
+        raise CatalogError("must be a table", at())
+    problems: list[CatalogError] = []
+    if not _NAME_RE.match(name):
+        problems.append(CatalogError(
+            "name must be snake_case: lower-case letters, digits and '_', starting with a letter",
+            at()))
+    elif name in RESERVED:
+        problems.append(CatalogError(f"name {name!r} is reserved by the formula language", at()))
+    for key in sorted(set(raw) - _FIELDS):
+        problems.append(CatalogError(
+            f"unknown field {key!r} (allowed: {', '.join(sorted(_FIELDS))})", at(key)))
+    title = _string(raw, "title", at, problems, required=True)
+    expr = _string(raw, "expr", at, problems, required=True)
+    aliases = _strings(raw, "aliases", at, problems)
+    tags = _strings(raw, "tags", at, problems)
+    params = _params(raw.get("params", {}), at("params"), problems)
+    notes = _string(raw, "notes", at, problems) or ""
+    torch = _string(raw, "torch", at, problems)
+    torch_kwargs = _torch_kwargs(raw.get("torch_kwargs", {}), at("torch_kwargs"), problems)
+    references = _references(raw.get("references", []), at("references"), problems)
+    claims = _claims(raw.get("claims", {}), at("claims"), problems)
+    if problems:
+        raise CatalogErrors(problems)
+    return ActivationSpec(
+        name=name, title=title or name, expr=expr or "", aliases=aliases, params=params,
+        tags=tags, references=references, notes=notes, torch=torch, torch_kwargs=torch_kwargs,
+        claims=claims, location=at(), expr_location=at("expr"),
+    )
+
+
+def _string(raw: Mapping[str, Any], key: str, at: Any, problems: list[CatalogError],
+            required: bool = False) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        if required:
+            problems.append(CatalogError(f"missing required field {key!r}", at()))
+        return None
+    if not isinstance(value, str):
+        problems.append(CatalogError(f"must be a string, not {_kind(value)}", at(key)))
+        return None
+    return value
+
+
+def _strings(raw: Mapping[str, Any], key: str, at: Any,
+             problems: list[CatalogError]) -> tuple[str, ...]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(CatalogError("must be a list of strings", at(key)))
+        return ()
+    return tuple(value)
+
+
+def _params(value: Any, where: Location, problems: list[CatalogError]) -> tuple[tuple[str, float], ...]:
+    if not isinstance(value, dict):
+        problems.append(CatalogError("must be a table of name = number", where))
+        return ()
+    out = []
+    for pname, default in value.items():
+        if not _PARAM_RE.match(pname) or pname in RESERVED:
+            problems.append(CatalogError(
+                f"parameter name {pname!r} must be an identifier other than "
+                "x, y, e, pi and the function names", where))
+        elif isinstance(default, bool) or not isinstance(default, int | float):
+            problems.append(CatalogError(
+                f"parameter {pname!r} must have a number as default, not {_kind(default)}", where))
+        elif default != default or abs(default) == float("inf"):
+            problems.append(CatalogError(f"parameter {pname!r} must be finite", where))
+        else:
+            out.append((pname, float(default)))
+    return tuple(out)
+
+
+def _torch_kwargs(value: Any, where: Location,
+                  problems: list[CatalogError]) -> tuple[tuple[str, str | float | bool], ...]:
+    if not isinstance(value, dict) or not all(
+        isinstance(v, str | int | float | bool) for v in value.values()
+    ):
+        problems.append(CatalogError("must be a table of keyword = string, number or boolean", where))
+        return ()
+    return tuple((k, v if isinstance(v, str | bool) else float(v)) for k, v in value.items())
+
+
+def _references(value: Any, where: Location, problems: list[CatalogError]) -> tuple[Reference, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        problems.append(CatalogError("must be an array of tables {title, year, authors, link}", where))
+        return ()
+    out = []
+    for ref in value:
+        extra = set(ref) - _REFERENCE_FIELDS
+        year = ref.get("year")
+        if extra or not isinstance(ref.get("title"), str) or not (
+            year is None or (isinstance(year, int) and not isinstance(year, bool))
+        ):
+            problems.append(CatalogError(
+                "each reference needs a string title and may have year (integer), authors, link",
+                where))
+            continue
+        out.append(Reference(title=ref["title"], year=year, authors=str(ref.get("authors", "")),
+                             link=str(ref.get("link", ""))))
+    return tuple(out)
+
+
+def _claims(value: Any, where: Location, problems: list[CatalogError]) -> Claims:
+    if not isinstance(value, dict):
+        problems.append(CatalogError("must be a table", where))
+        return Claims()
+    for key in sorted(set(value) - _CLAIM_FIELDS):
+        problems.append(CatalogError(
+            f"unknown claim {key!r} (allowed: {', '.join(sorted(_CLAIM_FIELDS))})", where))
+    kinks = []
+    for kink in value.get("kinks", []):
+        if not (isinstance(kink, dict) and set(kink) == {"x", "value"}
+                and all(isinstance(v, str | int | float) for v in kink.values())):
+            problems.append(CatalogError("each kink claim is a table {x = ..., value = ...}", where))
+            continue
+        kinks.append(KinkClaim(x=str(kink["x"]), value=str(kink["value"])))
+    texts = {k: value.get(k) for k in ("derivative", "self_referential")}
+    for key, text in texts.items():
+        if text is not None and not isinstance(text, str):
+            problems.append(CatalogError(f"claim {key!r} must be a formula string", where))
+    return Claims(
+        derivative=texts["derivative"] if isinstance(texts["derivative"], str) else None,
+        self_referential=(
+            texts["self_referential"] if isinstance(texts["self_referential"], str) else None
+        ),
+        kinks=tuple(kinks),
+    )
+
+
+def _check_names(entries: list[ActivationSpec]) -> list[CatalogError]:
+    """Keys and aliases must be unique, ignoring case."""
+    problems = []
+    seen: dict[str, str] = {}
+    for spec in entries:
+        for alias in spec.names:
+            folded = alias.casefold()
+            owner = seen.get(folded)
+            if owner is not None and owner != spec.name:
+                problems.append(CatalogError(
+                    f"name or alias {alias!r} is already used by {owner!r}", spec.location))
+            elif folded in RESERVED:
+                problems.append(CatalogError(
+                    f"alias {alias!r} is reserved by the formula language", spec.location))
+            seen.setdefault(folded, spec.name)
+    return problems
+
+
+def _check_calls(entries: list[ActivationSpec]) -> list[CatalogError]:
+    """Check every formula's syntax and names, then refuse cycles of calls between entries."""
+    keys = frozenset(spec.name for spec in entries)
+    problems: list[CatalogError] = []
+    graph: dict[str, list[str]] = {}
+    for spec in entries:
+        names = Names.of(params=spec.param_dict, calls=keys - {spec.name})
+        try:
+            tree = check_formula(spec.expr, names)
+        except FormulaError as exc:
+            if spec.name in _called_anywhere(spec.expr) and spec.name in keys:
+                exc = FormulaError(f"entry calls itself: {spec.name}()", spec.expr, exc.span)
+            problems.append(exc.with_location(spec.expr_location or spec.location))
+            continue
+        graph[spec.name] = [n for n in called_names(tree) if n in keys]
+    problems.extend(_cycles(graph, {s.name: s for s in entries}))
+    return problems
+
+
+def _called_anywhere(text: str) -> set[str]:
+    return set(re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(", text))
+
+
+def _cycles(graph: dict[str, list[str]], specs: dict[str, ActivationSpec]) -> list[CatalogError]:
+    problems = []
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for start in graph:
+        path: list[str] = []
+        stack: list[tuple[str, int]] = [(start, 0)]
+        while stack:
+            node, i = stack.pop()
+            if i == 0:
+                if state.get(node) == 2:
+                    continue
+                if state.get(node) == 1:
+                    cycle = [*path[path.index(node):], node]
+                    spec = specs[cycle[0]]
+                    problems.append(CatalogError(
+                        f"cycle of calls between entries: {' -> '.join(cycle)}",
+                        spec.expr_location or spec.location))
+                    continue
+                state[node] = 1
+                path.append(node)
+            children = graph.get(node, [])
+            if i < len(children):
+                stack.append((node, i + 1))
+                stack.append((children[i], 0))
+            else:
+                state[node] = 2
+                path.pop()
+    return problems
+
+
+def _kind(value: object) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+            list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _toml_error_line(message: str) -> int | None:
+    match = re.search(r"at line (\d+)", message)
+    return int(match.group(1)) if match else None

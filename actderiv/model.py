@@ -1,0 +1,165 @@
+"""Frozen records that flow between the stages: catalog entries and derivation results.
+
+Pure: no I/O, no printing. SymPy is imported only for type checking, so that loading and listing
+the catalog never pays for it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from actderiv.errors import Location, UnknownActivationError
+
+if TYPE_CHECKING:
+    import sympy as sp
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reference:
+    """Where an activation was published."""
+
+    title: str
+    year: int | None = None
+    authors: str = ""
+    link: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KinkClaim:
+    """A claimed derivative value at a breakpoint, e.g. what PyTorch's autograd returns there."""
+
+    x: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claims:
+    """What a catalog entry asserts about itself; each claim is checked, never trusted."""
+
+    derivative: str | None = None
+    self_referential: str | None = None
+    kinks: tuple[KinkClaim, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActivationSpec:
+    """One activation table from a catalog, exactly as written (formulas are still text)."""
+
+    name: str
+    title: str
+    expr: str
+    aliases: tuple[str, ...] = ()
+    params: tuple[tuple[str, float], ...] = ()
+    tags: tuple[str, ...] = ()
+    references: tuple[Reference, ...] = ()
+    notes: str = ""
+    torch: str | None = None
+    torch_kwargs: tuple[tuple[str, str | float | bool], ...] = ()
+    claims: Claims = field(default_factory=Claims)
+    location: Location
+    expr_location: Location | None = None
+
+    @property
+    def param_dict(self) -> dict[str, float]:
+        return dict(self.params)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The key and every alias, as written."""
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """An ordered, immutable set of activations with case-insensitive lookup by name or alias."""
+
+    entries: tuple[ActivationSpec, ...]
+    source: str = "catalog.toml"
+    _index: Mapping[str, ActivationSpec] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def build(cls, entries: tuple[ActivationSpec, ...], source: str) -> Catalog:
+        index: dict[str, ActivationSpec] = {}
+        for spec in entries:
+            for name in spec.names:
+                index.setdefault(name.casefold(), spec)
+        return cls(entries, source, index)
+
+    def __iter__(self) -> Iterator[ActivationSpec]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.casefold() in self._index
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(spec.name for spec in self.entries)
+
+    def get(self, name: str) -> ActivationSpec | None:
+        return self._index.get(name.casefold())
+
+    def require(self, name: str) -> ActivationSpec:
+        """Return the entry called ``name`` (key or alias, any case).
+
+        Raises:
+            UnknownActivationError: nothing is called ``name``; the error suggests close matches.
+        """
+        spec = self.get(name)
+        if spec is None:
+            raise UnknownActivationError(name, self.suggest(name), Location(self.source))
+        return spec
+
+    def suggest(self, name: str, n: int = 3) -> tuple[str, ...]:
+        close = difflib.get_close_matches(name.casefold(), list(self._index), n=n, cutoff=0.6)
+        return tuple(dict.fromkeys(self._index[c].name for c in close))
+
+    def with_tag(self, tag: str) -> tuple[ActivationSpec, ...]:
+        return tuple(s for s in self.entries if tag.casefold() in (t.casefold() for t in s.tags))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Breakpoint:
+    """A point where the formula switches branch: one-sided derivatives and conventions there."""
+
+    x: sp.Expr
+    left: sp.Expr | None
+    right: sp.Expr | None
+    value: sp.Expr | None
+    continuous: bool | None
+    differentiable: bool | None
+    torch: sp.Expr | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SelfReferential:
+    """The derivative written with ``y = f(x)``; ``output_only`` when it no longer needs ``x``."""
+
+    expr: sp.Expr
+    output_only: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Derivation:
+    """Everything the engine derived about one formula."""
+
+    name: str | None
+    title: str | None
+    aliases: tuple[str, ...]
+    params: tuple[tuple[str, float], ...]
+    source: str
+    expr: sp.Expr
+    order: int
+    wrt: str
+    derivative: sp.Expr
+    self_referential: SelfReferential | None
+    breakpoints: tuple[Breakpoint, ...]
+    param_derivatives: tuple[tuple[str, sp.Expr], ...]
+    tower: sp.Expr | None = None
+    notes: tuple[str, ...] = ()
+    torch: str | None = None

@@ -1,0 +1,91 @@
+"""Derivation (SymPy objects) → record (plain JSON data), the shape of DESIGN.md's JSON contract.
+
+Every expression becomes a string that ``sympy.sympify`` parses back into an equal expression when
+``x``, ``y`` and the parameters are given as real symbols. Pure: no I/O, no printing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from actderiv.cache import SCHEMA_VERSION
+from actderiv.model import ActivationSpec, Breakpoint, Derivation
+
+
+def expr_text(expr: sp.Expr | None) -> str | None:
+    """The string form of an expression (None stays None)."""
+    return None if expr is None else sp.sstr(expr)
+
+
+def expr_latex(expr: sp.Expr | None) -> str | None:
+    return None if expr is None else sp.latex(expr)
+
+
+def derivation_record(d: Derivation, spec: ActivationSpec | None = None) -> dict[str, Any]:
+    """The JSON record of one derivation (keys as in DESIGN.md; more keys are extras)."""
+    selfref = d.self_referential
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "name": d.name,
+        "title": d.title,
+        "aliases": list(d.aliases),
+        "params": dict(d.params),
+        "tags": list(spec.tags) if spec else [],
+        "torch_function": d.torch,
+        "expr": expr_text(d.expr),
+        "order": d.order,
+        "wrt": d.wrt,
+        "derivative": expr_text(d.derivative),
+        "self_referential": expr_text(selfref.expr) if selfref else None,
+        "output_only": bool(selfref and selfref.output_only),
+        "breakpoints": [_breakpoint(bp) for bp in d.breakpoints],
+        "param_derivatives": {name: expr_text(e) for name, e in d.param_derivatives},
+        "display": {
+            "expr": display_text(d.expr),
+            "derivative": display_text(d.derivative),
+            "self_referential": display_text(selfref.expr) if selfref else None,
+        },
+        "latex": {
+            "expr": expr_latex(d.expr),
+            "derivative": expr_latex(d.derivative),
+            "self_referential": expr_latex(selfref.expr) if selfref else None,
+        },
+        "notes": list(d.notes),
+        "verified": False,
+        "verification": None,
+    }
+
+
+def _breakpoint(bp: Breakpoint) -> dict[str, Any]:
+    return {
+        "x": expr_text(bp.x),
+        "left": expr_text(bp.left),
+        "right": expr_text(bp.right),
+        "value": expr_text(bp.value),
+        "torch": expr_text(bp.torch),
+        "continuous": bp.continuous,
+        "differentiable": bp.differentiable,
+    }
+
+
+def display_text(expr: sp.Expr | None) -> str | None:
+    """A one-line form for people: ``^`` for powers, ``≤``, and branches as ``a if c; b otherwise``."""
+    if expr is None:
+        return None
+    if isinstance(expr, sp.Piecewise):
+        parts = []
+        for value, cond in expr.args:
+            shown = display_text(value)
+            parts.append(f"{shown} otherwise" if cond is sp.true else f"{shown} if {_cond(cond)}")
+        return "; ".join(parts)
+    text = sp.sstr(expr).replace("**", "^")
+    return text
+
+
+def _cond(cond: Any) -> str:
+    text = sp.sstr(cond)
+    for a, b in (("<=", "≤"), (">=", "≥"), ("!=", "≠"), ("&", "and"), ("|", "or")):
+        text = text.replace(a, b)
+    return text.replace("**", "^")

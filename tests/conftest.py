@@ -1,0 +1,46 @@
+"""Shared fixtures: a tiny catalog, a CLI runner, and an isolated cache folder for every test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import settings
+
+from actderiv.cli import cli
+
+settings.register_profile("fast", max_examples=25, deadline=None)
+settings.register_profile("default", max_examples=100, deadline=None)
+settings.load_profile("fast" if os.environ.get("FAST") == "1" else "default")
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory,
+                    monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test gets an empty cache folder, so no test sees another's results."""
+    monkeypatch.setenv("ACTDERIV_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("ACTDERIV_CATALOG", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    yield
+
+
+@pytest.fixture
+def tiny_catalog_path() -> Path:
+    return DATA / "tiny.toml"
+
+
+@pytest.fixture
+def run() -> Callable[..., Result]:
+    """Run the CLI in-process: ``run("show", "relu")`` → click's Result (stdout/stderr apart)."""
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke
