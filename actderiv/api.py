@@ -18,7 +18,12 @@ if TYPE_CHECKING:
     from actderiv.model import Derivation
 
 __all__ = [
-    "Catalog", "derive", "derive_formula", "load_catalog", "record", "records",
+    "Catalog",
+    "derive",
+    "derive_formula",
+    "load_catalog",
+    "record",
+    "records",
 ]
 
 
@@ -28,7 +33,11 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 
 
 def derive(
-    catalog: Catalog, name: str, *, order: int = 1, wrt: str | None = None,
+    catalog: Catalog,
+    name: str,
+    *,
+    order: int = 1,
+    wrt: str | None = None,
     options: EngineOptions | None = None,
 ) -> Derivation:
     """Derive the catalog entry called ``name`` (key or alias, any case).
@@ -44,14 +53,25 @@ def derive(
     spec = catalog.require(name)
     formula = formula_of(spec, CatalogResolver(catalog))
     return engine.derive(
-        formula, order=order, name=spec.name, title=spec.title, aliases=spec.aliases,
-        torch=spec.torch, wrt=wrt, options=options,
+        formula,
+        order=order,
+        name=spec.name,
+        title=spec.title,
+        aliases=spec.aliases,
+        torch=spec.torch,
+        wrt=wrt,
+        options=options,
     )
 
 
 def derive_formula(
-    text: str, *, params: Mapping[str, float] | None = None, catalog: Catalog | None = None,
-    order: int = 1, wrt: str | None = None, options: EngineOptions | None = None,
+    text: str,
+    *,
+    params: Mapping[str, float] | None = None,
+    catalog: Catalog | None = None,
+    order: int = 1,
+    wrt: str | None = None,
+    options: EngineOptions | None = None,
 ) -> Derivation:
     """Derive a formula typed by a user; it may call the entries of ``catalog``.
 
@@ -68,7 +88,11 @@ def derive_formula(
 
 
 def record(
-    catalog: Catalog, name: str, *, order: int = 1, wrt: str | None = None,
+    catalog: Catalog,
+    name: str,
+    *,
+    order: int = 1,
+    wrt: str | None = None,
     store: _cache.RecordCache | None = None,
 ) -> dict[str, Any]:
     """The JSON record of one entry, from the cache when nothing it depends on has changed."""
@@ -77,7 +101,11 @@ def record(
 
 
 def records(
-    catalog: Catalog, specs: Iterable[ActivationSpec], *, order: int = 1, wrt: str | None = None,
+    catalog: Catalog,
+    specs: Iterable[ActivationSpec],
+    *,
+    order: int = 1,
+    wrt: str | None = None,
     store: _cache.RecordCache | None = None,
     progress: Callable[[ActivationSpec], None] | None = None,
 ) -> list[dict[str, Any]]:
@@ -102,17 +130,41 @@ def records(
 def _fresh_record(
     catalog: Catalog, spec: ActivationSpec, order: int, wrt: str | None
 ) -> dict[str, Any]:
+    from actderiv import engine
+    from actderiv.formula import CatalogResolver, formula_of
     from actderiv.records import derivation_record
+    from actderiv.verify import verify_derivation
 
-    return derivation_record(derive(catalog, spec.name, order=order, wrt=wrt), spec)
+    resolver = CatalogResolver(catalog)
+    formula = formula_of(spec, resolver)
+    d = engine.derive(
+        formula,
+        order=order,
+        name=spec.name,
+        title=spec.title,
+        aliases=spec.aliases,
+        torch=spec.torch,
+        wrt=wrt,
+    )
+    return derivation_record(d, spec, verify_derivation(formula, d, spec, resolver))
 
 
 def formula_record(
-    text: str, *, params: Mapping[str, float] | None = None, catalog: Catalog | None = None,
-    order: int = 1, wrt: str | None = None, options: EngineOptions | None = None,
+    text: str,
+    *,
+    params: Mapping[str, float] | None = None,
+    catalog: Catalog | None = None,
+    order: int = 1,
+    wrt: str | None = None,
+    options: EngineOptions | None = None,
 ) -> dict[str, Any]:
     """The JSON record of a typed formula (never cached: typed formulas are cheap and one-off)."""
+    from actderiv import engine
+    from actderiv.formula import CatalogResolver, formula_from_text
     from actderiv.records import derivation_record
+    from actderiv.verify import verify_derivation
 
-    d = derive_formula(text, params=params, catalog=catalog, order=order, wrt=wrt, options=options)
-    return derivation_record(d)
+    resolver = CatalogResolver(catalog) if catalog is not None else None
+    formula = formula_from_text(text, dict(params or {}), resolver)
+    d = engine.derive(formula, order=order, wrt=wrt, options=options)
+    return derivation_record(d, None, verify_derivation(formula, d, None, resolver, options))

@@ -37,9 +37,11 @@ def time_budget(seconds: float, what: str = "symbolic work") -> Iterator[None]:
     outer = _deadlines[-1] if _deadlines else None
     if outer is not None and outer < deadline:
         deadline = outer
-    token = object()
 
     def on_alarm(signum: int, frame: Any) -> None:
+        # Fire again soon: an exception raised inside a garbage-collector callback or a
+        # __del__ method is swallowed by Python, and the budget must still end the work.
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
         raise BudgetExceeded(seconds, what)
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
@@ -53,7 +55,6 @@ def time_budget(seconds: float, what: str = "symbolic work") -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
         if _deadlines:  # re-arm the budget around this one
             signal.setitimer(signal.ITIMER_REAL, max(_deadlines[-1] - time.monotonic(), 1e-3))
-        del token
 
 
 def attempt(fn: Callable[[], T], seconds: float, fallback: T, what: str = "symbolic work") -> T:

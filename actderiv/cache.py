@@ -30,8 +30,15 @@ from actderiv.model import ActivationSpec, Catalog
 SCHEMA_VERSION: Final = 1
 #: Modules whose code decides what a record holds.
 _ENGINE_MODULES: Final = (
-    "grammar.py", "parse.py", "formula.py", "engine.py", "numeric.py", "records.py", "verify.py",
-    "budget.py", "cache.py",
+    "grammar.py",
+    "parse.py",
+    "formula.py",
+    "engine.py",
+    "numeric.py",
+    "records.py",
+    "verify.py",
+    "budget.py",
+    "cache.py",
 )
 SHIPPED_NAME: Final = "derived.json"
 

@@ -14,16 +14,34 @@ from pathlib import Path
 from typing import Any, Final
 
 from actderiv.errors import CatalogError, CatalogErrors, FormulaError, Location
-from actderiv.grammar import RESERVED, Names, called_names, check_formula
+from actderiv.grammar import (
+    CONSTANTS,
+    FUNCTIONS,
+    RESERVED,
+    VARIABLES,
+    Names,
+    called_names,
+    check_formula,
+)
 from actderiv.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
 
 BUNDLED_NAME: Final = "catalog.toml"
 _NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 _PARAM_RE: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_FIELDS: Final = frozenset({
-    "title", "aliases", "expr", "params", "tags", "references", "notes", "torch", "torch_kwargs",
-    "claims",
-})
+_FIELDS: Final = frozenset(
+    {
+        "title",
+        "aliases",
+        "expr",
+        "params",
+        "tags",
+        "references",
+        "notes",
+        "torch",
+        "torch_kwargs",
+        "claims",
+    }
+)
 _CLAIM_FIELDS: Final = frozenset({"derivative", "self_referential", "kinks"})
 _REFERENCE_FIELDS: Final = frozenset({"title", "year", "authors", "link"})
 
@@ -102,9 +120,13 @@ class _LineIndex:
         pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
         for number in range(start, len(self.lines)):
             line = self.lines[number]
-            if line.lstrip().startswith("[") and not line.lstrip().startswith("[["):
-                if not line.strip().startswith(f"[activations.{name}."):
-                    break
+            stripped = line.strip()
+            if (
+                stripped.startswith("[")
+                and not stripped.startswith("[[")
+                and not stripped.startswith(f"[activations.{name}.")
+            ):
+                break
             if pattern.match(line):
                 return number + 1
         return start
@@ -119,14 +141,31 @@ def _entry(name: str, raw: Any, source: str, lines: _LineIndex) -> ActivationSpe
         raise CatalogError("must be a table", at())
     problems: list[CatalogError] = []
     if not _NAME_RE.match(name):
-        problems.append(CatalogError(
-            "name must be snake_case: lower-case letters, digits and '_', starting with a letter",
-            at()))
-    elif name in RESERVED:
-        problems.append(CatalogError(f"name {name!r} is reserved by the formula language", at()))
+        problems.append(
+            CatalogError(
+                "name must be snake_case: lower-case letters, digits and '_', "
+                "starting with a letter",
+                at(),
+            )
+        )
+    elif name in VARIABLES | CONSTANTS or (
+        name in FUNCTIONS and str(raw.get("expr", "")).replace(" ", "") != f"{name}(x)"
+    ):
+        problems.append(
+            CatalogError(
+                f"name {name!r} is reserved by the formula language"
+                + (
+                    f' (an entry may take it only with expr = "{name}(x)")'
+                    if name in FUNCTIONS
+                    else ""
+                ),
+                at(),
+            )
+        )
     for key in sorted(set(raw) - _FIELDS):
-        problems.append(CatalogError(
-            f"unknown field {key!r} (allowed: {', '.join(sorted(_FIELDS))})", at(key)))
+        problems.append(
+            CatalogError(f"unknown field {key!r} (allowed: {', '.join(sorted(_FIELDS))})", at(key))
+        )
     title = _string(raw, "title", at, problems, required=True)
     expr = _string(raw, "expr", at, problems, required=True)
     aliases = _strings(raw, "aliases", at, problems)
@@ -140,14 +179,25 @@ def _entry(name: str, raw: Any, source: str, lines: _LineIndex) -> ActivationSpe
     if problems:
         raise CatalogErrors(problems)
     return ActivationSpec(
-        name=name, title=title or name, expr=expr or "", aliases=aliases, params=params,
-        tags=tags, references=references, notes=notes, torch=torch, torch_kwargs=torch_kwargs,
-        claims=claims, location=at(), expr_location=at("expr"),
+        name=name,
+        title=title or name,
+        expr=expr or "",
+        aliases=aliases,
+        params=params,
+        tags=tags,
+        references=references,
+        notes=notes,
+        torch=torch,
+        torch_kwargs=torch_kwargs,
+        claims=claims,
+        location=at(),
+        expr_location=at("expr"),
     )
 
 
-def _string(raw: Mapping[str, Any], key: str, at: Any, problems: list[CatalogError],
-            required: bool = False) -> str | None:
+def _string(
+    raw: Mapping[str, Any], key: str, at: Any, problems: list[CatalogError], required: bool = False
+) -> str | None:
     value = raw.get(key)
     if value is None:
         if required:
@@ -159,8 +209,9 @@ def _string(raw: Mapping[str, Any], key: str, at: Any, problems: list[CatalogErr
     return value
 
 
-def _strings(raw: Mapping[str, Any], key: str, at: Any,
-             problems: list[CatalogError]) -> tuple[str, ...]:
+def _strings(
+    raw: Mapping[str, Any], key: str, at: Any, problems: list[CatalogError]
+) -> tuple[str, ...]:
     value = raw.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         problems.append(CatalogError("must be a list of strings", at(key)))
@@ -168,19 +219,29 @@ def _strings(raw: Mapping[str, Any], key: str, at: Any,
     return tuple(value)
 
 
-def _params(value: Any, where: Location, problems: list[CatalogError]) -> tuple[tuple[str, float], ...]:
+def _params(
+    value: Any, where: Location, problems: list[CatalogError]
+) -> tuple[tuple[str, float], ...]:
     if not isinstance(value, dict):
         problems.append(CatalogError("must be a table of name = number", where))
         return ()
     out = []
     for pname, default in value.items():
         if not _PARAM_RE.match(pname) or pname in RESERVED:
-            problems.append(CatalogError(
-                f"parameter name {pname!r} must be an identifier other than "
-                "x, y, e, pi and the function names", where))
+            problems.append(
+                CatalogError(
+                    f"parameter name {pname!r} must be an identifier other than "
+                    "x, y, e, pi and the function names",
+                    where,
+                )
+            )
         elif isinstance(default, bool) or not isinstance(default, int | float):
-            problems.append(CatalogError(
-                f"parameter {pname!r} must have a number as default, not {_kind(default)}", where))
+            problems.append(
+                CatalogError(
+                    f"parameter {pname!r} must have a number as default, not {_kind(default)}",
+                    where,
+                )
+            )
         elif default != default or abs(default) == float("inf"):
             problems.append(CatalogError(f"parameter {pname!r} must be finite", where))
         else:
@@ -188,33 +249,50 @@ def _params(value: Any, where: Location, problems: list[CatalogError]) -> tuple[
     return tuple(out)
 
 
-def _torch_kwargs(value: Any, where: Location,
-                  problems: list[CatalogError]) -> tuple[tuple[str, str | float | bool], ...]:
+def _torch_kwargs(
+    value: Any, where: Location, problems: list[CatalogError]
+) -> tuple[tuple[str, str | float | bool], ...]:
     if not isinstance(value, dict) or not all(
         isinstance(v, str | int | float | bool) for v in value.values()
     ):
-        problems.append(CatalogError("must be a table of keyword = string, number or boolean", where))
+        problems.append(
+            CatalogError("must be a table of keyword = string, number or boolean", where)
+        )
         return ()
     return tuple((k, v if isinstance(v, str | bool) else float(v)) for k, v in value.items())
 
 
 def _references(value: Any, where: Location, problems: list[CatalogError]) -> tuple[Reference, ...]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        problems.append(CatalogError("must be an array of tables {title, year, authors, link}", where))
+        problems.append(
+            CatalogError("must be an array of tables {title, year, authors, link}", where)
+        )
         return ()
     out = []
     for ref in value:
         extra = set(ref) - _REFERENCE_FIELDS
         year = ref.get("year")
-        if extra or not isinstance(ref.get("title"), str) or not (
-            year is None or (isinstance(year, int) and not isinstance(year, bool))
+        if (
+            extra
+            or not isinstance(ref.get("title"), str)
+            or not (year is None or (isinstance(year, int) and not isinstance(year, bool)))
         ):
-            problems.append(CatalogError(
-                "each reference needs a string title and may have year (integer), authors, link",
-                where))
+            problems.append(
+                CatalogError(
+                    "each reference needs a string title and may have year (integer), "
+                    "authors, link",
+                    where,
+                )
+            )
             continue
-        out.append(Reference(title=ref["title"], year=year, authors=str(ref.get("authors", "")),
-                             link=str(ref.get("link", ""))))
+        out.append(
+            Reference(
+                title=ref["title"],
+                year=year,
+                authors=str(ref.get("authors", "")),
+                link=str(ref.get("link", "")),
+            )
+        )
     return tuple(out)
 
 
@@ -223,13 +301,21 @@ def _claims(value: Any, where: Location, problems: list[CatalogError]) -> Claims
         problems.append(CatalogError("must be a table", where))
         return Claims()
     for key in sorted(set(value) - _CLAIM_FIELDS):
-        problems.append(CatalogError(
-            f"unknown claim {key!r} (allowed: {', '.join(sorted(_CLAIM_FIELDS))})", where))
+        problems.append(
+            CatalogError(
+                f"unknown claim {key!r} (allowed: {', '.join(sorted(_CLAIM_FIELDS))})", where
+            )
+        )
     kinks = []
     for kink in value.get("kinks", []):
-        if not (isinstance(kink, dict) and set(kink) == {"x", "value"}
-                and all(isinstance(v, str | int | float) for v in kink.values())):
-            problems.append(CatalogError("each kink claim is a table {x = ..., value = ...}", where))
+        if not (
+            isinstance(kink, dict)
+            and set(kink) == {"x", "value"}
+            and all(isinstance(v, str | int | float) for v in kink.values())
+        ):
+            problems.append(
+                CatalogError("each kink claim is a table {x = ..., value = ...}", where)
+            )
             continue
         kinks.append(KinkClaim(x=str(kink["x"]), value=str(kink["value"])))
     texts = {k: value.get(k) for k in ("derivative", "self_referential")}
@@ -254,11 +340,11 @@ def _check_names(entries: list[ActivationSpec]) -> list[CatalogError]:
             folded = alias.casefold()
             owner = seen.get(folded)
             if owner is not None and owner != spec.name:
-                problems.append(CatalogError(
-                    f"name or alias {alias!r} is already used by {owner!r}", spec.location))
-            elif folded in RESERVED:
-                problems.append(CatalogError(
-                    f"alias {alias!r} is reserved by the formula language", spec.location))
+                problems.append(
+                    CatalogError(
+                        f"name or alias {alias!r} is already used by {owner!r}", spec.location
+                    )
+                )
             seen.setdefault(folded, spec.name)
     return problems
 
@@ -298,11 +384,14 @@ def _cycles(graph: dict[str, list[str]], specs: dict[str, ActivationSpec]) -> li
                 if state.get(node) == 2:
                     continue
                 if state.get(node) == 1:
-                    cycle = [*path[path.index(node):], node]
+                    cycle = [*path[path.index(node) :], node]
                     spec = specs[cycle[0]]
-                    problems.append(CatalogError(
-                        f"cycle of calls between entries: {' -> '.join(cycle)}",
-                        spec.expr_location or spec.location))
+                    problems.append(
+                        CatalogError(
+                            f"cycle of calls between entries: {' -> '.join(cycle)}",
+                            spec.expr_location or spec.location,
+                        )
+                    )
                     continue
                 state[node] = 1
                 path.append(node)
@@ -317,8 +406,14 @@ def _cycles(graph: dict[str, list[str]], specs: dict[str, ActivationSpec]) -> li
 
 
 def _kind(value: object) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 def _toml_error_line(message: str) -> int | None:

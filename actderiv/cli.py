@@ -52,8 +52,11 @@ class CliState:
 
         no_color = self.color is False or (self.color is None and "NO_COLOR" in os.environ)
         return Console(
-            stderr=stderr, no_color=no_color, force_terminal=True if self.color else None,
-            highlight=False, soft_wrap=False,
+            stderr=stderr,
+            no_color=no_color,
+            force_terminal=True if self.color else None,
+            highlight=False,
+            soft_wrap=False,
         )
 
 
@@ -68,8 +71,11 @@ class _Group(click.Group):
                 raise
             if not isinstance(exc, ActderivError) and type(exc) is not ValueError:
                 raise
-            status = ExitStatus.TIMEOUT if isinstance(
-                exc, BudgetExceeded | DerivationError) else ExitStatus.ERROR
+            status = (
+                ExitStatus.TIMEOUT
+                if isinstance(exc, BudgetExceeded | DerivationError)
+                else ExitStatus.ERROR
+            )
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(status)
 
@@ -86,12 +92,22 @@ def _print(state: CliState, renderable: Any) -> None:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="actderiv")
-@click.option("--catalog", "catalog_path", type=click.Path(dir_okay=False, path_type=Path),
-              envvar="ACTDERIV_CATALOG", show_envvar=True,
-              help="Catalog file to use instead of the bundled one.")
-@click.option("--color/--no-color", default=None,
-              help="Force colour on or off (default: on for terminals, off when NO_COLOR is set).")
-@click.option("--traceback", is_flag=True, help="Show Python tracebacks for errors (for debugging).")
+@click.option(
+    "--catalog",
+    "catalog_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="ACTDERIV_CATALOG",
+    show_envvar=True,
+    help="Catalog file to use instead of the bundled one.",
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Force colour on or off (default: on for terminals, off when NO_COLOR is set).",
+)
+@click.option(
+    "--traceback", is_flag=True, help="Show Python tracebacks for errors (for debugging)."
+)
 @click.pass_context
 def cli(ctx: click.Context, catalog_path: Path | None, color: bool | None, traceback: bool) -> None:
     """Derive, simplify and verify the derivatives of activation functions.
@@ -108,13 +124,17 @@ def cli(ctx: click.Context, catalog_path: Path | None, color: bool | None, trace
 
 
 @cli.command("list")
-@click.option("--tag", "tags", multiple=True, metavar="TAG",
-              help="Only entries with this tag (repeat for any of several).")
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TAG",
+    help="Only entries with this tag (repeat for any of several).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 @click.pass_obj
 def list_command(state: CliState, tags: tuple[str, ...], as_json: bool) -> None:
     """List the activations in the catalog, with their derivatives."""
-    from actderiv import api
 
     catalog = state.catalog()
     specs = _filter(catalog, tags)
@@ -134,8 +154,12 @@ def _filter(catalog: Catalog, tags: Sequence[str]) -> list[ActivationSpec]:
     return [s for s in catalog if wanted & {t.casefold() for t in s.tags}]
 
 
-def _records(state: CliState, catalog: Catalog, specs: Sequence[ActivationSpec], **kwargs: Any,
-             ) -> list[dict[str, Any]]:
+def _records(
+    state: CliState,
+    catalog: Catalog,
+    specs: Sequence[ActivationSpec],
+    **kwargs: Any,
+) -> list[dict[str, Any]]:
     """Records for ``specs``, with a progress bar on a terminal when anything must be derived."""
     from actderiv import api
 
@@ -149,12 +173,23 @@ def _records(state: CliState, catalog: Catalog, specs: Sequence[ActivationSpec],
         return api.records(catalog, specs, progress=advance, **kwargs)
 
 
-_ORDER = click.option("--order", "-n", type=click.IntRange(1, 20), default=1, show_default=True,
-                      help="Which derivative: 1 for f', 2 for f'', …")
-_WRT = click.option("--wrt", metavar="PARAM", default=None,
-                    help="Differentiate with respect to this parameter instead of x.")
-_JSON = click.option("--json", "as_json", is_flag=True,
-                     help="Print one JSON object (see the README for its keys).")
+_ORDER = click.option(
+    "--order",
+    "-n",
+    type=click.IntRange(1, 20),
+    default=1,
+    show_default=True,
+    help="Which derivative: 1 for f', 2 for f'', …",
+)
+_WRT = click.option(
+    "--wrt",
+    metavar="PARAM",
+    default=None,
+    help="Differentiate with respect to this parameter instead of x.",
+)
+_JSON = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object (see the README for its keys)."
+)
 
 
 @cli.command()
@@ -185,12 +220,16 @@ def show(state: CliState, name: str, order: int, wrt: str | None, as_json: bool)
 def _check_wrt(wrt: str | None, params: dict[str, float]) -> None:
     if wrt is not None and wrt not in params:
         known = ", ".join(params) or "none"
-        raise click.BadParameter(f"{wrt!r} is not a parameter (parameters: {known})",
-                                 param_hint="'--wrt'")
+        raise click.BadParameter(
+            f"{wrt!r} is not a parameter (parameters: {known})", param_hint="'--wrt'"
+        )
 
 
-def _parse_param(ctx: click.Context, param: click.Parameter, values: tuple[str, ...],
-                 ) -> dict[str, float]:
+def _parse_param(
+    ctx: click.Context,
+    param: click.Parameter,
+    values: tuple[str, ...],
+) -> dict[str, float]:
     out: dict[str, float] = {}
     for text in values:
         name, sep, value = text.partition("=")
@@ -202,24 +241,44 @@ def _parse_param(ctx: click.Context, param: click.Parameter, values: tuple[str, 
         except ValueError:
             raise click.BadParameter(f"{value.strip()!r} is not a number", ctx, param) from None
         if number != number or abs(number) > 1e12:
-            raise click.BadParameter(f"{value.strip()!r} must be a finite number below 1e12",
-                                     ctx, param)
+            raise click.BadParameter(
+                f"{value.strip()!r} must be a finite number below 1e12", ctx, param
+            )
         out[name] = number
     return out
 
 
 @cli.command()
 @click.argument("expr")
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
-              callback=_parse_param, help="A parameter and its value (repeatable).")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    callback=_parse_param,
+    help="A parameter and its value (repeatable).",
+)
 @_ORDER
 @_WRT
-@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=60.0, show_default=True,
-              help="Seconds of symbolic work allowed before giving up.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=60.0,
+    show_default=True,
+    help="Seconds of symbolic work allowed before giving up.",
+)
 @_JSON
 @click.pass_obj
-def derive(state: CliState, expr: str, params: dict[str, float], order: int, wrt: str | None,
-           timeout: float, as_json: bool) -> None:
+def derive(
+    state: CliState,
+    expr: str,
+    params: dict[str, float],
+    order: int,
+    wrt: str | None,
+    timeout: float,
+    as_json: bool,
+) -> None:
     """Derive a formula EXPR that is not in the catalog.
 
     EXPR uses Python syntax: x, the parameters, + - * / **, 'a if cond else b', functions such
@@ -236,10 +295,12 @@ def derive(state: CliState, expr: str, params: dict[str, float], order: int, wrt
 
     _check_wrt(wrt, params)
     catalog = state.catalog()
-    options = EngineOptions(total_seconds=timeout, step_seconds=min(2.0, timeout),
-                            selfref_seconds=min(15.0, timeout))
-    record = api.formula_record(expr, params=params, catalog=catalog, order=order, wrt=wrt,
-                                options=options)
+    options = EngineOptions(
+        total_seconds=timeout, step_seconds=min(2.0, timeout), selfref_seconds=min(15.0, timeout)
+    )
+    record = api.formula_record(
+        expr, params=params, catalog=catalog, order=order, wrt=wrt, options=options
+    )
     if as_json:
         _echo_json(record)
         return

@@ -10,23 +10,30 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 import mpmath
 import sympy as sp
 
-from actderiv.budget import BudgetExceeded, attempt, time_budget
-from actderiv.errors import DerivationError
+from actderiv.budget import attempt, time_budget
+from actderiv.errors import BudgetExceeded, DerivationError
 from actderiv.formula import Formula
 from actderiv.model import Breakpoint, Derivation, SelfReferential
 from actderiv.numeric import NotNumeric, close, compile_mp, real_value
 from actderiv.parse import X, Y
 
 #: Points at which candidate forms are checked; irrational-looking values avoid landing on kinks.
-SAMPLE_XS: Final = tuple(sorted(
-    {0.0} | {s * v for v in (0.0137, 0.137, 0.5, 0.91, 1.37, 2.2, 2.71, 3.9, 5.5, 7.3, 13.1, 19.7)
-             for s in (-1.0, 1.0)}
-))
+SAMPLE_XS: Final = tuple(
+    sorted(
+        {0.0}
+        | {
+            s * v
+            for v in (0.0137, 0.137, 0.5, 0.91, 1.37, 2.2, 2.71, 3.9, 5.5, 7.3, 13.1, 19.7)
+            for s in (-1.0, 1.0)
+        }
+    )
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,8 +84,14 @@ def derive(
 
 
 def _derive(
-    formula: Formula, order: int, variable: sp.Symbol, name: str | None, title: str | None,
-    aliases: tuple[str, ...], torch: str | None, opts: EngineOptions,
+    formula: Formula,
+    order: int,
+    variable: sp.Symbol,
+    name: str | None,
+    title: str | None,
+    aliases: tuple[str, ...],
+    torch: str | None,
+    opts: EngineOptions,
 ) -> Derivation:
     f = formula.expr
     notes: list[str] = []
@@ -89,13 +102,16 @@ def _derive(
         ctx = _Context(formula, opts)
         points = switch_points(f, formula, opts)
         breakpoints = tuple(
-            bp for bp in (ctx.breakpoint(f, order, p.at_defaults) for p in points)
-            if bp is not None
+            bp for bp in (ctx.breakpoint(f, order, p.at_defaults) for p in points) if bp is not None
         )
     if torch is not None:
         breakpoints = tuple(_with_torch(bp) for bp in breakpoints)
-    selfref = attempt(lambda: self_referential(f, order, formula, opts, variable),
-                      opts.selfref_seconds, None, "the self-referential search")
+    selfref = attempt(
+        lambda: self_referential(f, order, formula, opts, variable),
+        opts.selfref_seconds,
+        None,
+        "the self-referential search",
+    )
     if selfref is None:
         notes.append("no self-referential form found")
     param_derivatives = tuple(
@@ -103,17 +119,33 @@ def _derive(
         for pname, sym, _ in formula.params
     )
     return Derivation(
-        name=name, title=title, aliases=aliases,
-        params=tuple((n, v) for n, _, v in formula.params), source=formula.source,
-        expr=f, order=order, wrt=str(variable), derivative=readable, self_referential=selfref,
-        breakpoints=breakpoints, param_derivatives=param_derivatives, notes=tuple(notes),
+        name=name,
+        title=title,
+        aliases=aliases,
+        params=tuple((n, v) for n, _, v in formula.params),
+        source=formula.source,
+        expr=f,
+        order=order,
+        wrt=str(variable),
+        derivative=readable,
+        self_referential=selfref,
+        breakpoints=breakpoints,
+        param_derivatives=param_derivatives,
+        notes=tuple(notes),
         torch=torch,
     )
 
 
 def _with_torch(bp: Breakpoint) -> Breakpoint:
-    return Breakpoint(x=bp.x, left=bp.left, right=bp.right, value=bp.value,
-                      continuous=bp.continuous, differentiable=bp.differentiable, torch=bp.value)
+    return Breakpoint(
+        x=bp.x,
+        left=bp.left,
+        right=bp.right,
+        value=bp.value,
+        continuous=bp.continuous,
+        differentiable=bp.differentiable,
+        torch=bp.value,
+    )
 
 
 # --- differentiation and readable forms ---------------------------------------------------------
@@ -144,7 +176,7 @@ def _function_kinds(expr: sp.Expr) -> set[type]:
 
 
 def positive_factor(expr: sp.Expr) -> sp.Expr:
-    """``factor``, with a leading minus sign moved into one factor: ``y*(1 - y)``, not ``-y*(y - 1)``."""
+    """``factor``, with a leading minus moved into one factor: ``y*(1 - y)``, not ``-y*(y - 1)``."""
     out = sp.factor(expr)
     if isinstance(out, sp.Mul) and out.args[0] == -1:
         sums = [f for f in out.args if isinstance(f, sp.Add)]
@@ -159,6 +191,7 @@ def split_radicals(expr: sp.Expr) -> sp.Expr:
     Valid where the base is positive, which is where radicals are real; every form this helps to
     find is checked numerically before it is used.
     """
+
     def split(power: sp.Pow) -> sp.Expr:
         num, den = sp.fraction(sp.together(power.base))
         if den == 1:
@@ -167,7 +200,17 @@ def split_radicals(expr: sp.Expr) -> sp.Expr:
             num, den = -num, sp.expand(-den)
         return num**power.exp * den ** (-power.exp)
 
-    return expr.replace(lambda e: e.is_Pow and not e.exp.is_Integer and e.base.has(X, Y), split)
+    return expr.replace(
+        lambda e: e.is_Pow and not e.exp.is_Integer and bool(e.base.free_symbols), split
+    )
+
+
+def factor_radicands(expr: sp.Expr) -> sp.Expr:
+    """Factor the base of every root, so that ``sqrt(b + (b/(4*y) - y)**2)`` can come out."""
+    return expr.replace(
+        lambda e: e.is_Pow and not e.exp.is_Integer and bool(e.base.free_symbols),
+        lambda e: sp.factor(e.base) ** e.exp,
+    )
 
 
 def sign_to_abs(expr: sp.Expr) -> sp.Expr:
@@ -183,12 +226,22 @@ def sign_to_abs(expr: sp.Expr) -> sp.Expr:
 
 
 _REWRITES: Final[tuple[Callable[[sp.Expr], sp.Expr], ...]] = (
-    positive_factor, sp.cancel, sp.together, sp.expand, sp.simplify,
-    lambda e: sp.factor(sign_to_abs(e)), lambda e: sp.simplify(sign_to_abs(e)),
+    positive_factor,
+    sp.cancel,
+    sp.together,
+    sp.expand,
+    sp.simplify,
+    lambda e: sp.factor(sign_to_abs(e)),
+    lambda e: sp.simplify(sign_to_abs(e)),
 )
 _FORM_REWRITES: Final[tuple[Callable[[sp.Expr], sp.Expr], ...]] = (
-    *_REWRITES, sp.trigsimp, sp.powsimp,
-    lambda e: sp.powsimp(split_radicals(e)), lambda e: positive_factor(split_radicals(e)),
+    *_REWRITES,
+    sp.trigsimp,
+    sp.powsimp,
+    lambda e: sp.factor(factor_radicands(e)),
+    lambda e: sp.simplify(factor_radicands(e)),
+    lambda e: sp.powsimp(split_radicals(e)),
+    lambda e: positive_factor(split_radicals(e)),
 )
 
 
@@ -199,7 +252,7 @@ def readable_form(expr: sp.Expr, reference: sp.Expr, opts: EngineOptions) -> sp.
         return _merge_pieces(pieces)
     candidates = [expr]
     for rewrite in _REWRITES:
-        candidate = attempt(lambda rewrite=rewrite: rewrite(expr), opts.step_seconds, None)
+        candidate = attempt(partial(rewrite, expr), opts.step_seconds, None)
         if candidate is not None and not candidate.has(sp.nan, sp.zoo):
             candidates.append(candidate)
     return min(candidates, key=lambda c: complexity(c, reference))
@@ -231,7 +284,7 @@ def _exclusive(pieces: Sequence[tuple[sp.Expr, Any]]) -> list[tuple[sp.Expr, Any
     taken: Any = sp.S.EmptySet
     out = []
     for expr, cond in pieces:
-        whole = sp.S.Reals if cond is sp.true else attempt(lambda c=cond: c.as_set(), 1.0, None)
+        whole = sp.S.Reals if cond is sp.true else attempt(cond.as_set, 1.0, None)
         if whole is None:
             return list(pieces)
         own = whole - taken
@@ -324,8 +377,11 @@ class _Context:
         below, above = _piece_near(f_at, c, -1), _piece_near(f_at, c, +1)
         lower = differentiate(below, order - 1) if order > 1 else below
         upper = differentiate(above, order - 1) if order > 1 else above
-        continuous = _all_close(self.limit(lower, c, "-"), self.limit(upper, c, "+"),
-                                self.value(differentiate(f_at, order - 1) if order > 1 else f_at, c))
+        continuous = _all_close(
+            self.limit(lower, c, "-"),
+            self.limit(upper, c, "+"),
+            self.value(differentiate(f_at, order - 1) if order > 1 else f_at, c),
+        )
         left = self.limit(differentiate(lower, 1), c, "-")
         right = self.limit(differentiate(upper, 1), c, "+")
         value = self.value(differentiate(f_at, order), c)
@@ -333,8 +389,14 @@ class _Context:
         differentiable = None if continuous is None or same is None else continuous and same
         if differentiable and _all_close(left, value):
             return None
-        return Breakpoint(x=c, left=left, right=right, value=value, continuous=continuous,
-                          differentiable=differentiable)
+        return Breakpoint(
+            x=c,
+            left=left,
+            right=right,
+            value=value,
+            continuous=continuous,
+            differentiable=differentiable,
+        )
 
     def value(self, expr: sp.Expr, c: sp.Expr) -> sp.Expr | None:
         """The value as the formula is written: the first branch whose condition holds at c."""
@@ -350,9 +412,13 @@ def _switches_at(expr: sp.Expr, c: sp.Expr) -> bool:
         if isinstance(atom, sp.Piecewise):
             return True
         for arg in args:
-            if arg.has(X) and attempt(lambda arg=arg: sp.simplify(arg.subs(X, c)) == 0, 1.0, True):
+            if arg.has(X) and attempt(partial(_vanishes_at, arg, c), 1.0, True):
                 return True
     return False
+
+
+def _vanishes_at(expr: sp.Expr, c: sp.Expr) -> bool:
+    return bool(sp.simplify(expr.subs(X, c)) == 0)
 
 
 def _piece_near(f: sp.Expr, c: sp.Expr, side: int) -> sp.Expr:
@@ -421,6 +487,7 @@ def self_referential(
 
 def as_branches(f: sp.Expr) -> sp.Expr:
     """Rewrite ``|u|`` and ``sign(u)`` of the input as explicit branches."""
+
     def branch_abs(a: sp.Abs) -> sp.Expr:
         u = a.args[0]
         return sp.Piecewise((u, u >= 0), (-u, True)) if u.has(X) else a
@@ -466,6 +533,18 @@ class _Probe:
             return ()
         return tuple(v for v in SAMPLE_XS if _holds(test, {**self.env0, X: mpmath.mpf(v)}))
 
+    def output_sign(self, f: sp.Expr, xs: Sequence[float]) -> int:
+        """+1 (or -1) when f is positive (or negative) at every point of xs, else 0."""
+        ff = self.compile(f)
+        if ff is None:
+            return 0
+        signs = {
+            mpmath.sign(v)
+            for xv in xs
+            if (v := real_value(ff, {**self.env0, X: mpmath.mpf(xv)})) is not None
+        }
+        return int(signs.pop()) if len(signs) == 1 and 0 not in signs else 0
+
     def agrees(self, h: sp.Expr, f: sp.Expr, g: sp.Expr, xs: Sequence[float]) -> bool:
         """Whether ``h(y=f(x), x) == g(x)`` at every point of ``xs`` where f and g are finite."""
         hf, ff, gf = self.compile(h), self.compile(f), self.compile(g)
@@ -505,11 +584,15 @@ def _branch_form(
     limit = 3 * complexity(gi, fi)[0] + 10
 
     def usable(c: sp.Expr) -> bool:
-        return (c.has(Y) and not c.has(sp.nan, sp.zoo, sp.I)
-                and complexity(c, fi)[0] <= limit and probe.agrees(c, fi, gi, xs))
+        return (
+            c.has(Y)
+            and not c.has(sp.nan, sp.zoo, sp.I)
+            and complexity(c, fi)[0] <= limit
+            and probe.agrees(c, fi, gi, xs)
+        )
 
     raw = [c for c in itertools.islice(_candidates(fi, gi, opts), _MAX_CANDIDATES) if usable(c)]
-    polished = [c for c in _polished(raw[:6], opts) if usable(c)]
+    polished = [c for c in _polished(raw[:6], opts, probe.output_sign(fi, xs)) if usable(c)]
     pool = list(dict.fromkeys(raw + polished))
     output_only = [c for c in pool if not c.has(X)]
     if output_only:
@@ -521,23 +604,37 @@ def _branch_form(
     return None
 
 
-def _polished(cands: Iterable[sp.Expr], opts: EngineOptions) -> list[sp.Expr]:
+def _polished(cands: Iterable[sp.Expr], opts: EngineOptions, y_sign: int = 0) -> list[sp.Expr]:
+    """Rewrites of each candidate; where y has one sign on the branch, SymPy is told so.
+
+    Knowing ``y > 0`` lets SymPy take ``sqrt((b/(4*y) - y)**2 + b)`` to ``y + b/(4*y)``; the
+    results are checked numerically like every other candidate.
+    """
+    signed = (
+        sp.Dummy("y", positive=True)
+        if y_sign > 0
+        else (sp.Dummy("y", negative=True) if y_sign < 0 else None)
+    )
     out: list[sp.Expr] = []
     for cand in cands:
-        for rewrite in _FORM_REWRITES:
-            polished = attempt(lambda rewrite=rewrite, cand=cand: rewrite(cand), opts.step_seconds,
-                               None)
-            if polished is not None:
-                out.append(polished)
+        variants = [cand] if signed is None else [cand, cand.subs(Y, signed)]
+        for variant in variants:
+            for rewrite in _FORM_REWRITES:
+                polished = attempt(partial(rewrite, variant), opts.step_seconds, None)
+                if polished is not None:
+                    out.append(polished if signed is None else polished.subs(signed, Y))
     return out
 
 
 def _kernels(f: sp.Expr) -> list[sp.Expr]:
     """Sub-expressions of ``f`` to solve for: applied functions and powers that hold x, then x."""
     found = [
-        node for node in sp.preorder_traversal(f)
-        if node.has(X) and (isinstance(node, sp.Function) or (
-            isinstance(node, sp.Pow) and not node.exp.is_Integer))
+        node
+        for node in sp.preorder_traversal(f)
+        if node.has(X)
+        and (
+            isinstance(node, sp.Function) or (isinstance(node, sp.Pow) and not node.exp.is_Integer)
+        )
     ]
     unique = list(dict.fromkeys(found))
     unique.sort(key=lambda k: sp.count_ops(k))
@@ -545,7 +642,9 @@ def _kernels(f: sp.Expr) -> list[sp.Expr]:
 
 
 def _solve(equation: sp.Expr, unknown: sp.Symbol, opts: EngineOptions) -> list[sp.Expr]:
-    solutions = attempt(lambda: sp.solve(equation, unknown, dict=False), opts.step_seconds, [])
+    solutions: list[Any] = attempt(
+        partial(sp.solve, equation, unknown, dict=False), opts.step_seconds, []
+    )
     return [s for s in solutions if isinstance(s, sp.Expr)][:4]
 
 
@@ -587,14 +686,18 @@ class _Image:
 
     def extend(self, other: _Image) -> _Image:
         if other.hi > self.hi or (other.hi == self.hi and other.hi_closed):
-            return _Image(self.branch, self.lo, other.hi, self.lo_closed, other.hi_closed,
-                          other.hi_expr)
+            return _Image(
+                self.branch, self.lo, other.hi, self.lo_closed, other.hi_closed, other.hi_expr
+            )
         return self
 
 
 def _join_by_output(
-    branches: list[tuple[sp.Expr, sp.Expr, Any]], forms: list[tuple[sp.Expr, bool]],
-    formula: Formula, points: Sequence[SwitchPoint], opts: EngineOptions,
+    branches: list[tuple[sp.Expr, sp.Expr, Any]],
+    forms: list[tuple[sp.Expr, bool]],
+    formula: Formula,
+    points: Sequence[SwitchPoint],
+    opts: EngineOptions,
 ) -> sp.Expr | None:
     """Join per-branch forms with conditions on y, where the branches' images do not overlap."""
     images = _images(branches, formula, points, opts)
@@ -604,11 +707,15 @@ def _join_by_output(
     merged: list[_Image] = []
     for image in images:
         last = merged[-1] if merged else None
-        if last is not None and image.lo <= last.hi and _same(
-                forms[last.branch][0], forms[image.branch][0]):
+        if (
+            last is not None
+            and image.lo <= last.hi
+            and _same(forms[last.branch][0], forms[image.branch][0])
+        ):
             merged[-1] = last.extend(image)
-        elif last is not None and (image.lo < last.hi or (
-                image.lo == last.hi and image.lo_closed and last.hi_closed)):
+        elif last is not None and (
+            image.lo < last.hi or (image.lo == last.hi and image.lo_closed and last.hi_closed)
+        ):
             return None  # the images overlap: y alone cannot tell the branches apart
         else:
             merged.append(image)
@@ -625,8 +732,10 @@ def _same(a: sp.Expr, b: sp.Expr) -> bool:
 
 
 def _images(
-    branches: list[tuple[sp.Expr, sp.Expr, Any]], formula: Formula,
-    points: Sequence[SwitchPoint], opts: EngineOptions,
+    branches: list[tuple[sp.Expr, sp.Expr, Any]],
+    formula: Formula,
+    points: Sequence[SwitchPoint],
+    opts: EngineOptions,
 ) -> list[_Image] | None:
     """The image of every open interval between switch points, and of every switch point."""
     ends: list[SwitchPoint | None] = [None, *points, None]
@@ -640,8 +749,9 @@ def _images(
         index = _branch_at(branches, formula, p.value)
         if index is None:
             return None
-        y_exact = attempt(lambda i=index, p=p: sp.simplify(branches[i][0].subs(X, p.exact)),
-                          opts.step_seconds, None)
+        y_exact = attempt(
+            partial(sp.simplify, branches[index][0].subs(X, p.exact)), opts.step_seconds, None
+        )
         y_val = None if y_exact is None else _float(formula.at_defaults(y_exact))
         if y_exact is None or y_val is None:
             return None
@@ -649,8 +759,9 @@ def _images(
     return images
 
 
-def _branch_at(branches: list[tuple[sp.Expr, sp.Expr, Any]], formula: Formula,
-               xv: float) -> int | None:
+def _branch_at(
+    branches: list[tuple[sp.Expr, sp.Expr, Any]], formula: Formula, xv: float
+) -> int | None:
     env: dict[Any, Any] = {sym: mpmath.mpf(float(v)) for _, sym, v in formula.params}
     env[X] = mpmath.mpf(xv)
     for i, (_, _, cond) in enumerate(branches):
@@ -663,13 +774,19 @@ def _branch_at(branches: list[tuple[sp.Expr, sp.Expr, Any]], formula: Formula,
 
 
 def _interval_image(
-    branches: list[tuple[sp.Expr, sp.Expr, Any]], formula: Formula,
-    lo: SwitchPoint | None, hi: SwitchPoint | None, opts: EngineOptions,
+    branches: list[tuple[sp.Expr, sp.Expr, Any]],
+    formula: Formula,
+    lo: SwitchPoint | None,
+    hi: SwitchPoint | None,
+    opts: EngineOptions,
 ) -> _Image | None:
     a_x = lo.value if lo is not None else (hi.value - 60 if hi is not None else -60.0)
     b_x = hi.value if hi is not None else a_x + 120 if lo is None else lo.value + 60
-    index = _branch_at(branches, formula, (a_x + b_x) / 2 if lo and hi else
-                       (b_x - 1 if hi is not None else a_x + 1))
+    index = _branch_at(
+        branches,
+        formula,
+        (a_x + b_x) / 2 if lo and hi else (b_x - 1 if hi is not None else a_x + 1),
+    )
     if index is None:
         return None
     fi, gi, _ = branches[index]
@@ -689,8 +806,9 @@ def _interval_image(
     return _Image(index, b, a, False, False, exact[0])
 
 
-def _end_value(fi: sp.Expr, end: SwitchPoint | None, side: str, infinity: sp.Expr,
-               opts: EngineOptions) -> sp.Expr | None:
+def _end_value(
+    fi: sp.Expr, end: SwitchPoint | None, side: str, infinity: sp.Expr, opts: EngineOptions
+) -> sp.Expr | None:
     target = infinity if end is None else end.exact
     if end is not None:
         value = fi.subs(X, target)

@@ -79,7 +79,7 @@ class FormulaError(CatalogError):
 
 
 def _window(source: str, start: int, end: int, width: int = 72) -> tuple[str, int, int]:
-    """Cut a long formula down to the part around ``start:end`` so that the caret line stays short."""
+    """Cut a long formula down to the part around ``start:end``, so the caret line stays short."""
     shown = source.replace("\t", " ")
     shown = "".join(c if c.isprintable() else "?" for c in shown)
     if len(shown) <= width:

@@ -13,7 +13,7 @@ import sympy as sp
 
 from actderiv.errors import CatalogError, Location
 from actderiv.model import ActivationSpec, Catalog
-from actderiv.parse import X, Scope, number, param_symbol, parse_formula
+from actderiv.parse import Scope, X, number, param_symbol, parse_formula
 
 MAX_CALL_DEPTH = 16
 

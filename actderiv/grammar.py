@@ -9,7 +9,7 @@ No text is ever evaluated. Pure: no I/O, no SymPy (so the catalog can be validat
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -30,13 +30,35 @@ MAX_EXPONENT: Final = 64
 
 #: Functions a formula may call: name → (fewest, most) arguments (``None``: any number ≥ fewest).
 FUNCTIONS: Final[dict[str, tuple[int, int | None]]] = {
-    "exp": (1, 1), "log": (1, 1), "log1p": (1, 1), "expm1": (1, 1), "sqrt": (1, 1),
-    "abs": (1, 1), "sign": (1, 1), "max": (2, None), "min": (2, None), "clip": (3, 3),
+    "exp": (1, 1),
+    "log": (1, 1),
+    "log1p": (1, 1),
+    "expm1": (1, 1),
+    "sqrt": (1, 1),
+    "abs": (1, 1),
+    "sign": (1, 1),
+    "max": (2, None),
+    "min": (2, None),
+    "clip": (3, 3),
     "heaviside": (1, 1),
-    "sin": (1, 1), "cos": (1, 1), "tan": (1, 1), "asin": (1, 1), "acos": (1, 1), "atan": (1, 1),
-    "sinh": (1, 1), "cosh": (1, 1), "tanh": (1, 1), "asinh": (1, 1), "acosh": (1, 1),
-    "atanh": (1, 1), "sech": (1, 1), "csch": (1, 1), "coth": (1, 1), "sec": (1, 1),
-    "erf": (1, 1), "erfc": (1, 1),
+    "sin": (1, 1),
+    "cos": (1, 1),
+    "tan": (1, 1),
+    "asin": (1, 1),
+    "acos": (1, 1),
+    "atan": (1, 1),
+    "sinh": (1, 1),
+    "cosh": (1, 1),
+    "tanh": (1, 1),
+    "asinh": (1, 1),
+    "acosh": (1, 1),
+    "atanh": (1, 1),
+    "sech": (1, 1),
+    "csch": (1, 1),
+    "coth": (1, 1),
+    "sec": (1, 1),
+    "erf": (1, 1),
+    "erfc": (1, 1),
 }
 #: Names of constants.
 CONSTANTS: Final = frozenset({"pi", "e"})
@@ -77,7 +99,9 @@ class Names:
     allow_y: bool = False
 
     @classmethod
-    def of(cls, params: Iterable[str] = (), calls: Iterable[str] = (), allow_y: bool = False) -> Names:
+    def of(
+        cls, params: Iterable[str] = (), calls: Iterable[str] = (), allow_y: bool = False
+    ) -> Names:
         return cls(frozenset(params), frozenset(calls), allow_y)
 
 
@@ -97,11 +121,11 @@ def check_formula(text: str, names: Names) -> ast.expr:
 
 
 def called_names(tree: ast.expr) -> list[str]:
-    """The names called as functions in a checked tree, in order of appearance."""
+    """The catalog entries a checked tree calls (built-in functions left out), in order."""
     return [
         n.func.id
         for n in ast.walk(tree)
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id not in FUNCTIONS
     ]
 
 
@@ -109,7 +133,8 @@ def _check_characters(text: str) -> None:
     if len(text) > MAX_LENGTH:
         raise FormulaError(
             f"formula is {len(text)} characters long; at most {MAX_LENGTH} are allowed",
-            text[:80], (MAX_LENGTH if MAX_LENGTH < 80 else 79, 80),
+            text[:80],
+            (MAX_LENGTH if MAX_LENGTH < 80 else 79, 80),
         )
     if not text.strip():
         raise FormulaError("formula is empty", text)
@@ -121,10 +146,13 @@ def _check_characters(text: str) -> None:
         if not ch.isascii():
             raise FormulaError(
                 f"character {ch!r} (U+{ord(ch):04X}) is not allowed: formulas are plain ASCII",
-                text, (i, i + 1),
+                text,
+                (i, i + 1),
             )
         if not ch.isprintable():
-            raise FormulaError(f"control character U+{ord(ch):04X} is not allowed", text, (i, i + 1))
+            raise FormulaError(
+                f"control character U+{ord(ch):04X} is not allowed", text, (i, i + 1)
+            )
 
 
 def _parse(text: str) -> ast.Expression:
@@ -168,7 +196,7 @@ class _Checker:
             for child, child_role in self.visit(node, role):
                 stack.append((child, depth + 1, child_role))
 
-    def visit(self, node: ast.AST, role: str) -> list[tuple[ast.AST, str]]:
+    def visit(self, node: ast.AST, role: str) -> Sequence[tuple[ast.AST, str]]:
         """Check one node in its role ('value' or 'condition'); return its children and roles."""
         kind = type(node).__name__
         if role == "condition":
@@ -181,7 +209,9 @@ class _Checker:
             return []
         if isinstance(node, ast.BinOp):
             if not isinstance(node.op, _BINOPS):
-                raise self.fail(node, _NODE_HINTS.get(type(node.op).__name__, "operator not allowed"))
+                raise self.fail(
+                    node, _NODE_HINTS.get(type(node.op).__name__, "operator not allowed")
+                )
             if isinstance(node.op, ast.Pow):
                 self.check_exponent(node.right)
             return [(node.left, "value"), (node.right, "value")]
@@ -196,10 +226,14 @@ class _Checker:
         if isinstance(node, ast.IfExp):
             return [(node.body, "value"), (node.test, "condition"), (node.orelse, "value")]
         if isinstance(node, ast.Compare | ast.BoolOp):
-            raise self.fail(node, "a comparison is a condition, not a number: write 'a if cond else b'")
-        raise self.fail(node, _NODE_HINTS.get(kind, f"{_describe(node)} is not allowed in a formula"))
+            raise self.fail(
+                node, "a comparison is a condition, not a number: write 'a if cond else b'"
+            )
+        raise self.fail(
+            node, _NODE_HINTS.get(kind, f"{_describe(node)} is not allowed in a formula")
+        )
 
-    def visit_condition(self, node: ast.AST) -> list[tuple[ast.AST, str]]:
+    def visit_condition(self, node: ast.AST) -> Sequence[tuple[ast.AST, str]]:
         if isinstance(node, ast.Compare):
             for op in node.ops:
                 if not isinstance(op, _CMPOPS):
@@ -226,7 +260,9 @@ class _Checker:
         if name in self.names.calls or name in FUNCTIONS:
             raise self.fail(node, f"{name!r} is a function: call it, as in {name}(x)")
         if name == "y" and not self.names.allow_y:
-            raise self.fail(node, "'y' (the output f(x)) is only allowed in claims about a derivative")
+            raise self.fail(
+                node, "'y' (the output f(x)) is only allowed in claims about a derivative"
+            )
         if name in VARIABLES or name in CONSTANTS or name in self.names.params:
             return
         if name.startswith("__"):
@@ -238,7 +274,9 @@ class _Checker:
             raise self.fail(node.func, "only named functions can be called, as in exp(x)")
         name = node.func.id
         if node.keywords:
-            raise self.fail(node.keywords[0].value, "keyword arguments are not allowed in a formula")
+            raise self.fail(
+                node.keywords[0].value, "keyword arguments are not allowed in a formula"
+            )
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.fail(arg, "*args is not allowed in a formula")
@@ -246,12 +284,20 @@ class _Checker:
             low, high = FUNCTIONS[name]
             n = len(node.args)
             if n < low or (high is not None and n > high):
-                want = f"{low}" if low == high else f"at least {low}" if high is None else f"{low}–{high}"
+                want = (
+                    f"{low}"
+                    if low == high
+                    else f"at least {low}"
+                    if high is None
+                    else f"{low}–{high}"
+                )
                 raise self.fail(node, f"{name}() takes {want} argument(s), got {n}")
             return list(node.args)
         if name in self.names.calls:
             if len(node.args) != 1:
-                raise self.fail(node, f"catalog function {name}() takes 1 argument, got {len(node.args)}")
+                raise self.fail(
+                    node, f"catalog function {name}() takes 1 argument, got {len(node.args)}"
+                )
             return list(node.args)
         raise self.fail(node.func, f"unknown function {name!r}{_name_hint(name, self.names)}")
 
@@ -259,7 +305,9 @@ class _Checker:
         if not any(isinstance(n, ast.Name) for n in ast.walk(exponent)):
             value = _constant_value(exponent)
             if value is None:
-                raise self.fail(exponent, "a constant exponent must be a plain number such as 3 or 1/2")
+                raise self.fail(
+                    exponent, "a constant exponent must be a plain number such as 3 or 1/2"
+                )
             if abs(value) > MAX_EXPONENT:
                 raise self.fail(exponent, f"exponent larger than {MAX_EXPONENT} in magnitude")
 
@@ -281,7 +329,10 @@ def _constant_value(node: ast.expr) -> float | None:
 
 def _describe(node: ast.AST) -> str:
     return {
-        "List": "a list", "Tuple": "a tuple", "Set": "a set", "Dict": "a dict",
+        "List": "a list",
+        "Tuple": "a tuple",
+        "Set": "a set",
+        "Dict": "a dict",
         "Slice": "a slice",
     }.get(type(node).__name__, type(node).__name__)
 

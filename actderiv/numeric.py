@@ -16,22 +16,47 @@ import sympy as sp
 Fn = Callable[[Mapping[sp.Symbol, Any]], Any]
 
 _FUNCS: Final[dict[type, Callable[..., Any]]] = {
-    sp.exp: mpmath.exp, sp.log: mpmath.log, sp.sin: mpmath.sin, sp.cos: mpmath.cos,
-    sp.tan: mpmath.tan, sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.atan: mpmath.atan,
-    sp.sinh: mpmath.sinh, sp.cosh: mpmath.cosh, sp.tanh: mpmath.tanh, sp.asinh: mpmath.asinh,
-    sp.acosh: mpmath.acosh, sp.atanh: mpmath.atanh, sp.sech: mpmath.sech, sp.csch: mpmath.csch,
-    sp.coth: mpmath.coth, sp.sec: mpmath.sec, sp.csc: mpmath.csc, sp.cot: mpmath.cot,
-    sp.erf: mpmath.erf, sp.erfc: mpmath.erfc, sp.Abs: abs,
-    sp.sign: lambda v: mpmath.sign(v), sp.atan2: mpmath.atan2,
+    sp.exp: mpmath.exp,
+    sp.log: mpmath.log,
+    sp.sin: mpmath.sin,
+    sp.cos: mpmath.cos,
+    sp.tan: mpmath.tan,
+    sp.asin: mpmath.asin,
+    sp.acos: mpmath.acos,
+    sp.atan: mpmath.atan,
+    sp.sinh: mpmath.sinh,
+    sp.cosh: mpmath.cosh,
+    sp.tanh: mpmath.tanh,
+    sp.asinh: mpmath.asinh,
+    sp.acosh: mpmath.acosh,
+    sp.atanh: mpmath.atanh,
+    sp.sech: mpmath.sech,
+    sp.csch: mpmath.csch,
+    sp.coth: mpmath.coth,
+    sp.sec: mpmath.sec,
+    sp.csc: mpmath.csc,
+    sp.cot: mpmath.cot,
+    sp.erf: mpmath.erf,
+    sp.erfc: mpmath.erfc,
+    sp.Abs: abs,
+    sp.sign: lambda v: mpmath.sign(v),
+    sp.atan2: mpmath.atan2,
     sp.DiracDelta: lambda v, *k: mpmath.mpf(0) if v != 0 else mpmath.inf,
-    sp.Heaviside: lambda v, h0=mpmath.mpf(0.5): (
-        mpmath.mpf(1) if v > 0 else mpmath.mpf(0) if v < 0 else h0
+    sp.Heaviside: lambda v, h0=None: (
+        mpmath.mpf(1)
+        if v > 0
+        else mpmath.mpf(0)
+        if v < 0
+        else (mpmath.mpf(0.5) if h0 is None else h0)
     ),
 }
 _RELATIONS: Final[dict[type, Callable[[Any, Any], bool]]] = {
-    sp.StrictLessThan: lambda a, b: a < b, sp.LessThan: lambda a, b: a <= b,
-    sp.StrictGreaterThan: lambda a, b: a > b, sp.GreaterThan: lambda a, b: a >= b,
-    sp.Equality: lambda a, b: a == b, sp.Unequality: lambda a, b: a != b,
+    sp.StrictLessThan: lambda a, b: a < b,
+    sp.LessThan: lambda a, b: a <= b,
+    sp.StrictGreaterThan: lambda a, b: a > b,
+    sp.GreaterThan: lambda a, b: a >= b,
+    sp.Equality: lambda a, b: a == b,
+    sp.Unequality: lambda a, b: a != b,
 }
 
 

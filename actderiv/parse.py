@@ -58,7 +58,7 @@ class Scope:
     def names(self) -> Names:
         calls: frozenset[str] = frozenset()
         if self.resolve is not None:
-            calls = frozenset(getattr(self.resolve, "names", ()))
+            calls = frozenset(getattr(self.resolve, "names", ())) - frozenset(self.params)
         return Names.of(self.params, calls, self.allow_y)
 
 
@@ -76,11 +76,29 @@ def parse_formula(text: str, scope: Scope, location: Location | None = None) -> 
 
 
 _UNARY: Final[dict[str, Callable[[Any], Any]]] = {
-    "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs, "sign": sp.sign,
-    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "asin": sp.asin, "acos": sp.acos,
-    "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "asinh": sp.asinh,
-    "acosh": sp.acosh, "atanh": sp.atanh, "sech": sp.sech, "csch": sp.csch, "coth": sp.coth,
-    "sec": sp.sec, "erf": sp.erf, "erfc": sp.erfc,
+    "exp": sp.exp,
+    "log": sp.log,
+    "sqrt": sp.sqrt,
+    "abs": sp.Abs,
+    "sign": sp.sign,
+    "sin": sp.sin,
+    "cos": sp.cos,
+    "tan": sp.tan,
+    "asin": sp.asin,
+    "acos": sp.acos,
+    "atan": sp.atan,
+    "sinh": sp.sinh,
+    "cosh": sp.cosh,
+    "tanh": sp.tanh,
+    "asinh": sp.asinh,
+    "acosh": sp.acosh,
+    "atanh": sp.atanh,
+    "sech": sp.sech,
+    "csch": sp.csch,
+    "coth": sp.coth,
+    "sec": sp.sec,
+    "erf": sp.erf,
+    "erfc": sp.erfc,
     "log1p": lambda u: sp.log(1 + u),
     "expm1": lambda u: sp.exp(u) - 1,
     "heaviside": lambda u: sp.Piecewise((0, u < 0), (1, True)),
@@ -93,7 +111,12 @@ _BINARY: Final[dict[type, Callable[[Any, Any], Any]]] = {
     ast.Pow: lambda a, b: a**b,
 }
 _COMPARE: Final[dict[type, Callable[[Any, Any], Any]]] = {
-    ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge, ast.Eq: sp.Eq, ast.NotEq: sp.Ne,
+    ast.Lt: sp.Lt,
+    ast.LtE: sp.Le,
+    ast.Gt: sp.Gt,
+    ast.GtE: sp.Ge,
+    ast.Eq: sp.Eq,
+    ast.NotEq: sp.Ne,
 }
 
 
@@ -124,7 +147,7 @@ class _Translator:
         self.scope = scope
 
     def value(self, node: ast.expr) -> sp.Expr:
-        if isinstance(node, ast.Constant):
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
             return number(node.value)
         if isinstance(node, ast.Name):
             return self.name(node.id)
@@ -139,7 +162,11 @@ class _Translator:
             operand = self.value(node.operand)
             return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.IfExp):
-            body, cond, orelse = self.value(node.body), self.condition(node.test), self.value(node.orelse)
+            body, cond, orelse = (
+                self.value(node.body),
+                self.condition(node.test),
+                self.value(node.orelse),
+            )
             return sp.piecewise_fold(sp.Piecewise((body, cond), (orelse, True)))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             return self.call(node.func.id, [self.value(a) for a in node.args])
@@ -172,7 +199,8 @@ class _Translator:
         if isinstance(node, ast.Compare):
             operands = [self.value(node.left)] + [self.value(c) for c in node.comparators]
             parts = [
-                _COMPARE[type(op)](a, b) for op, a, b in zip(node.ops, operands, operands[1:], strict=False)
+                _COMPARE[type(op)](a, b)
+                for op, a, b in zip(node.ops, operands, operands[1:], strict=False)
             ]
             return sp.And(*parts)
         if isinstance(node, ast.BoolOp):

@@ -12,18 +12,21 @@ import sympy as sp
 
 from actderiv.cache import SCHEMA_VERSION
 from actderiv.model import ActivationSpec, Breakpoint, Derivation
+from actderiv.verify import Verification
 
 
 def expr_text(expr: sp.Expr | None) -> str | None:
     """The string form of an expression (None stays None)."""
-    return None if expr is None else sp.sstr(expr)
+    return None if expr is None else str(sp.sstr(expr))
 
 
 def expr_latex(expr: sp.Expr | None) -> str | None:
-    return None if expr is None else sp.latex(expr)
+    return None if expr is None else str(sp.latex(expr))
 
 
-def derivation_record(d: Derivation, spec: ActivationSpec | None = None) -> dict[str, Any]:
+def derivation_record(
+    d: Derivation, spec: ActivationSpec | None = None, verification: Verification | None = None
+) -> dict[str, Any]:
     """The JSON record of one derivation (keys as in DESIGN.md; more keys are extras)."""
     selfref = d.self_referential
     return {
@@ -53,8 +56,30 @@ def derivation_record(d: Derivation, spec: ActivationSpec | None = None) -> dict
             "self_referential": expr_latex(selfref.expr) if selfref else None,
         },
         "notes": list(d.notes),
-        "verified": False,
-        "verification": None,
+        "verified": bool(verification and verification.passed),
+        "verification": verification_record(verification) if verification else None,
+    }
+
+
+def verification_record(v: Verification) -> dict[str, Any]:
+    """Counts by status and every check, with its counterexample when it failed."""
+    return {
+        "summary": v.counts(),
+        "checks": [
+            {
+                "name": c.name,
+                "status": c.status,
+                "detail": c.detail,
+                "counterexample": None
+                if c.counterexample is None
+                else {
+                    "x": c.counterexample.x,
+                    "expected": c.counterexample.expected,
+                    "got": c.counterexample.got,
+                },
+            }
+            for c in v.checks
+        ],
     }
 
 
@@ -71,7 +96,7 @@ def _breakpoint(bp: Breakpoint) -> dict[str, Any]:
 
 
 def display_text(expr: sp.Expr | None) -> str | None:
-    """A one-line form for people: ``^`` for powers, ``≤``, and branches as ``a if c; b otherwise``."""
+    """A one-line form for people: ``^`` for powers, ``≤``, branches as ``a if c; b otherwise``."""
     if expr is None:
         return None
     if isinstance(expr, sp.Piecewise):
@@ -80,12 +105,11 @@ def display_text(expr: sp.Expr | None) -> str | None:
             shown = display_text(value)
             parts.append(f"{shown} otherwise" if cond is sp.true else f"{shown} if {_cond(cond)}")
         return "; ".join(parts)
-    text = sp.sstr(expr).replace("**", "^")
-    return text
+    return str(sp.sstr(expr)).replace("**", "^")
 
 
 def _cond(cond: Any) -> str:
-    text = sp.sstr(cond)
+    text = str(sp.sstr(cond))
     for a, b in (("<=", "≤"), (">=", "≥"), ("!=", "≠"), ("&", "and"), ("|", "or")):
         text = text.replace(a, b)
     return text.replace("**", "^")

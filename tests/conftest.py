@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,13 +21,13 @@ ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory,
-                    monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each test gets an empty cache folder, so no test sees another's results."""
     monkeypatch.setenv("ACTDERIV_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.delenv("ACTDERIV_CATALOG", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
-    yield
 
 
 @pytest.fixture
@@ -44,3 +44,19 @@ def run() -> Callable[..., Result]:
         return runner.invoke(cli, list(args), catch_exceptions=False)
 
     return invoke
+
+
+def _optional(module: str) -> object:
+    """Import an optional dependency, or skip — unless CI demands it (ACTDERIV_REQUIRE_<NAME>=1).
+
+    CI sets ACTDERIV_REQUIRE_TORCH=1, so a missing torch fails there instead of skipping.
+    """
+    if os.environ.get(f"ACTDERIV_REQUIRE_{module.upper()}") == "1":
+        return __import__(module)
+    return pytest.importorskip(module)
+
+
+@pytest.fixture
+def torch() -> object:
+    """PyTorch, or a skip on a machine without it (never in CI: see _optional)."""
+    return _optional("torch")

@@ -34,8 +34,11 @@ def list_table(specs: Sequence[ActivationSpec], records: Sequence[Mapping[str, A
     table.add_column("tags", style="dim", overflow="fold")
     for spec, record in zip(specs, records, strict=True):
         table.add_row(
-            spec.name, spec.expr, _expr(record, "derivative"),
-            _yes_no(record.get("output_only")), ", ".join(spec.tags),
+            spec.name,
+            spec.expr,
+            _expr(record, "derivative"),
+            _yes_no(record.get("output_only")),
+            ", ".join(spec.tags),
         )
     return table
 
@@ -99,9 +102,13 @@ def _breakpoints(record: Mapping[str, Any]) -> Table:
         table.add_column(column, justify="right" if column != "x" else "left")
     for bp in record["breakpoints"]:
         table.add_row(
-            bp["x"], bp["left"] or "?", bp["right"] or "?", bp["value"] or "undefined",
+            bp["x"],
+            bp["left"] or "?",
+            bp["right"] or "?",
+            bp["value"] or "undefined",
             bp["torch"] if bp["torch"] is not None else "—",
-            _yes_no(bp["continuous"]), _yes_no(bp["differentiable"]),
+            _yes_no(bp["continuous"]),
+            _yes_no(bp["differentiable"]),
         )
     return table
 

@@ -1,0 +1,50 @@
+"""Rebuild actderiv/derived.json: the records of the bundled catalog, shipped in the wheel.
+
+With these records, `actderiv list` and `actderiv show` answer for the bundled catalog without
+importing SymPy. Each record is keyed like the user cache (entry content, callees, code and SymPy
+versions), so a stale record is simply never used. Run after changing the engine or the catalog:
+
+    python scripts/build_derived.py
+
+tests/test_architecture.py fails while the file is stale.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["ACTDERIV_NO_CACHE"] = "1"
+
+from actderiv import api, cache  # noqa: E402
+
+
+def main() -> None:
+    catalog = api.load_catalog(ROOT / "catalog.toml")
+    started = time.monotonic()
+    records = {}
+    specs = list(catalog)
+    for number, (spec, record) in enumerate(zip(specs, api.records(catalog, specs), strict=True)):
+        records[cache.entry_key(spec, catalog, {"order": 1, "wrt": None})] = record
+        print(f"[{number + 1}/{len(specs)}] {spec.name}", file=sys.stderr)
+    out = ROOT / "actderiv" / cache.SHIPPED_NAME
+    text = json.dumps(
+        {"schema_version": cache.SCHEMA_VERSION, "records": records},
+        indent=1,
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    out.write_text(text + "\n", encoding="utf-8")
+    print(
+        f"wrote {len(records)} records to {out} in {time.monotonic() - started:.1f} s",
+        file=sys.stderr,
+    )
+
+
+if __name__ == "__main__":
+    main()

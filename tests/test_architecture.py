@@ -1,0 +1,100 @@
+"""What gets imported at run time, and the records shipped for the bundled catalog."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from actderiv import api, cache
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _modules_after(code: str, tmp_path: Path) -> set[str]:
+    """Run ``code`` in a fresh interpreter (empty user cache); return the modules it loaded."""
+    script = code + "\nimport sys\nprint(' '.join(sorted(sys.modules)))\n"
+    env = {**os.environ, "ACTDERIV_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    return set(out.stdout.split())
+
+
+def _cli(*args: str) -> str:
+    return (
+        "from click.testing import CliRunner\nfrom actderiv.cli import cli\n"
+        f"result = CliRunner().invoke(cli, {list(args)!r})\n"
+        "assert result.exit_code == 0, result.output\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--help",),
+        ("list",),
+        ("list", "--json"),
+        ("show", "relu"),
+        ("show", "sigmoid", "--json"),
+        ("derive", "--help"),
+    ],
+)
+def test_common_commands_do_not_import_sympy(args: tuple[str, ...], tmp_path: Path) -> None:
+    loaded = _modules_after(_cli(*args), tmp_path)
+    assert "sympy" not in loaded
+    assert "mpmath" not in loaded
+
+
+def test_deriving_a_formula_does_import_sympy(tmp_path: Path) -> None:
+    # The check above is only meaningful if this subprocess probe can see SymPy being loaded.
+    assert "sympy" in _modules_after(_cli("derive", "x*tanh(x)"), tmp_path)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "actderiv.errors",
+        "actderiv.model",
+        "actderiv.grammar",
+        "actderiv.catalog",
+        "actderiv.parse",
+        "actderiv.formula",
+        "actderiv.engine",
+        "actderiv.numeric",
+        "actderiv.verify",
+        "actderiv.records",
+        "actderiv.api",
+        "actderiv.cache",
+        "actderiv.render.json",
+    ],
+)
+def test_core_modules_never_import_the_ui_libraries(module: str, tmp_path: Path) -> None:
+    loaded = _modules_after(f"import {module}", tmp_path)
+    assert not {"click", "rich", "actderiv.cli"} & loaded
+
+
+def test_the_shipped_records_cover_the_bundled_catalog() -> None:
+    """Fails when actderiv/derived.json is stale: run `python scripts/build_derived.py`."""
+    catalog = api.load_catalog()
+    shipped = set(cache.shipped_keys())
+    stale = [
+        s.name
+        for s in catalog
+        if cache.entry_key(s, catalog, {"order": 1, "wrt": None}) not in shipped
+    ]
+    assert stale == [], "actderiv/derived.json is stale: run `python scripts/build_derived.py`"
+
+
+def test_every_shipped_record_is_verified() -> None:
+    catalog = api.load_catalog()
+    unverified = [r["name"] for r in api.records(catalog, list(catalog)) if not r["verified"]]
+    assert unverified == []
