@@ -168,3 +168,67 @@ def formula_record(
     formula = formula_from_text(text, dict(params or {}), resolver)
     d = engine.derive(formula, order=order, wrt=wrt, options=options)
     return derivation_record(d, None, verify_derivation(formula, d, None, resolver, options))
+
+
+def check(catalog: Catalog, name: str, derivative: str) -> dict[str, Any]:
+    """Compare a derivative someone wrote (in x, y = f(x) and the parameters) with the true one.
+
+    Returns the JSON record of the comparison (``equal``, ``verdict``, ``counterexample``, …).
+
+    Raises:
+        UnknownActivationError: no entry has that name.
+        FormulaError: ``derivative`` is not an allowed formula.
+    """
+    from actderiv import engine
+    from actderiv.errors import Location
+    from actderiv.formula import CatalogResolver, formula_of
+    from actderiv.parse import Scope, parse_formula
+    from actderiv.verify import check_derivative
+
+    spec = catalog.require(name)
+    resolver = CatalogResolver(catalog)
+    formula = formula_of(spec, resolver)
+    claimed = parse_formula(
+        derivative, Scope(formula.symbols, resolver, allow_y=True), Location("<derivative>")
+    )
+    d = engine.derive(formula, name=spec.name, torch=spec.torch)
+    result = check_derivative(formula, d, claimed)
+    example = result.counterexample
+    return {
+        "schema_version": _cache.SCHEMA_VERSION,
+        "name": spec.name,
+        "claim": derivative,
+        "derivative": str(d.derivative),
+        "equal": result.equal,
+        "verdict": result.verdict,
+        "method": result.method,
+        "detail": result.detail,
+        "counterexample": None
+        if example is None
+        else {
+            "x": example.x,
+            "expected": example.expected,
+            "got": example.got,
+        },
+        "regions": [list(r) for r in result.regions],
+    }
+
+
+def verification_summary(records_: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The ``verify --json`` object: counts of every check by status, and one result per entry."""
+    statuses = ("proved", "confirmed", "failed", "undecided")
+    totals = dict.fromkeys(statuses, 0)
+    results = []
+    for rec in records_:
+        verification = rec.get("verification") or {"summary": {}, "checks": []}
+        for status in statuses:
+            totals[status] += verification["summary"].get(status, 0)
+        results.append(
+            {
+                "name": rec["name"],
+                "verified": rec["verified"],
+                "checks": verification["checks"],
+                "summary": verification["summary"],
+            }
+        )
+    return {"schema_version": _cache.SCHEMA_VERSION, "summary": totals, "results": results}

@@ -224,11 +224,16 @@ def _same_as_diff(formula: Formula, d: Derivation, wrt: sp.Symbol, opts: EngineO
     same = attempt(lambda: sp.simplify(d.derivative - raw) == 0, opts.step_seconds, False)
     if same:
         return Check(name="readable form", status="proved", detail="simplify(readable - diff) == 0")
-    return Check(
-        name="readable form",
-        status="undecided",
-        detail="SymPy could not simplify the difference to 0 (the numerical check of "
-        "the derivative covers it)",
+    numeric = _Numeric(formula)
+    shown, derived = numeric.fn(d.derivative), numeric.fn(raw)
+    breaks = [p.value for p in switch_points(formula.expr, formula, opts)]
+    return compare_numerically(
+        "readable form",
+        numeric,
+        partial(numeric.value, derived),
+        partial(numeric.value, shown),
+        sample_points(breaks),
+        "the readable form and SymPy's derivative",
     )
 
 
@@ -374,3 +379,137 @@ def _nice_number(value: sp.Expr) -> sp.Expr | None:
     if isinstance(value, sp.Rational) and abs(value.q) > 10**6:
         return sp.Float(value, 17)
     return value
+
+
+Verdict = Literal["same", "everywhere", "region", "kink", "undecided"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimResult:
+    """How a claimed derivative compares with the true one."""
+
+    equal: bool | None
+    verdict: Verdict
+    detail: str
+    counterexample: Counterexample | None = None
+    regions: tuple[tuple[float, float], ...] = ()
+    method: Literal["proved", "sampled"] = "sampled"
+
+
+def check_derivative(
+    formula: Formula, d: Derivation, claimed: sp.Expr, options: EngineOptions | None = None
+) -> ClaimResult:
+    """Compare a claimed derivative (in x, y = f(x) and the parameters) with the true one.
+
+    The claim is the same function when SymPy proves it or it agrees at every sample point; it
+    is wrong everywhere when it disagrees at every point, wrong on a region when it disagrees on
+    some points only (the regions are reported), and wrong at a kink when it agrees everywhere
+    but at a breakpoint, where it differs from the value as the formula is written (PyTorch's).
+    """
+    opts = options or EngineOptions()
+    numeric = _Numeric(formula)
+    breaks = [p.value for p in switch_points(formula.expr, formula, opts)]
+    points = sample_points(breaks)
+    try:
+        h, g = numeric.fn(claimed), numeric.fn(d.derivative)
+    except NotNumeric as exc:
+        return ClaimResult(equal=None, verdict="undecided", detail=str(exc))
+    mismatches: list[tuple[float, Any, Any]] = []
+    compared = 0
+    with mpmath.workdps(DPS):
+        for xv in points:
+            want = numeric.value(g, xv)
+            if want is None:
+                continue
+            have = _claim_value(numeric, h, xv)
+            compared += 1
+            if have is None or not close(have, want, REL_TOL, ABS_TOL):
+                mismatches.append((xv, want, have))
+    if compared == 0:
+        return ClaimResult(equal=None, verdict="undecided", detail="no point to compare at")
+    if mismatches:
+        return _wrong(mismatches, points, compared)
+    kink = _kink_mismatch(numeric, h, d)
+    if kink is not None:
+        return kink
+    proved = attempt(
+        lambda: sp.simplify(claimed.subs(Y, formula.expr) - d.derivative) == 0,
+        opts.step_seconds,
+        False,
+    )
+    how = (
+        "SymPy proves the claim equal to the derivative"
+        if proved
+        else (f"the claim agrees with the derivative at all {compared} sample points")
+    )
+    return ClaimResult(
+        equal=True, verdict="same", detail=how, method="proved" if proved else "sampled"
+    )
+
+
+def _claim_value(numeric: _Numeric, h: Callable[[Any], Any], xv: float) -> Any | None:
+    env = {**numeric.env0, X: mpmath.mpf(xv)}
+    y = real_value(numeric.f, env)
+    return None if y is None else real_value(h, {**env, Y: y})
+
+
+def _wrong(
+    mismatches: list[tuple[float, Any, Any]], points: Sequence[float], compared: int
+) -> ClaimResult:
+    first = mismatches[0]
+    example = Counterexample(x=repr(first[0]), expected=_fmt(first[1]), got=_fmt(first[2]))
+    if len(mismatches) == compared:
+        return ClaimResult(
+            equal=False,
+            verdict="everywhere",
+            counterexample=example,
+            detail=f"the claim is wrong at all {compared} sample points",
+            regions=((mismatches[0][0], mismatches[-1][0]),),
+        )
+    bad = {m[0] for m in mismatches}
+    regions: list[tuple[float, float]] = []
+    for xv in points:
+        if xv in bad:
+            if regions and _adjacent(points, regions[-1][1], xv):
+                regions[-1] = (regions[-1][0], xv)
+            else:
+                regions.append((xv, xv))
+    shown = ", ".join(f"[{a:.6g}, {b:.6g}]" for a, b in regions)
+    return ClaimResult(
+        equal=False,
+        verdict="region",
+        counterexample=example,
+        regions=tuple(regions),
+        detail=f"the claim is wrong at {len(mismatches)} of {compared} sample points, "
+        f"for x in {shown}",
+    )
+
+
+def _adjacent(points: Sequence[float], a: float, b: float) -> bool:
+    index = {p: i for i, p in enumerate(points)}
+    return index[b] - index[a] == 1
+
+
+def _kink_mismatch(numeric: _Numeric, h: Callable[[Any], Any], d: Derivation) -> ClaimResult | None:
+    for bp in d.breakpoints:
+        if bp.value is None:
+            continue
+        xv = float(bp.x)
+        with mpmath.workdps(DPS):
+            have = _claim_value(numeric, h, xv)
+        if have is None or not close(have, mpmath.mpf(float(bp.value)), REL_TOL, ABS_TOL):
+            who = (
+                "PyTorch's autograd and the formula as written give"
+                if bp.torch is not None
+                else "the formula as written gives"
+            )
+            shown = "undefined" if have is None else _fmt(have)
+            return ClaimResult(
+                equal=False,
+                verdict="kink",
+                counterexample=Counterexample(x=str(bp.x), expected=str(bp.value), got=shown),
+                detail=f"the claim agrees away from breakpoints, but at the kink x = {bp.x} it "
+                f"gives {shown} where {who} {bp.value}"
+                + ("" if bp.differentiable else " (f is not differentiable there)"),
+            )
+    return None

@@ -132,3 +132,75 @@ def _references(spec: ActivationSpec) -> Table:
         link = f" {ref.link}" if ref.link else ""
         table.add_row("reference", f"{who}{year}{ref.title}{link}")
     return table
+
+
+_STATUS_STYLE = {
+    "proved": "green",
+    "confirmed": "green",
+    "failed": "bold red",
+    "undecided": "yellow",
+}
+
+
+def verify_table(summary: Mapping[str, Any]) -> Group:
+    """The ``actderiv verify`` summary: one row per activation, then the totals."""
+    table = Table(title="verification", title_justify="left")
+    table.add_column("name", style="bold cyan", no_wrap=True)
+    for status in ("proved", "confirmed", "failed", "undecided"):
+        table.add_column(status, justify="right", style=_STATUS_STYLE[status])
+    table.add_column("result", no_wrap=True)
+    table.add_column("first problem", overflow="fold")
+    for result in summary["results"]:
+        counts = result["summary"]
+        problems = [c for c in result["checks"] if c["status"] in ("failed", "undecided")]
+        first = ""
+        if problems:
+            c = problems[0]
+            first = f"{c['name']}: {c['detail']}"
+            if c.get("counterexample"):
+                ex = c["counterexample"]
+                first += f" (x = {ex['x']}: expected {ex['expected']}, got {ex['got']})"
+        outcome = (
+            Text("verified", style="green")
+            if result["verified"]
+            else Text("FAILED", style="bold red")
+            if counts.get("failed")
+            else Text("undecided", style="yellow")
+        )
+        table.add_row(
+            result["name"], *(str(counts.get(s, 0)) for s in _STATUS_STYLE), outcome, first
+        )
+    totals = summary["summary"]
+    line = Text.assemble(
+        f"{len(summary['results'])} activations, {sum(totals.values())} checks: ",
+        *(
+            (f"{totals[s]} {s}" + (", " if s != "undecided" else ""), _STATUS_STYLE[s])
+            for s in ("proved", "confirmed", "failed", "undecided")
+        ),
+    )
+    return Group(table, line)
+
+
+def check_view(result: Mapping[str, Any]) -> Panel:
+    """The ``actderiv check`` answer."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row("claim", result["claim"])
+    grid.add_row("derivative", result["derivative"].replace("**", "^"))
+    verdicts = {
+        "same": Text("the same function", style="green"),
+        "everywhere": Text("wrong everywhere", style="bold red"),
+        "region": Text("wrong on part of the domain", style="bold red"),
+        "kink": Text("wrong at a kink", style="bold red"),
+        "undecided": Text("undecided", style="yellow"),
+    }
+    grid.add_row("verdict", verdicts[result["verdict"]])
+    grid.add_row("why", result["detail"])
+    example = result.get("counterexample")
+    if example:
+        grid.add_row(
+            "counterexample",
+            f"x = {example['x']}: true {example['expected']}, claimed {example['got']}",
+        )
+    return Panel(grid, title=f"[bold]{result['name']}[/bold]: check", title_align="left")
