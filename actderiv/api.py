@@ -5,6 +5,7 @@ Importing this module does not import SymPy; the functions that need it import i
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,23 +109,65 @@ def records(
     wrt: str | None = None,
     store: _cache.RecordCache | None = None,
     progress: Callable[[ActivationSpec], None] | None = None,
+    jobs: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Records of several entries; SymPy is imported only for entries missing from the cache."""
+    """Records of several entries, from the cache where nothing they depend on has changed.
+
+    SymPy is imported only for entries missing from the cache; those are derived and verified
+    in ``jobs`` worker processes (default: one per core), each under its own time budgets.
+    """
     use_cache = _cache.enabled()
     store = store if store is not None or not use_cache else _cache.RecordCache()
-    out = []
-    for spec in specs:
-        options = {"order": order, "wrt": wrt}
-        key = _cache.entry_key(spec, catalog, options) if store is not None else ""
-        found = store.get(key) if store is not None else None
-        if found is None:
-            found = _fresh_record(catalog, spec, order, wrt)
-            if store is not None:
-                store.put(key, found)
-        out.append(found)
-        if progress is not None:
-            progress(spec)
-    return out
+    options = {"order": order, "wrt": wrt}
+    specs = list(specs)
+    keys = [_cache.entry_key(s, catalog, options) if store is not None else "" for s in specs]
+    found: dict[int, dict[str, Any]] = {}
+    missing: list[int] = []
+    for i, key in enumerate(keys):
+        hit = store.get(key) if store is not None else None
+        if hit is None:
+            missing.append(i)
+        else:
+            found[i] = hit
+            if progress is not None:
+                progress(specs[i])
+    for i, record_ in _derive_missing(
+        catalog, [specs[i] for i in missing], missing, order, wrt, jobs, progress
+    ):
+        found[i] = record_
+        if store is not None:
+            store.put(keys[i], record_)
+    return [found[i] for i in range(len(specs))]
+
+
+def _derive_missing(
+    catalog: Catalog,
+    specs: list[ActivationSpec],
+    indices: list[int],
+    order: int,
+    wrt: str | None,
+    jobs: int | None,
+    progress: Callable[[ActivationSpec], None] | None,
+) -> Iterable[tuple[int, dict[str, Any]]]:
+    workers = min(jobs or os.cpu_count() or 1, len(specs))
+    if workers <= 1:
+        for i, spec in zip(indices, specs, strict=True):
+            yield i, _fresh_record(catalog, spec, order, wrt)
+            if progress is not None:
+                progress(spec)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            pool.submit(_fresh_record, catalog, spec, order, wrt): (i, spec)
+            for i, spec in zip(indices, specs, strict=True)
+        }
+        for future in as_completed(futures):
+            i, spec = futures[future]
+            yield i, future.result()
+            if progress is not None:
+                progress(spec)
 
 
 def _fresh_record(
