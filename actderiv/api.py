@@ -213,14 +213,16 @@ def formula_record(
     return derivation_record(d, None, verify_derivation(formula, d, None, resolver, options))
 
 
-def check(catalog: Catalog, name: str, derivative: str) -> dict[str, Any]:
+def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) -> dict[str, Any]:
     """Compare a derivative someone wrote (in x, y = f(x) and the parameters) with the true one.
+
+    With ``function=True``, ``claim`` is a definition of f (in x and the parameters) instead.
 
     Returns the JSON record of the comparison (``equal``, ``verdict``, ``counterexample``, …).
 
     Raises:
         UnknownActivationError: no entry has that name.
-        FormulaError: ``derivative`` is not an allowed formula.
+        FormulaError: ``claim`` is not an allowed formula.
     """
     from actderiv import engine
     from actderiv.errors import Location
@@ -231,17 +233,18 @@ def check(catalog: Catalog, name: str, derivative: str) -> dict[str, Any]:
     spec = catalog.require(name)
     resolver = CatalogResolver(catalog)
     formula = formula_of(spec, resolver)
-    claimed = parse_formula(
-        derivative, Scope(formula.symbols, resolver, allow_y=True), Location("<derivative>")
-    )
+    where = Location("<function>" if function else "<derivative>")
+    claimed = parse_formula(claim, Scope(formula.symbols, resolver, allow_y=not function), where)
     d = engine.derive(formula, name=spec.name, torch=spec.torch)
-    result = check_derivative(formula, d, claimed)
+    result = check_derivative(formula, d, claimed, function=function)
     example = result.counterexample
     return {
         "schema_version": _cache.SCHEMA_VERSION,
         "name": spec.name,
-        "claim": derivative,
+        "claim": claim,
+        "kind": "function" if function else "derivative",
         "derivative": str(d.derivative),
+        "expr": str(d.expr),
         "equal": result.equal,
         "verdict": result.verdict,
         "method": result.method,

@@ -348,14 +348,22 @@ def verify(state: CliState, names: tuple[str, ...], everything: bool, as_json: b
 @click.option(
     "--derivative",
     "-d",
-    required=True,
     metavar="FORMULA",
     help="The derivative to check, in x, y = f(x) and the parameters.",
 )
+@click.option(
+    "--function",
+    "-f",
+    "function",
+    metavar="FORMULA",
+    help="A definition of the function itself to check, in x and the parameters.",
+)
 @_JSON
 @click.pass_obj
-def check(state: CliState, name: str, derivative: str, as_json: bool) -> None:
-    """Check a derivative written by hand or copied from a paper against the true one.
+def check(
+    state: CliState, name: str, derivative: str | None, function: str | None, as_json: bool
+) -> None:
+    """Check a derivative (or a definition) from a paper or a backward pass against the truth.
 
     Says whether FORMULA is another form of the same function, wrong everywhere, wrong on part
     of the domain, or wrong only at a kink, with a counterexample. Exits with status 3 when
@@ -366,10 +374,15 @@ def check(state: CliState, name: str, derivative: str, as_json: bool) -> None:
       actderiv check sigmoid --derivative "y*(1 - y)"
       actderiv check softsign --derivative "1 - y**2"
       actderiv check relu --derivative "1 if x >= 0 else 0"
+      actderiv check tanh --function "2/(1 + exp(2*x)) - 1"
     """
     from actderiv import api
 
-    result = api.check(state.catalog(), name, derivative)
+    if (derivative is None) == (function is None):
+        raise click.UsageError("give exactly one of --derivative and --function")
+    claim = derivative if derivative is not None else function
+    assert claim is not None
+    result = api.check(state.catalog(), name, claim, function=function is not None)
     if as_json:
         _echo_json(result)
     else:

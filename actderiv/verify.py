@@ -397,9 +397,16 @@ class ClaimResult:
 
 
 def check_derivative(
-    formula: Formula, d: Derivation, claimed: sp.Expr, options: EngineOptions | None = None
+    formula: Formula,
+    d: Derivation,
+    claimed: sp.Expr,
+    options: EngineOptions | None = None,
+    *,
+    function: bool = False,
 ) -> ClaimResult:
     """Compare a claimed derivative (in x, y = f(x) and the parameters) with the true one.
+
+    With ``function=True`` the claim is a definition of f itself, compared with the catalog's.
 
     The claim is the same function when SymPy proves it or it agrees at every sample point; it
     is wrong everywhere when it disagrees at every point, wrong on a region when it disagrees on
@@ -411,7 +418,8 @@ def check_derivative(
     breaks = [p.value for p in switch_points(formula.expr, formula, opts)]
     points = sample_points(breaks)
     try:
-        h, g = numeric.fn(claimed), numeric.fn(d.derivative)
+        target = formula.expr if function else d.derivative
+        h, g = numeric.fn(claimed), numeric.fn(target)
     except NotNumeric as exc:
         return ClaimResult(equal=None, verdict="undecided", detail=str(exc))
     mismatches: list[tuple[float, Any, Any]] = []
@@ -429,18 +437,19 @@ def check_derivative(
         return ClaimResult(equal=None, verdict="undecided", detail="no point to compare at")
     if mismatches:
         return _wrong(mismatches, points, compared)
-    kink = _kink_mismatch(numeric, h, d)
+    kink = None if function else _kink_mismatch(numeric, h, d)
     if kink is not None:
         return kink
     proved = attempt(
-        lambda: sp.simplify(claimed.subs(Y, formula.expr) - d.derivative) == 0,
+        lambda: sp.simplify(claimed.subs(Y, formula.expr) - target) == 0,
         opts.step_seconds,
         False,
     )
+    what = "the definition" if function else "the derivative"
     how = (
-        "SymPy proves the claim equal to the derivative"
+        f"SymPy proves the claim equal to {what}"
         if proved
-        else (f"the claim agrees with the derivative at all {compared} sample points")
+        else f"the claim agrees with {what} at all {compared} sample points"
     )
     return ClaimResult(
         equal=True, verdict="same", detail=how, method="proved" if proved else "sampled"

@@ -187,7 +187,10 @@ def check_view(result: Mapping[str, Any]) -> Panel:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     grid.add_row("claim", result["claim"])
-    grid.add_row("derivative", result["derivative"].replace("**", "^"))
+    if result.get("kind") == "function":
+        grid.add_row("f(x)", result["expr"].replace("**", "^"))
+    else:
+        grid.add_row("derivative", result["derivative"].replace("**", "^"))
     verdicts = {
         "same": Text("the same function", style="green"),
         "everywhere": Text("wrong everywhere", style="bold red"),
