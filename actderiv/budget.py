@@ -8,6 +8,7 @@ Pure: no I/O, no printing.
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 import time
@@ -29,6 +30,8 @@ def _usable() -> bool:
 @contextmanager
 def time_budget(seconds: float, what: str = "symbolic work") -> Iterator[None]:
     """Run the block for at most ``seconds``; raise :class:`BudgetExceeded` past that."""
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"a time budget must be a positive number of seconds, not {seconds!r}")
     if not _usable():
         yield
         return

@@ -7,6 +7,7 @@ turned into SymPy here, so that listing the catalog stays fast. Pure apart from 
 from __future__ import annotations
 
 import importlib.resources
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -91,7 +92,7 @@ def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
         except CatalogError as exc:
             problems.append(exc)
     problems.extend(_check_names(entries))
-    problems.extend(_check_calls(entries))
+    problems.extend(_check_calls(entries, lines))
     if problems:
         raise CatalogErrors(problems)
     return Catalog.build(tuple(entries), source)
@@ -227,14 +228,9 @@ def _params(
         return ()
     out = []
     for pname, default in value.items():
-        if not _PARAM_RE.match(pname) or pname in RESERVED:
-            problems.append(
-                CatalogError(
-                    f"parameter name {pname!r} must be an identifier other than "
-                    "x, y, e, pi and the function names",
-                    where,
-                )
-            )
+        problem = check_param_name(pname)
+        if problem:
+            problems.append(CatalogError(problem, where))
         elif isinstance(default, bool) or not isinstance(default, int | float):
             problems.append(
                 CatalogError(
@@ -247,6 +243,17 @@ def _params(
         else:
             out.append((pname, float(default)))
     return tuple(out)
+
+
+def check_param_name(name: str) -> str | None:
+    """Why ``name`` cannot name a parameter, or None when it can."""
+    if not _PARAM_RE.match(name) or name in RESERVED:
+        shown = name if len(name) <= 40 else name[:40] + "…"
+        return (
+            f"parameter name {shown!r} must be an ASCII identifier (no leading '_') other than "
+            "x, y, e, pi and the function names"
+        )
+    return None
 
 
 def _torch_kwargs(
@@ -317,6 +324,11 @@ def _claims(value: Any, where: Location, problems: list[CatalogError]) -> Claims
                 CatalogError("each kink claim is a table {x = ..., value = ...}", where)
             )
             continue
+        if not all(_plain_number(v) for v in kink.values()):
+            problems.append(
+                CatalogError("a kink claim's x and value must be finite numbers below 1e12", where)
+            )
+            continue
         kinks.append(KinkClaim(x=str(kink["x"]), value=str(kink["value"])))
     texts = {k: value.get(k) for k in ("derivative", "self_referential")}
     for key, text in texts.items():
@@ -329,6 +341,16 @@ def _claims(value: Any, where: Location, problems: list[CatalogError]) -> Claims
         ),
         kinks=tuple(kinks),
     )
+
+
+def _plain_number(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        number = float(value) if isinstance(value, str | int | float) else math.nan
+    except ValueError:
+        return False
+    return math.isfinite(number) and abs(number) <= 1e12 and len(str(value)) <= 40
 
 
 def _check_names(entries: list[ActivationSpec]) -> list[CatalogError]:
@@ -349,12 +371,13 @@ def _check_names(entries: list[ActivationSpec]) -> list[CatalogError]:
     return problems
 
 
-def _check_calls(entries: list[ActivationSpec]) -> list[CatalogError]:
+def _check_calls(entries: list[ActivationSpec], lines: _LineIndex) -> list[CatalogError]:
     """Check every formula's syntax and names, then refuse cycles of calls between entries."""
     keys = frozenset(spec.name for spec in entries)
     problems: list[CatalogError] = []
     graph: dict[str, list[str]] = {}
     for spec in entries:
+        problems.extend(_check_claims(spec, keys, lines))
         names = Names.of(params=spec.param_dict, calls=keys - {spec.name})
         try:
             tree = check_formula(spec.expr, names)
@@ -365,6 +388,28 @@ def _check_calls(entries: list[ActivationSpec]) -> list[CatalogError]:
             continue
         graph[spec.name] = [n for n in called_names(tree) if n in keys]
     problems.extend(_cycles(graph, {s.name: s for s in entries}))
+    return problems
+
+
+def _check_claims(
+    spec: ActivationSpec, keys: frozenset[str], lines: _LineIndex
+) -> list[CatalogError]:
+    """Claims are formulas too (with y = f(x)): check them when the catalog loads."""
+    problems: list[CatalogError] = []
+    names = Names.of(params=spec.param_dict, calls=keys - {spec.name}, allow_y=True)
+    for key in ("derivative", "self_referential"):
+        text = getattr(spec.claims, key)
+        if text is None:
+            continue
+        try:
+            check_formula(text, names)
+        except FormulaError as exc:
+            where = Location(
+                spec.location.file,
+                f"activations.{spec.name}.claims.{key}",
+                lines.field(spec.name, key),
+            )
+            problems.append(exc.with_location(where))
     return problems
 
 

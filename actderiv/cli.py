@@ -6,7 +6,9 @@ The only module that imports click. Heavy imports (SymPy, Rich) happen inside co
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -230,22 +232,40 @@ def _parse_param(
     param: click.Parameter,
     values: tuple[str, ...],
 ) -> dict[str, float]:
+    from actderiv.catalog import check_param_name
+
     out: dict[str, float] = {}
     for text in values:
         name, sep, value = text.partition("=")
-        name = name.strip()
-        if not sep or not name.isidentifier() or not name.isascii():
-            raise click.BadParameter(f"{text!r} is not NAME=VALUE", ctx, param)
-        try:
-            number = float(value)
-        except ValueError:
-            raise click.BadParameter(f"{value.strip()!r} is not a number", ctx, param) from None
-        if number != number or abs(number) > 1e12:
+        name, value = name.strip(), value.strip()
+        if not sep:
+            raise click.BadParameter(f"{_short(text)!r} is not NAME=VALUE", ctx, param)
+        problem = check_param_name(name)
+        if problem:
+            raise click.BadParameter(problem, ctx, param)
+        if not value.isascii() or not _NUMBER.fullmatch(value):
+            raise click.BadParameter(f"{_short(value)!r} is not a number", ctx, param)
+        number = float(value)
+        if not math.isfinite(number) or abs(number) > 1e12:
             raise click.BadParameter(
-                f"{value.strip()!r} must be a finite number below 1e12", ctx, param
+                f"{_short(value)!r} must be a finite number below 1e12", ctx, param
             )
         out[name] = number
     return out
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number", ctx, param)
+    return value
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _short(text: str, width: int = 40) -> str:
+    """A long argument cut down for an error message."""
+    return text if len(text) <= width else text[:width] + "…"
 
 
 @cli.command()
@@ -264,6 +284,7 @@ def _parse_param(
 @click.option(
     "--timeout",
     type=click.FloatRange(0.1, 3600),
+    callback=lambda ctx, param, value: _finite(ctx, param, value),  # FloatRange lets NaN in
     default=60.0,
     show_default=True,
     help="Seconds of symbolic work allowed before giving up.",

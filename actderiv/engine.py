@@ -789,11 +789,11 @@ def _interval_image(
     )
     if index is None:
         return None
-    fi, gi, _ = branches[index]
+    fi, _, _ = branches[index]
     if not fi.has(X):
         value = _float(formula.at_defaults(fi))
         return None if value is None else _Image(index, value, value, True, True, fi)
-    if not _monotone(formula.at_defaults(gi), a_x, b_x):
+    if not _monotone(formula.at_defaults(differentiate(fi)), a_x, b_x):
         return None
     exact = [_end_value(fi, lo, "+", -sp.oo, opts), _end_value(fi, hi, "-", sp.oo, opts)]
     if any(e is None for e in exact):

@@ -98,7 +98,8 @@ class UnknownActivationError(CatalogError, LookupError):
 
     def __init__(self, name: str, suggestions: tuple[str, ...], location: Location | None) -> None:
         hint = f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
-        super().__init__(f"no activation named {name!r}{hint}", location)
+        shown = name if len(name) <= 60 else name[:60] + "…"
+        super().__init__(f"no activation named {shown!r}{hint}", location)
         self.name = name
         self.suggestions = suggestions
 

@@ -193,7 +193,8 @@ class _Checker:
                 raise self.fail(root, f"formula has more than {MAX_NODES} parts")
             if depth > MAX_DEPTH:
                 raise self.fail(node, f"formula is nested more than {MAX_DEPTH} levels deep")
-            for child, child_role in self.visit(node, role):
+            # children in reverse, so that the leftmost problem in the text is found first
+            for child, child_role in reversed(self.visit(node, role)):
                 stack.append((child, depth + 1, child_role))
 
     def visit(self, node: ast.AST, role: str) -> Sequence[tuple[ast.AST, str]]:
@@ -299,6 +300,8 @@ class _Checker:
                     node, f"catalog function {name}() takes 1 argument, got {len(node.args)}"
                 )
             return list(node.args)
+        if name in VARIABLES or name in CONSTANTS or name in self.names.params:
+            raise self.fail(node.func, f"{name!r} is not a function")
         raise self.fail(node.func, f"unknown function {name!r}{_name_hint(name, self.names)}")
 
     def check_exponent(self, exponent: ast.expr) -> None:
@@ -340,6 +343,6 @@ def _describe(node: ast.AST) -> str:
 def _name_hint(name: str, names: Names) -> str:
     import difflib
 
-    pool = sorted(set(FUNCTIONS) | CONSTANTS | {"x"} | names.params | names.calls)
+    pool = sorted((set(FUNCTIONS) | CONSTANTS | {"x"} | names.params | names.calls) - {name})
     close = difflib.get_close_matches(name, pool, n=2, cutoff=0.7)
     return f" (did you mean {' or '.join(close)}?)" if close else ""

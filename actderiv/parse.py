@@ -8,6 +8,7 @@ Pure: no I/O, no printing.
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -15,12 +16,15 @@ from typing import Any, Final
 import sympy as sp
 
 from actderiv.errors import FormulaError, Location
-from actderiv.grammar import Names, check_formula
+from actderiv.grammar import MAX_EXPONENT, Names, check_formula
 
 X: Final = sp.Symbol("x", real=True)
 """The input of every activation."""
 Y: Final = sp.Symbol("y", real=True)
 """The output ``f(x)``, in claims and self-referential forms."""
+
+MAX_CONSTANT_DIGITS: Final = 100
+"""Largest power of ten that a constant power in a formula may reach."""
 
 Resolver = Callable[[str], Callable[[sp.Expr], sp.Expr]]
 """Maps a catalog key to a function that applies that entry (at its defaults) to an argument."""
@@ -155,9 +159,9 @@ class _Translator:
             left, right = self.value(node.left), self.value(node.right)
             if isinstance(node.op, ast.Div) and right == 0:
                 raise self.fail(node, "division by zero")
-            if isinstance(node.op, ast.Pow) and left == 0 and right.is_negative:
-                raise self.fail(node, "zero to a negative power")
-            return sp.piecewise_fold(_BINARY[type(node.op)](left, right))
+            if isinstance(node.op, ast.Pow):
+                self.check_power(node, left, right)
+            return self.finite(node, sp.piecewise_fold(_BINARY[type(node.op)](left, right)))
         if isinstance(node, ast.UnaryOp):
             operand = self.value(node.operand)
             return -operand if isinstance(node.op, ast.USub) else operand
@@ -169,8 +173,25 @@ class _Translator:
             )
             return sp.piecewise_fold(sp.Piecewise((body, cond), (orelse, True)))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            return self.call(node.func.id, [self.value(a) for a in node.args])
+            return self.finite(node, self.call(node.func.id, [self.value(a) for a in node.args]))
         raise self.fail(node, "not allowed in a formula")  # unreachable: the grammar refused it
+
+    def check_power(self, node: ast.BinOp, base: sp.Expr, exponent: sp.Expr) -> None:
+        """Refuse powers that SymPy would evaluate into enormous numbers (or never finish)."""
+        if base == 0 and exponent.is_negative:
+            raise self.fail(node, "zero to a negative power")
+        if exponent.is_Number and abs(exponent) > MAX_EXPONENT:
+            raise self.fail(node.right, f"exponent larger than {MAX_EXPONENT} in magnitude")
+        if base.is_Number and exponent.is_Number and base != 0:
+            digits = abs(float(exponent)) * abs(math.log10(abs(float(base))))
+            if digits > MAX_CONSTANT_DIGITS:
+                raise self.fail(node, f"constant larger than 1e{MAX_CONSTANT_DIGITS} in magnitude")
+
+    def finite(self, node: ast.AST, value: sp.Expr) -> sp.Expr:
+        """Refuse parts that are infinite, undefined or complex (log(0), sqrt(-1), atanh(1))."""
+        if value.has(sp.oo, -sp.oo, sp.zoo, sp.nan, sp.I):
+            raise self.fail(node, "this part is not a finite real number")
+        return value
 
     def name(self, name: str) -> sp.Expr:
         if name == "x":

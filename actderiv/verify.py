@@ -9,6 +9,7 @@ not an exception. Pure: no I/O, no printing.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -356,9 +357,12 @@ def _kink_check(x_text: str, value_text: str, d: Derivation, formula: Formula) -
     """A claimed derivative value at a point, against the branch that applies there."""
     name = f"claimed value at x = {x_text}"
     try:
-        xv, claimed = number(x_text), number(value_text)
-    except (TypeError, ValueError):
+        xf, vf = float(x_text), float(value_text)
+    except ValueError:
         return Check(name=name, status="failed", detail="x and value must be numbers")
+    if not all(math.isfinite(v) and abs(v) <= 1e12 for v in (xf, vf)):
+        return Check(name=name, status="failed", detail="x and value must be below 1e12")
+    xv, claimed = number(xf), number(vf)
     actual = _nice_number(formula.at_defaults(d.derivative).subs(X, xv))
     if actual is None:
         return Check(name=name, status="undecided", detail=f"the derivative is undefined at {xv}")

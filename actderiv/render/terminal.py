@@ -48,7 +48,7 @@ def record_view(record: Mapping[str, Any], spec: ActivationSpec | None = None) -
     parts: list[RenderableType] = [_summary(record, spec)]
     if record.get("breakpoints"):
         parts.append(_breakpoints(record))
-    if record.get("param_derivatives"):
+    if record.get("param_derivatives") and record.get("wrt", "x") == "x":
         parts.append(_param_derivatives(record))
     if spec is not None and spec.references:
         parts.append(_references(spec))
