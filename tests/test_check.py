@@ -51,7 +51,7 @@ WRONG = [
     # (entry, kind, claim as a public source states it, verdicts that describe it)
     ("selu", "derivative", "scale*(y + alpha if x < 0 else 1)", {"region"}),  # old Wikipedia
     ("softsign", "derivative", "1 - y**2", {"everywhere"}),  # old Wikipedia
-    ("hyperbolic_tangent", "function", "2/(1 + exp(2*x)) - 1", {"everywhere"}),  # a transcription
+    ("tanh", "function", "2/(1 + exp(2*x)) - 1", {"everywhere"}),  # a transcription
     ("cloglog", "function", "1 - exp(-exp(-x))", {"everywhere"}),  # an activation package
     ("hard_elish", "function",  # an activation package's negative branch
      "x*min(1, (x + 1)/2) if x >= 0 else (1 + exp(-x))*max(0, min(1, (x + 1)/2))", {"region"}),
@@ -99,8 +99,8 @@ CORRECT = [
     ("sigmoid", "1/(4*cosh(x/2)**2)"),
     ("sigmoid", "exp(-x)/(1 + exp(-x))**2"),
     ("sigmoid", "y*(1 - y)"),
-    ("hyperbolic_tangent", "1 - y**2"),
-    ("hyperbolic_tangent", "sech(x)**2"),
+    ("tanh", "1 - y**2"),
+    ("tanh", "sech(x)**2"),
     ("softplus", "1 - exp(-y)"),
     ("softplus", "sigmoid(x)"),
     ("softsign", "(1 - abs(y))**2"),
