@@ -1,0 +1,19 @@
+"""The command-line interface: a thin click layer over :mod:`actderiv.api`.
+
+The only package that imports click. Heavy imports (SymPy, Rich) happen inside commands, so
+``actderiv --help`` and ``actderiv list`` start fast. One module per group of commands; each
+registers its commands on the group in :mod:`actderiv.cli._base` when imported here.
+"""
+
+from __future__ import annotations
+
+from actderiv.cli import cache, checks, inspect
+from actderiv.cli._base import CliState, ExitStatus, cli
+
+__all__ = ["CliState", "ExitStatus", "cli", "main"]
+_COMMANDS = (cache, checks, inspect)
+
+
+def main() -> None:
+    """Entry point of the ``actderiv`` console script."""
+    cli(prog_name="actderiv")

@@ -1,0 +1,215 @@
+"""What every command shares: the click group, its state, exit statuses, common options."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from actderiv import __version__
+from actderiv.errors import ActderivError, BudgetExceeded, DerivationError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from actderiv.model import ActivationSpec, Catalog
+
+
+class ExitStatus(IntEnum):
+    """Exit statuses, the same for every command."""
+
+    OK = 0
+    ERROR = 1  # a bad catalog, formula or name
+    USAGE = 2  # click's own usage errors
+    VERIFY_FAILED = 3  # a check ran and found a mismatch
+    TIMEOUT = 4  # symbolic work ran past its time budget
+
+
+@dataclass(frozen=True, slots=True)
+class CliState:
+    """What every command needs: which catalog, and how to write."""
+
+    catalog_path: Path | None
+    color: bool | None
+
+    def catalog(self) -> Catalog:
+        from actderiv.api import load_catalog
+
+        return load_catalog(self.catalog_path)
+
+    def console(self, stderr: bool = False) -> Console:
+        from rich.console import Console
+
+        no_color = self.color is False or (self.color is None and "NO_COLOR" in os.environ)
+        return Console(
+            stderr=stderr,
+            no_color=no_color,
+            force_terminal=True if self.color else None,
+            highlight=False,
+            soft_wrap=False,
+        )
+
+
+class _Group(click.Group):
+    """Turns every :class:`ActderivError` into one short message and an exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (ActderivError, ValueError) as exc:
+            if ctx.params.get("traceback") or isinstance(exc, click.ClickException):
+                raise
+            if not isinstance(exc, ActderivError) and type(exc) is not ValueError:
+                raise
+            status = (
+                ExitStatus.TIMEOUT
+                if isinstance(exc, BudgetExceeded | DerivationError)
+                else ExitStatus.ERROR
+            )
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(status)
+
+
+def _echo_json(value: Any) -> None:
+    from actderiv.render.json import render_json
+
+    click.echo(render_json(value), nl=False)
+
+
+def _print(state: CliState, renderable: Any) -> None:
+    state.console().print(renderable)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="actderiv")
+@click.option(
+    "--catalog",
+    "catalog_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="ACTDERIV_CATALOG",
+    show_envvar=True,
+    help="Catalog file to use instead of the bundled one.",
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Force colour on or off (default: on for terminals, off when NO_COLOR is set).",
+)
+@click.option(
+    "--traceback", is_flag=True, help="Show Python tracebacks for errors (for debugging)."
+)
+@click.pass_context
+def cli(ctx: click.Context, catalog_path: Path | None, color: bool | None, traceback: bool) -> None:
+    """Derive, simplify and verify the derivatives of activation functions.
+
+    \b
+    Examples:
+      actderiv list --tag pytorch
+      actderiv show sigmoid
+      actderiv show elu --order 2
+      actderiv derive "x*tanh(softplus(x))"
+      actderiv derive "x/(1 + abs(x))" --json
+    """
+    ctx.obj = CliState(catalog_path, color)
+
+
+def _filter(catalog: Catalog, tags: Sequence[str]) -> list[ActivationSpec]:
+    if not tags:
+        return list(catalog)
+    wanted = {t.casefold() for t in tags}
+    return [s for s in catalog if wanted & {t.casefold() for t in s.tags}]
+
+
+def _records(
+    state: CliState,
+    catalog: Catalog,
+    specs: Sequence[ActivationSpec],
+    **kwargs: Any,
+) -> list[dict[str, Any]]:
+    """Records for ``specs``, with a progress bar on a terminal when anything must be derived."""
+    from actderiv import api
+
+    if len(specs) < 3 or not sys.stderr.isatty():
+        return api.records(catalog, specs, **kwargs)
+    from rich.progress import Progress
+
+    with Progress(console=state.console(stderr=True), transient=True) as progress:
+        task = progress.add_task("deriving", total=len(specs))
+        advance: Callable[[ActivationSpec], None] = lambda spec: progress.advance(task)  # noqa: E731
+        return api.records(catalog, specs, progress=advance, **kwargs)
+
+
+_ORDER = click.option(
+    "--order",
+    "-n",
+    type=click.IntRange(1, 20),
+    default=1,
+    show_default=True,
+    help="Which derivative: 1 for f', 2 for f'', …",
+)
+_WRT = click.option(
+    "--wrt",
+    metavar="PARAM",
+    default=None,
+    help="Differentiate with respect to this parameter instead of x.",
+)
+_JSON = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object (see the README for its keys)."
+)
+
+
+def _check_wrt(wrt: str | None, params: dict[str, float]) -> None:
+    if wrt is not None and wrt not in params:
+        known = ", ".join(params) or "none"
+        raise click.BadParameter(
+            f"{wrt!r} is not a parameter (parameters: {known})", param_hint="'--wrt'"
+        )
+
+
+def _parse_param(
+    ctx: click.Context,
+    param: click.Parameter,
+    values: tuple[str, ...],
+) -> dict[str, float]:
+    from actderiv.catalog import check_param_name
+
+    out: dict[str, float] = {}
+    for text in values:
+        name, sep, value = text.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep:
+            raise click.BadParameter(f"{_short(text)!r} is not NAME=VALUE", ctx, param)
+        problem = check_param_name(name)
+        if problem:
+            raise click.BadParameter(problem, ctx, param)
+        if not value.isascii() or not _NUMBER.fullmatch(value):
+            raise click.BadParameter(f"{_short(value)!r} is not a number", ctx, param)
+        number = float(value)
+        if not math.isfinite(number) or abs(number) > 1e12:
+            raise click.BadParameter(
+                f"{_short(value)!r} must be a finite number below 1e12", ctx, param
+            )
+        out[name] = number
+    return out
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number", ctx, param)
+    return value
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _short(text: str, width: int = 40) -> str:
+    """A long argument cut down for an error message."""
+    return text if len(text) <= width else text[:width] + "…"

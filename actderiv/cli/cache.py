@@ -1,0 +1,32 @@
+"""cache: manage the cache of derived results."""
+
+from __future__ import annotations
+
+import click
+
+from actderiv.cli._base import (
+    cli,
+)
+
+
+@cli.group()
+def cache() -> None:
+    """Manage the cache of derived results."""
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Remove every cached result (they are rebuilt when next needed)."""
+    from actderiv.cache import RecordCache
+
+    store = RecordCache()
+    removed = store.clear()
+    click.echo(f"removed {removed} cached result(s) from {store.folder}")
+
+
+@cache.command("path")
+def cache_path() -> None:
+    """Print the folder that holds the cache."""
+    from actderiv.cache import cache_dir
+
+    click.echo(str(cache_dir()))

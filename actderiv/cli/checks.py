@@ -1,0 +1,99 @@
+"""verify and check: prove or confirm derivatives and claims."""
+
+from __future__ import annotations
+
+import click
+
+from actderiv.cli._base import (
+    _JSON,
+    CliState,
+    ExitStatus,
+    _echo_json,
+    _print,
+    _records,
+    cli,
+)
+
+
+@cli.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--all", "everything", is_flag=True, help="Verify every activation in the catalog.")
+@_JSON
+@click.pass_obj
+def verify(state: CliState, names: tuple[str, ...], everything: bool, as_json: bool) -> None:
+    """Prove or numerically confirm every derivative and claim of the named activations.
+
+    Each check ends as proved (symbolically), confirmed (against mpmath's high-precision
+    numerical derivative of f, which does not use SymPy's diff), failed (with a counterexample)
+    or undecided. Exits with status 3 when any check failed.
+
+    \b
+    Examples:
+      actderiv verify sigmoid gelu
+      actderiv verify --all --json
+    """
+    from actderiv import api
+
+    if bool(names) == everything:
+        raise click.UsageError("name one or more activations, or use --all (not both)")
+    catalog = state.catalog()
+    specs = list(catalog) if everything else [catalog.require(n) for n in names]
+    summary = api.verification_summary(_records(state, catalog, specs))
+    if as_json:
+        _echo_json(summary)
+    else:
+        from actderiv.render.terminal import verify_table
+
+        _print(state, verify_table(summary))
+    if summary["summary"]["failed"]:
+        raise SystemExit(ExitStatus.VERIFY_FAILED)
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--derivative",
+    "-d",
+    metavar="FORMULA",
+    help="The derivative to check, in x, y = f(x) and the parameters.",
+)
+@click.option(
+    "--function",
+    "-f",
+    "function",
+    metavar="FORMULA",
+    help="A definition of the function itself to check, in x and the parameters.",
+)
+@_JSON
+@click.pass_obj
+def check(
+    state: CliState, name: str, derivative: str | None, function: str | None, as_json: bool
+) -> None:
+    """Check a derivative (or a definition) from a paper or a backward pass against the truth.
+
+    Says whether FORMULA is another form of the same function, wrong everywhere, wrong on part
+    of the domain, or wrong only at a kink, with a counterexample. Exits with status 3 when
+    the claim is wrong.
+
+    \b
+    Examples:
+      actderiv check sigmoid --derivative "y*(1 - y)"
+      actderiv check softsign --derivative "1 - y**2"
+      actderiv check relu --derivative "1 if x >= 0 else 0"
+      actderiv check tanh --function "2/(1 + exp(2*x)) - 1"
+    """
+    from actderiv import api
+
+    if (derivative is None) == (function is None):
+        raise click.UsageError("give exactly one of --derivative and --function")
+    claim = derivative if derivative is not None else function
+    assert claim is not None
+    result = api.check(state.catalog(), name, claim, function=function is not None)
+    if as_json:
+        _echo_json(result)
+    else:
+        from actderiv.render.terminal import check_view
+
+        _print(state, check_view(result))
+    if result["equal"] is False:
+        raise SystemExit(ExitStatus.VERIFY_FAILED)

@@ -1,0 +1,131 @@
+"""list, show and derive: look at activations and formulas."""
+
+from __future__ import annotations
+
+import click
+
+from actderiv.cli._base import (
+    _JSON,
+    _ORDER,
+    _WRT,
+    CliState,
+    _check_wrt,
+    _echo_json,
+    _filter,
+    _finite,
+    _parse_param,
+    _print,
+    _records,
+    cli,
+)
+
+
+@cli.command("list")
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TAG",
+    help="Only entries with this tag (repeat for any of several).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+@click.pass_obj
+def list_command(state: CliState, tags: tuple[str, ...], as_json: bool) -> None:
+    """List the activations in the catalog, with their derivatives."""
+
+    catalog = state.catalog()
+    specs = _filter(catalog, tags)
+    records = _records(state, catalog, specs)
+    if as_json:
+        _echo_json(records)
+        return
+    from actderiv.render.terminal import list_table
+
+    _print(state, list_table(specs, records))
+
+
+@cli.command()
+@click.argument("name")
+@_ORDER
+@_WRT
+@_JSON
+@click.pass_obj
+def show(state: CliState, name: str, order: int, wrt: str | None, as_json: bool) -> None:
+    """Everything about activation NAME: derivatives, self-referential form, breakpoints.
+
+    NAME is a catalog key or alias, in any case.
+    """
+    from actderiv import api
+
+    catalog = state.catalog()
+    spec = catalog.require(name)
+    _check_wrt(wrt, spec.param_dict)
+    record = api.record(catalog, spec.name, order=order, wrt=wrt)
+    if as_json:
+        _echo_json(record)
+        return
+    from actderiv.render.terminal import record_view
+
+    _print(state, record_view(record, spec))
+
+
+@cli.command()
+@click.argument("expr")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    callback=_parse_param,
+    help="A parameter and its value (repeatable).",
+)
+@_ORDER
+@_WRT
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 3600),
+    callback=lambda ctx, param, value: _finite(ctx, param, value),  # FloatRange lets NaN in
+    default=60.0,
+    show_default=True,
+    help="Seconds of symbolic work allowed before giving up.",
+)
+@_JSON
+@click.pass_obj
+def derive(
+    state: CliState,
+    expr: str,
+    params: dict[str, float],
+    order: int,
+    wrt: str | None,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Derive a formula EXPR that is not in the catalog.
+
+    EXPR uses Python syntax: x, the parameters, + - * / **, 'a if cond else b', functions such
+    as exp, log, tanh, erf, max, min, abs, and the names of catalog entries.
+
+    \b
+    Examples:
+      actderiv derive "x*sigmoid(beta*x)" --param beta=1.5
+      actderiv derive "x if x > 0 else a*(exp(x) - 1)" -p a=1 --order 2
+      actderiv derive "log(1 + exp(b*x))/b" -p b=2 --wrt b
+    """
+    from actderiv import api
+    from actderiv.engine import EngineOptions
+
+    _check_wrt(wrt, params)
+    catalog = state.catalog()
+    options = EngineOptions(
+        total_seconds=timeout, step_seconds=min(2.0, timeout), selfref_seconds=min(15.0, timeout)
+    )
+    record = api.formula_record(
+        expr, params=params, catalog=catalog, order=order, wrt=wrt, options=options
+    )
+    if as_json:
+        _echo_json(record)
+        return
+    from actderiv.render.terminal import record_view
+
+    _print(state, record_view(record))
