@@ -89,6 +89,7 @@ def _content(spec: ActivationSpec) -> dict[str, Any]:
     data = asdict(spec)
     data.pop("location", None)
     data.pop("expr_location", None)
+    data.pop("claim_locations", None)
     return data
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import importlib.resources
 import math
+import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -41,6 +42,7 @@ _FIELDS: Final = frozenset(
         "torch",
         "torch_kwargs",
         "claims",
+        "unverified",
     }
 )
 _CLAIM_FIELDS: Final = frozenset({"derivative", "self_referential", "kinks"})
@@ -56,31 +58,90 @@ def bundled_catalog_path() -> Path:
     return Path(__file__).resolve().parent.parent / BUNDLED_NAME
 
 
+def user_catalog_path() -> Path:
+    """The user's own catalog, layered over the bundled one (it may not exist yet).
+
+    ``$ACTDERIV_CONFIG_DIR/catalog.toml`` when that is set, else ``catalog.toml`` in the
+    platform's configuration folder.
+    """
+    override = os.environ.get("ACTDERIV_CONFIG_DIR")
+    if override:
+        return Path(override) / BUNDLED_NAME
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("actderiv", appauthor=False)) / BUNDLED_NAME
+
+
+def default_catalog_paths() -> list[Path]:
+    """The bundled catalog, then the user's catalog where it exists."""
+    user = user_catalog_path()
+    return [bundled_catalog_path(), *([user] if user.is_file() else [])]
+
+
 def load_catalog(path: str | Path | None = None) -> Catalog:
-    """Read and validate a catalog file (the bundled one when ``path`` is None).
+    """Read and validate one catalog file, or the default stack when ``path`` is None.
 
     Raises:
-        CatalogError: the file cannot be read or is not valid TOML.
+        CatalogError: a file cannot be read or is not valid TOML.
         CatalogErrors: one or more entries are invalid; every problem is listed.
     """
-    file = Path(path) if path is not None else bundled_catalog_path()
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"cannot read catalog: {exc}", Location(str(file))) from None
-    return parse_catalog(text, str(path) if path is not None else str(file))
+    return load_catalogs([Path(path)] if path is not None else default_catalog_paths())
+
+
+def load_catalogs(paths: Sequence[str | Path]) -> Catalog:
+    """Layer several catalog files: later files add entries and override earlier ones by key."""
+    layers = []
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CatalogError(f"cannot read catalog: {exc}", Location(str(path))) from None
+        layers.append((str(path), text))
+    return build_catalog(layers)
 
 
 def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
     """Validate catalog ``text`` and build the :class:`Catalog` (see :func:`load_catalog`)."""
+    return build_catalog([(source, text)])
+
+
+def build_catalog(layers: Sequence[tuple[str, str]]) -> Catalog:
+    """Validate (source, text) layers and merge them; every problem in every layer is reported.
+
+    An entry in a later layer replaces the entry with the same key in an earlier one, keeping its
+    place in the order; calls may cross layers, and names must be unique across the result.
+    """
+    merged: dict[str, ActivationSpec] = {}
+    problems: list[CatalogError] = []
+    for source, text in layers:
+        try:
+            entries = read_entries(text, source, problems)
+        except CatalogError as exc:
+            problems.append(exc)
+            continue
+        for spec in entries:
+            merged[spec.name] = spec
+    specs = list(merged.values())
+    problems.extend(_check_names(specs))
+    problems.extend(_check_calls(specs))
+    if problems:
+        raise CatalogErrors(problems)
+    return Catalog.build(tuple(specs), " + ".join(source for source, _ in layers))
+
+
+def read_entries(text: str, source: str, problems: list[CatalogError]) -> list[ActivationSpec]:
+    """The entries of one catalog file, checked on their own; problems are appended.
+
+    Raises:
+        CatalogError: the text is not valid TOML or has no activations table.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = _toml_error_line(str(exc))
         raise CatalogError(f"not valid TOML: {exc}", Location(source, "", line)) from None
     lines = _LineIndex(text)
-    problems: list[CatalogError] = []
-    table = data.get("activations")
+    table = data.get("activations", {} if not data else None)
     if not isinstance(table, dict):
         raise CatalogError("no [activations.NAME] tables found", Location(source))
     entries = []
@@ -91,11 +152,7 @@ def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
             problems.extend(exc.errors)
         except CatalogError as exc:
             problems.append(exc)
-    problems.extend(_check_names(entries))
-    problems.extend(_check_calls(entries, lines))
-    if problems:
-        raise CatalogErrors(problems)
-    return Catalog.build(tuple(entries), source)
+    return entries
 
 
 class _LineIndex:
@@ -193,6 +250,11 @@ def _entry(name: str, raw: Any, source: str, lines: _LineIndex) -> ActivationSpe
         claims=claims,
         location=at(),
         expr_location=at("expr"),
+        claim_locations=tuple(
+            (key, Location(source, f"activations.{name}.claims.{key}", lines.field(name, key)))
+            for key in ("derivative", "self_referential")
+        ),
+        unverified=_string(raw, "unverified", at, problems) or "",
     )
 
 
@@ -371,13 +433,13 @@ def _check_names(entries: list[ActivationSpec]) -> list[CatalogError]:
     return problems
 
 
-def _check_calls(entries: list[ActivationSpec], lines: _LineIndex) -> list[CatalogError]:
+def _check_calls(entries: list[ActivationSpec]) -> list[CatalogError]:
     """Check every formula's syntax and names, then refuse cycles of calls between entries."""
     keys = frozenset(spec.name for spec in entries)
     problems: list[CatalogError] = []
     graph: dict[str, list[str]] = {}
     for spec in entries:
-        problems.extend(_check_claims(spec, keys, lines))
+        problems.extend(_check_claims(spec, keys))
         names = Names.of(params=spec.param_dict, calls=keys - {spec.name})
         try:
             tree = check_formula(spec.expr, names)
@@ -391,9 +453,7 @@ def _check_calls(entries: list[ActivationSpec], lines: _LineIndex) -> list[Catal
     return problems
 
 
-def _check_claims(
-    spec: ActivationSpec, keys: frozenset[str], lines: _LineIndex
-) -> list[CatalogError]:
+def _check_claims(spec: ActivationSpec, keys: frozenset[str]) -> list[CatalogError]:
     """Claims are formulas too (with y = f(x)): check them when the catalog loads."""
     problems: list[CatalogError] = []
     names = Names.of(params=spec.param_dict, calls=keys - {spec.name}, allow_y=True)
@@ -404,12 +464,7 @@ def _check_claims(
         try:
             check_formula(text, names)
         except FormulaError as exc:
-            where = Location(
-                spec.location.file,
-                f"activations.{spec.name}.claims.{key}",
-                lines.field(spec.name, key),
-            )
-            problems.append(exc.with_location(where))
+            problems.append(exc.with_location(dict(spec.claim_locations)[key]))
     return problems
 
 

@@ -61,6 +61,8 @@ class ActivationSpec:
     claims: Claims = field(default_factory=Claims)
     location: Location
     expr_location: Location | None = None
+    claim_locations: tuple[tuple[str, Location], ...] = ()
+    unverified: str = ""
 
     @property
     def param_dict(self) -> dict[str, float]:

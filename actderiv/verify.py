@@ -155,7 +155,7 @@ def compare_numerically(
                 return Check(
                     name=name,
                     status="failed",
-                    detail=f"{what} differs at x = {xv:.17g}",
+                    detail=f"{what} differ at x = {xv:.17g}",
                     counterexample=Counterexample(x=repr(xv), expected=_fmt(want), got=_fmt(have)),
                 )
             checked += 1
@@ -166,7 +166,7 @@ def compare_numerically(
     return Check(
         name=name,
         status="confirmed",
-        detail=f"{what} agrees at {checked} points, |x| ≤ {max(map(abs, points)):g} "
+        detail=f"{what} agree at {checked} points, |x| ≤ {max(map(abs, points)):g} "
         f"(largest relative difference {worst:.1e})",
     )
 

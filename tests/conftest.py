@@ -24,8 +24,9 @@ ROOT = Path(__file__).parent.parent
 def _isolated_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each test gets an empty cache folder, so no test sees another's results."""
+    """Each test gets an empty cache and config folder: no test sees another's, or the user's."""
     monkeypatch.setenv("ACTDERIV_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("ACTDERIV_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
     monkeypatch.delenv("ACTDERIV_CATALOG", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
 

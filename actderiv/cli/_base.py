@@ -37,13 +37,22 @@ class ExitStatus(IntEnum):
 class CliState:
     """What every command needs: which catalog, and how to write."""
 
-    catalog_path: Path | None
+    catalog_paths: tuple[Path, ...]
     color: bool | None
 
     def catalog(self) -> Catalog:
-        from actderiv.api import load_catalog
+        """The catalogs named with --catalog (layered), else the bundled one and the user's."""
+        from actderiv.catalog import default_catalog_paths, load_catalogs
 
-        return load_catalog(self.catalog_path)
+        return load_catalogs(self.catalog_paths or default_catalog_paths())
+
+    def target(self) -> Path:
+        """The catalog file that add and remove write: the one --catalog names, else the user's."""
+        from actderiv.catalog import user_catalog_path
+
+        if len(self.catalog_paths) > 1:
+            raise click.UsageError("add and remove write one catalog: give --catalog once")
+        return self.catalog_paths[0] if self.catalog_paths else user_catalog_path()
 
     def console(self, stderr: bool = False) -> Console:
         from rich.console import Console
@@ -92,11 +101,14 @@ def _print(state: CliState, renderable: Any) -> None:
 @click.version_option(__version__, prog_name="actderiv")
 @click.option(
     "--catalog",
-    "catalog_path",
+    "catalog_paths",
     type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
     envvar="ACTDERIV_CATALOG",
     show_envvar=True,
-    help="Catalog file to use instead of the bundled one.",
+    help="Catalog file to use instead of the bundled and user catalogs; repeat to layer several "
+    "(later ones override earlier ones). ACTDERIV_CATALOG takes a list separated by "
+    f"'{os.pathsep}'.",
 )
 @click.option(
     "--color/--no-color",
@@ -107,7 +119,9 @@ def _print(state: CliState, renderable: Any) -> None:
     "--traceback", is_flag=True, help="Show Python tracebacks for errors (for debugging)."
 )
 @click.pass_context
-def cli(ctx: click.Context, catalog_path: Path | None, color: bool | None, traceback: bool) -> None:
+def cli(
+    ctx: click.Context, catalog_paths: tuple[Path, ...], color: bool | None, traceback: bool
+) -> None:
     """Derive, simplify and verify the derivatives of activation functions.
 
     \b
@@ -118,7 +132,7 @@ def cli(ctx: click.Context, catalog_path: Path | None, color: bool | None, trace
       actderiv derive "x*tanh(softplus(x))"
       actderiv derive "x/(1 + abs(x))" --json
     """
-    ctx.obj = CliState(catalog_path, color)
+    ctx.obj = CliState(tuple(catalog_paths), color)
 
 
 def _filter(catalog: Catalog, tags: Sequence[str]) -> list[ActivationSpec]:

@@ -207,3 +207,31 @@ def check_view(result: Mapping[str, Any]) -> Panel:
             f"x = {example['x']}: true {example['expected']}, claimed {example['got']}",
         )
     return Panel(grid, title=f"[bold]{result['name']}[/bold]: check", title_align="left")
+
+
+def added_view(
+    toml: str,
+    record: Mapping[str, Any],
+    target: str,
+    written: bool,
+    failed: Sequence[Mapping[str, Any]],
+) -> Group:
+    """What ``actderiv add`` did: the entry, its derivative, and whether checks passed."""
+    from rich.syntax import Syntax
+
+    if written and failed:
+        head = Text(f"added to {target} with failed checks (--force)", style="bold yellow")
+    elif written:
+        head = Text(f"added to {target}", style="bold green")
+    elif failed:
+        head = Text("not added: a check failed (use --force to add it anyway)", style="bold red")
+    else:
+        head = Text(f"dry run: would add to {target}", style="bold")
+    parts: list[RenderableType] = [
+        head,
+        Syntax(toml, "toml", theme="ansi_dark"),
+        record_view(record),
+    ]
+    for check in failed:
+        parts.append(Text(f"failed: {check['name']}: {check['detail']}", style="red"))
+    return Group(*parts)
