@@ -6,6 +6,7 @@ turned into SymPy here, so that listing the catalog stays fast. Pure apart from 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.resources
 import math
 import os
@@ -113,9 +114,10 @@ def build_catalog(layers: Sequence[tuple[str, str]]) -> Catalog:
     """
     merged: dict[str, ActivationSpec] = {}
     problems: list[CatalogError] = []
+    broken: list[ActivationSpec] = []
     for source, text in layers:
         try:
-            entries = read_entries(text, source, problems)
+            entries = read_entries(text, source, problems, broken)
         except CatalogError as exc:
             problems.append(exc)
             continue
@@ -123,13 +125,18 @@ def build_catalog(layers: Sequence[tuple[str, str]]) -> Catalog:
             merged[spec.name] = spec
     specs = list(merged.values())
     problems.extend(_check_names(specs))
-    problems.extend(_check_calls(specs))
+    problems.extend(_check_calls(specs, broken))
     if problems:
         raise CatalogErrors(problems)
     return Catalog.build(tuple(specs), " + ".join(source for source, _ in layers))
 
 
-def read_entries(text: str, source: str, problems: list[CatalogError]) -> list[ActivationSpec]:
+def read_entries(
+    text: str,
+    source: str,
+    problems: list[CatalogError],
+    broken: list[ActivationSpec] | None = None,
+) -> list[ActivationSpec]:
     """The entries of one catalog file, checked on their own; problems are appended.
 
     Raises:
@@ -148,6 +155,10 @@ def read_entries(text: str, source: str, problems: list[CatalogError]) -> list[A
     for name, raw in table.items():
         try:
             entries.append(_entry(name, raw, source, lines))
+        except _BrokenEntry as exc:
+            problems.extend(exc.errors)
+            if exc.spec is not None and broken is not None:
+                broken.append(exc.spec)
         except CatalogErrors as exc:
             problems.extend(exc.errors)
         except CatalogError as exc:
@@ -156,38 +167,70 @@ def read_entries(text: str, source: str, problems: list[CatalogError]) -> list[A
 
 
 class _LineIndex:
-    """Finds the line of ``[activations.NAME]`` headers and of the fields below them."""
+    """Finds the line of each entry and of the fields (and sub-tables) that belong to it.
 
-    _HEADER = re.compile(r"^\s*\[\s*activations\s*\.\s*\"?([A-Za-z0-9_]+)\"?\s*(\.[^\]]*)?\]")
+    Entries may be written as ``[activations.NAME]`` tables or as ``NAME = {...}`` inline
+    tables under ``[activations]``; fields may sit in sub-tables (``[activations.NAME.claims]``,
+    ``[[activations.NAME.references]]``) or in inline tables (``claims = { derivative = ... }``).
+    """
+
+    _HEADER = re.compile(
+        r"^\s*\[\[?\s*activations\s*(?:\.\s*\"?([A-Za-z0-9_]+)\"?\s*(\.[^\]]*)?)?\]"
+    )
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
         self.headers: dict[str, int] = {}
+        self.spans: dict[str, list[tuple[int, int]]] = {}  # name → [(first, last)] line ranges
+        current: str | None = None
+        in_activations = False
         for number, line in enumerate(self.lines, start=1):
             match = self._HEADER.match(line)
-            if match and match.group(2) is None:
-                self.headers.setdefault(match.group(1), number)
+            if match:
+                current, in_activations = match.group(1), match.group(1) is None
+                if current is not None:
+                    if match.group(2) is None:
+                        self.headers.setdefault(current, number)
+                    self.spans.setdefault(current, []).append((number, number))
+                continue
+            if line.lstrip().startswith("["):
+                current, in_activations = None, False
+                continue
+            if in_activations:
+                inline = re.match(r"^\s*\"?([A-Za-z0-9_]+)\"?\s*=", line)
+                if inline:
+                    self.headers.setdefault(inline.group(1), number)
+                    self.spans.setdefault(inline.group(1), []).append((number, number))
+                continue
+            if current is not None:
+                first, _ = self.spans[current][-1]
+                self.spans[current][-1] = (first, number)
 
     def entry(self, name: str) -> int | None:
         return self.headers.get(name)
 
     def field(self, name: str, key: str) -> int | None:
-        start = self.headers.get(name)
-        if start is None:
-            return None
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for number in range(start, len(self.lines)):
-            line = self.lines[number]
-            stripped = line.strip()
-            if (
-                stripped.startswith("[")
-                and not stripped.startswith("[[")
-                and not stripped.startswith(f"[activations.{name}.")
-            ):
-                break
-            if pattern.match(line):
-                return number + 1
-        return start
+        """The line of ``key`` in entry ``name`` (a sub-table header counts); else the entry's."""
+        sub = re.compile(
+            rf"^\s*\[\[?\s*activations\s*\.\s*{re.escape(name)}\s*\.\s*{re.escape(key)}\s*\]"
+        )
+        assign = re.compile(rf"(^|[\s{{,]){re.escape(key)}\s*=")
+        for first, last in self.spans.get(name, []):
+            for number in range(first, last + 1):
+                if sub.match(self.lines[number - 1]):
+                    return number
+        for first, last in self.spans.get(name, []):
+            for number in range(first, last + 1):
+                line = self.lines[number - 1]
+                if (
+                    number == first
+                    and line.lstrip().startswith("[")
+                    and not assign.search(line.split("]", 1)[-1])
+                ):
+                    continue
+                if assign.search(line):
+                    return number
+        return self.headers.get(name)
 
 
 def _entry(name: str, raw: Any, source: str, lines: _LineIndex) -> ActivationSpec:
@@ -234,9 +277,8 @@ def _entry(name: str, raw: Any, source: str, lines: _LineIndex) -> ActivationSpe
     torch_kwargs = _torch_kwargs(raw.get("torch_kwargs", {}), at("torch_kwargs"), problems)
     references = _references(raw.get("references", []), at("references"), problems)
     claims = _claims(raw.get("claims", {}), at("claims"), problems)
-    if problems:
-        raise CatalogErrors(problems)
-    return ActivationSpec(
+    unverified = _string(raw, "unverified", at, problems) or ""
+    spec = ActivationSpec(
         name=name,
         title=title or name,
         expr=expr or "",
@@ -254,8 +296,23 @@ def _entry(name: str, raw: Any, source: str, lines: _LineIndex) -> ActivationSpe
             (key, Location(source, f"activations.{name}.claims.{key}", lines.field(name, key)))
             for key in ("derivative", "self_referential")
         ),
-        unverified=_string(raw, "unverified", at, problems) or "",
+        unverified=unverified,
     )
+    if problems:
+        if isinstance(raw.get("params"), dict):  # keep every parameter's name for the checks
+            known = dict(params)
+            names = tuple((str(k), known.get(k, 0.0)) for k in raw["params"])
+            spec = dataclasses.replace(spec, params=names)
+        raise _BrokenEntry(problems, spec if isinstance(raw.get("expr"), str) else None)
+    return spec
+
+
+class _BrokenEntry(CatalogErrors):
+    """An entry with field problems; its formula is still checked and its name still known."""
+
+    def __init__(self, errors: list[CatalogError], spec: ActivationSpec | None) -> None:
+        super().__init__(errors)
+        self.spec = spec
 
 
 def _string(
@@ -433,8 +490,15 @@ def _check_names(entries: list[ActivationSpec]) -> list[CatalogError]:
     return problems
 
 
-def _check_calls(entries: list[ActivationSpec]) -> list[CatalogError]:
-    """Check every formula's syntax and names, then refuse cycles of calls between entries."""
+def _check_calls(
+    entries: list[ActivationSpec], broken: Sequence[ActivationSpec] = ()
+) -> list[CatalogError]:
+    """Check every formula's syntax and names, then refuse cycles of calls between entries.
+
+    Entries with field problems (``broken``) are checked too, and calls to them are not
+    reported as unknown: their own problems are reported already.
+    """
+    entries = [*entries, *(b for b in broken if b.name not in {e.name for e in entries})]
     keys = frozenset(spec.name for spec in entries)
     problems: list[CatalogError] = []
     graph: dict[str, list[str]] = {}
