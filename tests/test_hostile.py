@@ -1,0 +1,516 @@
+"""Hostile text through every CLI entry point that takes text: refused, quickly, with no effect.
+
+Each case runs the CLI (the ``run`` fixture) in a forked child process, so that an input that
+hangs, say inside Python's big-integer arithmetic, where no signal can interrupt it, is killed
+after ``LIMIT`` seconds and fails its test instead of freezing the whole suite. This is a hang
+guard, not a benchmark. The child's working directory is the test's ``tmp_path``, so a formula
+that managed to run ``touch PWNED`` would leave a file there.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import multiprocessing.connection
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+# Imported here so that forked children start with SymPy and the engine already loaded.
+import actderiv.api
+import actderiv.engine
+import actderiv.records
+import actderiv.verify  # noqa: F401
+from actderiv.cli import ExitStatus
+
+LIMIT = 10.0
+"""Seconds a refusal may take before it counts as a hang."""
+
+MARKER = "PWNED"
+"""A file that hostile inputs try to create in the working directory."""
+
+if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+    pytest.skip("the hang guard needs os.fork", allow_module_level=True)
+
+_FORK = multiprocessing.get_context("fork")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one CLI run in a child process did."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def _child(conn: multiprocessing.connection.Connection, invoke: Callable[[], Result]) -> None:
+    try:
+        result = invoke()
+        conn.send(("done", result.exit_code, result.stdout, result.stderr))
+    except BaseException:  # the parent reports it; a traceback is a failure of the test
+        conn.send(("crash", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+class Isolated:
+    """One CLI run in a forked child; :meth:`outcome` waits at most ``LIMIT`` seconds for it."""
+
+    def __init__(self, invoke: Callable[[], Result], label: str) -> None:
+        self.label = label
+        self.conn, child_conn = _FORK.Pipe(duplex=False)
+        self.process = _FORK.Process(target=_child, args=(child_conn, invoke), daemon=True)
+        self.started = time.monotonic()
+        self.process.start()
+        child_conn.close()
+
+    def outcome(self) -> Outcome:
+        remaining = max(0.0, self.started + LIMIT - time.monotonic())
+        ready = multiprocessing.connection.wait([self.conn], timeout=remaining)
+        seconds = time.monotonic() - self.started
+        if not ready:
+            self.process.kill()
+            self.process.join()
+            pytest.fail(f"{self.label}: still running after {LIMIT:g} s (killed)")
+        try:
+            message = self.conn.recv()
+        except EOFError:
+            self.process.join()
+            pytest.fail(f"{self.label}: the child died (exit code {self.process.exitcode})")
+        self.process.join()
+        if message[0] == "crash":
+            pytest.fail(f"{self.label}: crashed with a traceback:\n{message[1]}")
+        _, exit_code, stdout, stderr = message
+        return Outcome(exit_code, stdout, stderr, seconds)
+
+
+def guarded(run: Callable[..., Result], *args: str) -> Outcome:
+    """Run the CLI with ``args`` in a child process; fail the test if it hangs or crashes."""
+    return Isolated(lambda: run(*args), label=f"actderiv {_short(args)}").outcome()
+
+
+def _short(args: Sequence[str]) -> str:
+    text = " ".join(repr(a) if len(a) < 60 else repr(a[:57]) + "..." for a in args)
+    return text[:300]
+
+
+def assert_refused(outcome: Outcome) -> None:
+    """Exit 1 or 2, an 'Error: ...' on stderr, no traceback, nothing on stdout, in time."""
+    assert outcome.exit_code in (ExitStatus.ERROR, ExitStatus.USAGE), outcome
+    if outcome.exit_code == ExitStatus.ERROR:
+        assert outcome.stderr.startswith("Error: "), outcome.stderr[:500]
+    else:
+        assert "\nError: " in outcome.stderr, outcome.stderr[:500]
+    assert "Traceback" not in outcome.stderr
+    assert outcome.stdout == ""
+    assert outcome.seconds < LIMIT
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run in ``tmp_path`` and check, after every test, that no marker file appeared."""
+    monkeypatch.chdir(tmp_path)
+    yield
+    assert not (tmp_path / MARKER).exists(), "a hostile input had a side effect"
+
+
+# --------------------------------------------------------------------------------------------
+# The corpus
+
+#: Hostile formulas: (id, text). Each must be refused by every entry point that takes a formula.
+FORMULAS: list[tuple[str, str]] = [
+    ("attribute", "x.real"),
+    ("dunder attribute", "x.__class__"),
+    ("subclasses", "x.__class__.__mro__[1].__subclasses__()"),
+    ("dunder name", "__builtins__"),
+    ("__import__", f"__import__('os').system('touch {MARKER}')"),
+    ("open", f"open('{MARKER}', 'w')"),
+    ("eval", f"eval(\"__import__('os').system('touch {MARKER}')\")"),
+    ("exec", f"exec(\"open('{MARKER}', 'w')\")"),
+    ("getattr", "getattr(x, '__class__')"),
+    ("globals", "globals()"),
+    ("import statement", "import os"),
+    ("from import", "from os import system"),
+    ("f-string", f'f\'{{__import__("os").system("touch {MARKER}")}}\''),
+    ("string", "'x'"),
+    ("list comprehension", "[x for x in (1, 2)]"),
+    ("generator", "sum(x for x in (1, 2))"),
+    ("lambda", f"(lambda: __import__('os').system('touch {MARKER}'))()"),
+    ("walrus", "(x := 1)"),
+    ("subscript", "x[0]"),
+    ("keyword argument", "max(x, key=abs)"),
+    ("star args", "max(*[x, 0])"),
+    ("9**9**9", "9**9**9"),
+    ("10**10**10", "10**10**10"),
+    ("2**1000", "2**1000"),
+    ("x**65", "x**65"),
+    ("1e999999", "1e999999"),
+    ("huge int literal", "9" * 1999),
+    ("10_000 parentheses", "(" * 10_000 + "x" + ")" * 10_000),
+    ("999 parentheses", "(" * 999 + "x" + ")" * 999),
+    ("deep calls", "exp(" * 300 + "x" + ")" * 300),
+    ("deep unary minus", "-" * 1999 + "x"),
+    ("long sum", "+".join(["x"] * 900)),
+    ("1 MB", "x+" * 500_000 + "x"),
+    ("NUL", "x\x00"),
+    ("NUL then code", f"x\x00; __import__('os').system('touch {MARKER}')"),
+    ("newline then code", f"x\n__import__('os').system('touch {MARKER}')"),
+    ("escape sequence", "x\x1b[2J"),
+    ("fullwidth x", "\uff58"),
+    ("Cyrillic x", "\u0445"),
+    ("Greek alpha", "\u03b1*x"),
+    ("right-to-left override", "x\u202e+1"),
+    ("zero-width space", "x\u200b"),
+    ("empty", ""),
+    ("blank", "   "),
+]
+
+#: Hostile values for ``--param a=VALUE``.
+PARAM_VALUES: list[tuple[str, str]] = [
+    ("__import__", f"__import__('os').system('touch {MARKER}')"),
+    ("1e999999", "1e999999"),
+    ("nan", "nan"),
+    ("inf", "inf"),
+    ("-inf", "-inf"),
+    ("1e13", "1e13"),
+    ("9**9**9", "9**9**9"),
+    ("hexadecimal", "0x10"),
+    ("NUL", "1\x00"),
+    ("empty", ""),
+    ("formula", "exp(1)"),
+    ("1 MB", "9" * 1_000_000),
+]
+
+#: Hostile names for ``show NAME``.
+SHOW_NAMES: list[tuple[str, str]] = [
+    ("__class__", "__class__"),
+    ("__init__", "__init__"),
+    ("__import__", f"__import__('os').system('touch {MARKER}')"),
+    ("path", "../../../etc/passwd"),
+    ("NUL", "relu\x00"),
+    ("fullwidth", "\uff52\uff45\uff4c\uff55"),
+    ("Cyrillic s", "\u0455igmoid"),
+    ("empty", ""),
+]
+
+
+def _ids(cases: list[tuple[str, str]]) -> list[str]:
+    return [label for label, _ in cases]
+
+
+def _texts(cases: list[tuple[str, str]]) -> list[str]:
+    return [text for _, text in cases]
+
+
+def write_catalog(folder: Path, expr: str, extra: str = "") -> Path:
+    """A catalog file whose one entry has ``expr`` as its formula (any text, TOML-escaped)."""
+    path = folder / "hostile.toml"
+    body = f'[activations.evil]\ntitle = "Evil"\nexpr = {json.dumps(expr)}\n{extra}'
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# derive EXPR
+
+
+@pytest.mark.parametrize("text", _texts(FORMULAS), ids=_ids(FORMULAS))
+def test_derive_refuses_hostile_formulas(
+    run: Callable[..., Result], tiny_catalog_path: Path, text: str
+) -> None:
+    outcome = guarded(run, "--catalog", str(tiny_catalog_path), "derive", "--", text)
+
+    assert_refused(outcome)
+    assert outcome.stderr.startswith("Error: <formula>: ")
+
+
+def test_derive_refusal_marks_the_formula(
+    run: Callable[..., Result], tiny_catalog_path: Path
+) -> None:
+    outcome = guarded(run, "--catalog", str(tiny_catalog_path), "derive", "x.__class__")
+
+    assert outcome.exit_code == ExitStatus.ERROR
+    assert outcome.stderr == (
+        "Error: <formula>: attribute access (a.b) is not allowed in a formula\n"
+        "    x.__class__\n"
+        "    ^^^^^^^^^^^\n"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# derive --param NAME=VALUE
+
+
+@pytest.mark.parametrize("value", _texts(PARAM_VALUES), ids=_ids(PARAM_VALUES))
+def test_derive_refuses_hostile_parameter_values(
+    run: Callable[..., Result], tiny_catalog_path: Path, value: str
+) -> None:
+    outcome = guarded(
+        run, "--catalog", str(tiny_catalog_path), "derive", "x*a", "--param", f"a={value}"
+    )
+
+    assert_refused(outcome)
+    assert outcome.exit_code == ExitStatus.USAGE
+    assert "Error: Invalid value for '--param' / '-p': " in outcome.stderr
+
+
+PARAM_NAMES: list[tuple[str, str]] = [
+    ("empty", "=1"),
+    ("space", "a b=1"),
+    ("Greek", "\u03b1=1"),
+    ("NUL", "a\x00=1"),
+    ("dunder", "__class__=1"),
+    ("underscore", "_a=1"),
+    ("x", "x=2"),
+    ("y", "y=2"),
+    ("pi", "pi=2"),
+    ("function", "exp=2"),
+    ("__import__", f"__import__('os').system('touch {MARKER}')=1"),
+]
+
+
+@pytest.mark.parametrize("param", _texts(PARAM_NAMES), ids=_ids(PARAM_NAMES))
+def test_derive_refuses_hostile_parameter_names(
+    run: Callable[..., Result], tiny_catalog_path: Path, param: str
+) -> None:
+    name = param.partition("=")[0]
+    outcome = guarded(
+        run, "--catalog", str(tiny_catalog_path), "derive", f"x*{name}", "--param", param
+    )
+
+    assert_refused(outcome)
+    assert outcome.exit_code == ExitStatus.USAGE
+    assert outcome.stderr.endswith(
+        f"\nError: Invalid value for '--param' / '-p': parameter name {name!r} must be an ASCII "
+        "identifier (no leading '_') other than x, y, e, pi and the function names\n"
+    )
+
+
+def test_derive_refuses_a_parameter_without_a_value(
+    run: Callable[..., Result], tiny_catalog_path: Path
+) -> None:
+    outcome = guarded(run, "--catalog", str(tiny_catalog_path), "derive", "x", "--param", "a")
+
+    assert_refused(outcome)
+    assert outcome.stderr.endswith(
+        "\nError: Invalid value for '--param' / '-p': 'a' is not NAME=VALUE\n"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# --catalog FILE with hostile text inside
+
+
+@pytest.mark.parametrize("text", _texts(FORMULAS), ids=_ids(FORMULAS))
+def test_list_refuses_a_catalog_with_a_hostile_formula(
+    run: Callable[..., Result], tmp_path: Path, text: str
+) -> None:
+    path = write_catalog(tmp_path, text)
+
+    outcome = guarded(run, "--catalog", str(path), "list")
+
+    assert_refused(outcome)
+    assert outcome.exit_code == ExitStatus.ERROR
+    assert outcome.stderr.startswith(f"Error: {path}:3: activations.evil.expr: ")
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (
+            "[activations.__class__]",
+            "activations.__class__: name must be snake_case: lower-case letters, digits and "
+            "'_', starting with a letter",
+        ),
+        (
+            "[activations.\"__import__('os')\"]",
+            "activations.__import__('os'): name must be snake_case: lower-case letters, digits "
+            "and '_', starting with a letter",
+        ),
+    ],
+)
+def test_list_refuses_a_catalog_with_a_hostile_key(
+    run: Callable[..., Result], tmp_path: Path, header: str, message: str
+) -> None:
+    path = tmp_path / "hostile.toml"
+    path.write_text(f'{header}\ntitle = "Evil"\nexpr = "x"\n', encoding="utf-8")
+
+    outcome = guarded(run, "--catalog", str(path), "list")
+
+    assert_refused(outcome)
+    assert message in outcome.stderr
+
+
+def test_list_refuses_a_catalog_that_is_not_text(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    path = tmp_path / "binary.toml"
+    path.write_bytes(bytes(range(256)))
+
+    outcome = guarded(run, "--catalog", str(path), "list")
+
+    assert_refused(outcome)
+    assert outcome.stderr == (
+        f"Error: {path}: cannot read catalog: 'utf-8' codec can't decode byte 0x80 in position "
+        "128: invalid start byte\n"
+    )
+
+
+def test_hostile_claims_in_a_catalog_never_run(run: Callable[..., Result], tmp_path: Path) -> None:
+    command = f'__import__("os").system("touch {MARKER}")'
+    claims = (
+        "[activations.evil.claims]\n"
+        f"derivative = {json.dumps(command)}\n"
+        'self_referential = "y.__class__"\n'
+        "kinks = [{ x = \"open('PWNED', 'w')\", value = \"9**9**9\" }]\n"
+    )
+    path = write_catalog(tmp_path, "x", claims)
+
+    outcome = guarded(run, "--catalog", str(path), "show", "evil", "--json")
+
+    # Whether such claims should stop the catalog from loading is tested in test_catalog.py;
+    # here they must simply never run, never crash and never hang.
+    assert "Traceback" not in outcome.stderr
+    assert outcome.seconds < LIMIT
+
+
+# --------------------------------------------------------------------------------------------
+# show NAME
+
+
+@pytest.mark.parametrize("name", _texts(SHOW_NAMES), ids=_ids(SHOW_NAMES))
+def test_show_refuses_hostile_names(run: Callable[..., Result], name: str) -> None:
+    outcome = guarded(run, "show", "--", name)
+
+    assert_refused(outcome)
+    assert outcome.exit_code == ExitStatus.ERROR
+    assert f": no activation named {name!r}" in outcome.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Regressions: inputs that once crashed, were accepted, or hung (found by these tests, since fixed)
+
+
+@pytest.mark.parametrize(
+    ("text", "caret"),
+    [("log(0)*x", "^^^^^^"), ("sqrt(-1)*x", "^^^^^^^^"), ("acosh(0)*x", "^^^^^^^^")],
+)
+def test_derive_refuses_formulas_that_are_not_real(
+    run: Callable[..., Result], tiny_catalog_path: Path, text: str, caret: str
+) -> None:
+    # Was: a traceback (actderiv.numeric.NotNumeric) from the verification step.
+    outcome = guarded(run, "--catalog", str(tiny_catalog_path), "derive", text)
+
+    assert_refused(outcome)
+    assert outcome.stderr == (
+        f"Error: <formula>: this part is not a finite real number\n    {text}\n    {caret}\n"
+    )
+
+
+def test_list_refuses_a_catalog_formula_that_is_not_real(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    # Was: a traceback (actderiv.numeric.NotNumeric) from 'list'.
+    path = write_catalog(tmp_path, "log(0)*x")
+
+    outcome = guarded(run, "--catalog", str(path), "list")
+
+    assert_refused(outcome)
+    assert outcome.stderr == (
+        f"Error: {path}:3: activations.evil.expr: this part is not a finite real number\n"
+        "    log(0)*x\n"
+        "    ^^^^^^\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "value", ["\uff15", "\u0665", "\U0001d7d3"], ids=["fullwidth", "arabic", "math"]
+)
+def test_derive_refuses_confusable_digits_in_parameter_values(
+    run: Callable[..., Result], tiny_catalog_path: Path, value: str
+) -> None:
+    # Was: float() read each of these as 5.
+    outcome = guarded(
+        run, "--catalog", str(tiny_catalog_path), "derive", "x*a", "--param", f"a={value}"
+    )
+
+    assert_refused(outcome)
+    assert outcome.stderr.endswith(
+        f"\nError: Invalid value for '--param' / '-p': {value!r} is not a number\n"
+    )
+
+
+def test_error_about_a_huge_parameter_value_stays_short(
+    run: Callable[..., Result], tiny_catalog_path: Path
+) -> None:
+    # Was: the whole 1 MB value echoed back in the error message.
+    outcome = guarded(
+        run, "--catalog", str(tiny_catalog_path), "derive", "x*a", "--param", "a=" + "9" * 10**6
+    )
+
+    assert_refused(outcome)
+    assert outcome.stderr.endswith(
+        "\nError: Invalid value for '--param' / '-p': '" + "9" * 40 + "…' must be a finite "
+        "number below 1e12\n"
+    )
+
+
+def test_error_about_a_huge_activation_name_stays_short(
+    run: Callable[..., Result], tiny_catalog_path: Path
+) -> None:
+    outcome = guarded(run, "--catalog", str(tiny_catalog_path), "show", "x" * 10**6)
+
+    assert_refused(outcome)
+    assert outcome.stderr == (
+        f"Error: {tiny_catalog_path}: no activation named '" + "x" * 60 + "…'\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "9**(9**9 + 0*x)",
+            "exponent larger than 64 in magnitude\n    9**(9**9 + 0*x)\n        ^^^^^^^^^^",
+        ),
+        (
+            "((((9**64)**64)**64)**64)**64",
+            "constant larger than 1e100 in magnitude\n"
+            "    ((((9**64)**64)**64)**64)**64\n"
+            "       ^^^^^^^^^^^",
+        ),
+    ],
+    ids=["exponent hidden behind 0*x", "chain of allowed exponents"],
+)
+def test_derive_refuses_formulas_that_used_to_hang(
+    run: Callable[..., Result], tiny_catalog_path: Path, text: str, message: str
+) -> None:
+    # Was: SymPy computed 9**387420489 (or 9**(64**5)) inside parse_formula, forever.
+    outcome = guarded(run, "--catalog", str(tiny_catalog_path), "derive", text)
+
+    assert_refused(outcome)
+    assert outcome.stderr == f"Error: <formula>: {message}\n"
+
+
+def test_list_refuses_a_huge_kink_claim_that_used_to_hang(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    # Was: verify turned '1e999999999' into the exact integer 10**999999999, forever.
+    path = write_catalog(
+        tmp_path, "x", 'claims = { kinks = [{ x = "0", value = "1e999999999" }] }\n'
+    )
+
+    outcome = guarded(run, "--catalog", str(path), "list")
+
+    assert_refused(outcome)
+    assert outcome.stderr == (
+        f"Error: {path}:4: activations.evil.claims: a kink claim's x and value must be finite "
+        "numbers below 1e12\n"
+    )
