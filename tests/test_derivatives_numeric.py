@@ -81,11 +81,13 @@ def _check(text: str, params: dict[str, float], order: int = 1) -> None:
             if not mpmath.isfinite(want) or isinstance(want, mpmath.mpc):
                 continue
             got = real_value(g, env)
-            assert got is not None and mpmath.almosteq(got, want, 1e-12, 1e-15), (text, p, got, want)
+            assert got is not None, (text, p)
+            assert mpmath.almosteq(got, want, 1e-12, 1e-15), (text, p, got, want)
             if selfref is not None:
                 y = real_value(f, env)
                 via_y = real_value(selfref, {**env, Y: y})
-                assert via_y is not None and mpmath.almosteq(via_y, want, 1e-10, 1e-14), (text, p)
+                assert via_y is not None, (text, p)
+                assert mpmath.almosteq(via_y, want, 1e-10, 1e-14), (text, p)
             checked += 1
     assert checked >= 5, f"too few points checked for {text}"
 

@@ -126,4 +126,5 @@ def test_the_value_at_each_kink_is_what_autograd_returns(spec: ActivationSpec, t
         assert bp["torch"] is not None, f"no PyTorch value at x = {bp['x']}"
         x = torch.tensor([float(Fraction(bp["x"]))], dtype=torch.float64, requires_grad=True)
         torch_call(torch, spec, x).sum().backward()
-        assert float(x.grad[0]) == pytest.approx(float(Fraction(bp["torch"])), rel=REL, abs=1e-12), bp
+        expected = float(Fraction(bp["torch"]))
+        assert float(x.grad[0]) == pytest.approx(expected, rel=REL, abs=1e-12), bp
