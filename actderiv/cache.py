@@ -39,6 +39,10 @@ _ENGINE_MODULES: Final = (
     "verify.py",
     "budget.py",
     "cache.py",
+    "api.py",
+    "properties.py",
+    "catalog.py",
+    "model.py",
 )
 SHIPPED_NAME: Final = "derived.json"
 
