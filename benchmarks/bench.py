@@ -80,16 +80,16 @@ def main() -> None:
         print(f"baseline  plain SymPy diff+simplify over the catalog  {baseline:7.1f} s")
         cold_env = {**env, "ACTDERIV_NO_CACHE": "1"}
         before = peak_children_mib()
-        cold = timed(ACTDERIV + ["verify", "--all"], cold_env, 1)
+        cold = timed([*ACTDERIV, "verify", "--all"], cold_env, 1)
         peak = peak_children_mib()
         print(f"cold  actderiv verify --all (no cache)        {cold:7.1f} s   "
               f"{cold / baseline:5.2f}x baseline   (target ≤ 1.0x)")
         print(f"peak memory of one process (max over verify's processes)  "
               f"{max(peak, before):7.0f} MiB   (target < 1024 MiB)")
         warm_env = {**env}
-        subprocess.run(ACTDERIV + ["verify", "--all"], env=warm_env, check=True,
+        subprocess.run([*ACTDERIV, "verify", "--all"], env=warm_env, check=True,
                        stdout=subprocess.DEVNULL)
-        warm = timed(ACTDERIV + ["verify", "--all"], warm_env, 3)
+        warm = timed([*ACTDERIV, "verify", "--all"], warm_env, 3)
         print(f"warm  actderiv verify --all (cache filled)    {warm:7.2f} s   "
               f"{warm / floor:5.2f}x floor")
 
