@@ -41,8 +41,6 @@ _ENGINE_MODULES: Final = (
     "cache.py",
     "api.py",
     "properties.py",
-    "catalog.py",
-    "model.py",
 )
 SHIPPED_NAME: Final = "derived.json"
 

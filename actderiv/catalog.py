@@ -167,70 +167,55 @@ def read_entries(
 
 
 class _LineIndex:
-    """Finds the line of each entry and of the fields (and sub-tables) that belong to it.
+    """The line of each entry and of the fields (and sub-tables) that belong to it.
 
     Entries may be written as ``[activations.NAME]`` tables or as ``NAME = {...}`` inline
     tables under ``[activations]``; fields may sit in sub-tables (``[activations.NAME.claims]``,
     ``[[activations.NAME.references]]``) or in inline tables (``claims = { derivative = ... }``).
+    One pass over the text builds the index; lookups are dictionary reads.
     """
 
     _HEADER = re.compile(
-        r"^\s*\[\[?\s*activations\s*(?:\.\s*\"?([A-Za-z0-9_]+)\"?\s*(\.[^\]]*)?)?\]"
+        r"^\s*\[\[?\s*activations\s*(?:\.\s*\"?([A-Za-z0-9_]+)\"?\s*(?:\.\s*([A-Za-z0-9_]+))?[^\]]*)?\]"
     )
+    _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=")
 
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
         self.headers: dict[str, int] = {}
-        self.spans: dict[str, list[tuple[int, int]]] = {}  # name → [(first, last)] line ranges
+        self.fields: dict[str, dict[str, int]] = {}
         current: str | None = None
         in_activations = False
-        for number, line in enumerate(self.lines, start=1):
+        for number, line in enumerate(text.splitlines(), start=1):
             match = self._HEADER.match(line)
             if match:
-                current, in_activations = match.group(1), match.group(1) is None
-                if current is not None:
-                    if match.group(2) is None:
-                        self.headers.setdefault(current, number)
-                    self.spans.setdefault(current, []).append((number, number))
+                current, sub = match.group(1), match.group(2)
+                in_activations = current is None
+                if current is not None and sub is None:
+                    self.headers.setdefault(current, number)
+                elif current is not None:
+                    self.fields.setdefault(current, {})[sub] = number
                 continue
             if line.lstrip().startswith("["):
                 current, in_activations = None, False
                 continue
+            owner = current
             if in_activations:
-                inline = re.match(r"^\s*\"?([A-Za-z0-9_]+)\"?\s*=", line)
-                if inline:
-                    self.headers.setdefault(inline.group(1), number)
-                    self.spans.setdefault(inline.group(1), []).append((number, number))
-                continue
-            if current is not None:
-                first, _ = self.spans[current][-1]
-                self.spans[current][-1] = (first, number)
+                inline = re.match(r"^\s*\"?([A-Za-z0-9_]+)\"?\s*=(.*)$", line)
+                if inline is None:
+                    continue
+                owner, line = inline.group(1), inline.group(2)
+                self.headers.setdefault(owner, number)
+            if owner is not None:
+                found = self.fields.setdefault(owner, {})
+                for key in self._KEY.findall(line.split("#", 1)[0]):
+                    found.setdefault(key, number)
 
     def entry(self, name: str) -> int | None:
         return self.headers.get(name)
 
     def field(self, name: str, key: str) -> int | None:
         """The line of ``key`` in entry ``name`` (a sub-table header counts); else the entry's."""
-        sub = re.compile(
-            rf"^\s*\[\[?\s*activations\s*\.\s*{re.escape(name)}\s*\.\s*{re.escape(key)}\s*\]"
-        )
-        assign = re.compile(rf"(^|[\s{{,]){re.escape(key)}\s*=")
-        for first, last in self.spans.get(name, []):
-            for number in range(first, last + 1):
-                if sub.match(self.lines[number - 1]):
-                    return number
-        for first, last in self.spans.get(name, []):
-            for number in range(first, last + 1):
-                line = self.lines[number - 1]
-                if (
-                    number == first
-                    and line.lstrip().startswith("[")
-                    and not assign.search(line.split("]", 1)[-1])
-                ):
-                    continue
-                if assign.search(line):
-                    return number
-        return self.headers.get(name)
+        return self.fields.get(name, {}).get(key) or self.headers.get(name)
 
 
 def _entry(name: str, raw: Any, source: str, lines: _LineIndex) -> ActivationSpec:
