@@ -175,6 +175,7 @@ def _fresh_record(
 ) -> dict[str, Any]:
     from actderiv import engine
     from actderiv.formula import CatalogResolver, formula_of
+    from actderiv.properties import properties_record
     from actderiv.records import derivation_record
     from actderiv.verify import verify_derivation
 
@@ -189,7 +190,12 @@ def _fresh_record(
         torch=spec.torch,
         wrt=wrt,
     )
-    return derivation_record(d, spec, verify_derivation(formula, d, spec, resolver))
+    return derivation_record(
+        d,
+        spec,
+        verify_derivation(formula, d, spec, resolver),
+        properties=properties_record(formula),
+    )
 
 
 def formula_record(
@@ -204,13 +210,19 @@ def formula_record(
     """The JSON record of a typed formula (never cached: typed formulas are cheap and one-off)."""
     from actderiv import engine
     from actderiv.formula import CatalogResolver, formula_from_text
+    from actderiv.properties import properties_record
     from actderiv.records import derivation_record
     from actderiv.verify import verify_derivation
 
     resolver = CatalogResolver(catalog) if catalog is not None else None
     formula = formula_from_text(text, dict(params or {}), resolver)
     d = engine.derive(formula, order=order, wrt=wrt, options=options)
-    return derivation_record(d, None, verify_derivation(formula, d, None, resolver, options))
+    return derivation_record(
+        d,
+        None,
+        verify_derivation(formula, d, None, resolver, options),
+        properties=properties_record(formula),
+    )
 
 
 def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from actderiv.grammar import (
 from actderiv.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
 
 BUNDLED_NAME: Final = "catalog.toml"
+MAX_CATALOG_BYTES: Final = 16 * 2**20
 _NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 _PARAM_RE: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _FIELDS: Final = frozenset(
@@ -94,7 +95,13 @@ def load_catalogs(paths: Sequence[str | Path]) -> Catalog:
     layers = []
     for path in paths:
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_CATALOG_BYTES + 1)
+            if len(data) > MAX_CATALOG_BYTES:
+                raise CatalogError(
+                    f"catalog is larger than {MAX_CATALOG_BYTES // 2**20} MiB", Location(str(path))
+                )
+            text = data.decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CatalogError(f"cannot read catalog: {exc}", Location(str(path))) from None
         layers.append((str(path), text))

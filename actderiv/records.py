@@ -25,9 +25,16 @@ def expr_latex(expr: sp.Expr | None) -> str | None:
 
 
 def derivation_record(
-    d: Derivation, spec: ActivationSpec | None = None, verification: Verification | None = None
+    d: Derivation,
+    spec: ActivationSpec | None = None,
+    verification: Verification | None = None,
+    *,
+    properties: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The JSON record of one derivation (keys as in DESIGN.md; more keys are extras)."""
+    """The JSON record of one derivation (keys as in DESIGN.md; more keys are extras).
+
+    ``properties`` (from :mod:`actderiv.properties`) is stored as it is, or null.
+    """
     selfref = d.self_referential
     return {
         "schema_version": SCHEMA_VERSION,
@@ -58,6 +65,7 @@ def derivation_record(
         "notes": list(d.notes),
         "verified": bool(verification and verification.passed),
         "verification": verification_record(verification) if verification else None,
+        "properties": properties,
     }
 
 

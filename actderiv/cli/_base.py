@@ -73,10 +73,8 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (ActderivError, ValueError) as exc:
-            if ctx.params.get("traceback") or isinstance(exc, click.ClickException):
-                raise
-            if not isinstance(exc, ActderivError) and type(exc) is not ValueError:
+        except ActderivError as exc:  # anything else is a bug: let its traceback show
+            if ctx.params.get("traceback"):
                 raise
             status = (
                 ExitStatus.TIMEOUT

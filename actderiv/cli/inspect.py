@@ -28,9 +28,19 @@ from actderiv.cli._base import (
     metavar="TAG",
     help="Only entries with this tag (repeat for any of several).",
 )
+@click.option(
+    "--columns",
+    metavar="COL,COL,…",
+    default=None,
+    callback=lambda ctx, param, value: _columns(ctx, param, value),
+    help="Columns to show instead of the default ones: name, expr, derivative, output_only, "
+    "tags, or any property (range, monotonic, continuity, max_abs_derivative, …).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 @click.pass_obj
-def list_command(state: CliState, tags: tuple[str, ...], as_json: bool) -> None:
+def list_command(
+    state: CliState, tags: tuple[str, ...], columns: tuple[str, ...] | None, as_json: bool
+) -> None:
     """List the activations in the catalog, with their derivatives."""
 
     catalog = state.catalog()
@@ -39,9 +49,55 @@ def list_command(state: CliState, tags: tuple[str, ...], as_json: bool) -> None:
     if as_json:
         _echo_json(records)
         return
+    if columns:
+        from actderiv.render.terminal import columns_table
+
+        _print(state, columns_table(specs, records, columns))
+        return
     from actderiv.render.terminal import list_table
 
     _print(state, list_table(specs, records))
+
+
+#: What --columns accepts (the property keys of DESIGN.md's JSON contract, and the defaults).
+COLUMNS = (
+    "name",
+    "expr",
+    "derivative",
+    "output_only",
+    "tags",
+    "range",
+    "bounded_below",
+    "bounded_above",
+    "monotonic",
+    "monotonic_derivative",
+    "continuity",
+    "f0",
+    "df0",
+    "identity_near_origin",
+    "zero_centered",
+    "max_abs_derivative",
+    "derivative_limits",
+    "dead_zones",
+)
+
+
+def _columns(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    chosen = tuple(c.strip() for c in value.split(",") if c.strip())
+    unknown = [c for c in chosen if c not in COLUMNS]
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"unknown column {unknown[0]!r} (known: {', '.join(COLUMNS)})"
+            if unknown
+            else "no columns given",
+            ctx,
+            param,
+        )
+    return chosen
 
 
 @cli.command()

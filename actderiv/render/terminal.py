@@ -50,6 +50,8 @@ def record_view(record: Mapping[str, Any], spec: ActivationSpec | None = None) -
         parts.append(_breakpoints(record))
     if record.get("param_derivatives") and record.get("wrt", "x") == "x":
         parts.append(_param_derivatives(record))
+    if record.get("properties"):
+        parts.append(properties_table(record["properties"]))
     if spec is not None and spec.references:
         parts.append(_references(spec))
     for note in record.get("notes") or ():
@@ -235,3 +237,201 @@ def added_view(
     for check in failed:
         parts.append(Text(f"failed: {check['name']}: {check['detail']}", style="red"))
     return Group(*parts)
+
+
+# --- properties (actderiv show, list --columns, compare, gradient) ---
+
+#: Property keys in display order, with their labels.
+PROPERTY_LABELS: dict[str, str] = {
+    "range": "range",
+    "bounded_below": "bounded below",
+    "bounded_above": "bounded above",
+    "monotonic": "monotonic",
+    "monotonic_derivative": "monotonic f'",
+    "continuity": "continuity",
+    "f0": "f(0)",
+    "df0": "f'(0)",
+    "identity_near_origin": "identity near 0",
+    "zero_centered": "zero-centred",
+    "max_abs_derivative": "max |f'|",
+    "derivative_limits": "f' at ±∞",
+    "dead_zones": "dead zones (f' = 0)",
+}
+
+
+def _num(text: str | None) -> str:
+    """An exact value as people read it: ∞, ^ for powers, long decimals cut to 6 digits."""
+    if text is None:
+        return "?"
+    if len(text) > 10:
+        try:
+            return f"{float(text):.6g}"
+        except ValueError:
+            pass
+    return {"oo": "∞", "-oo": "-∞"}.get(text, text.replace("**", "^"))
+
+
+def _interval(low: str | None, high: str | None, lc: bool | None, hc: bool | None) -> str:
+    left = "[" if lc else "("
+    right = "]" if hc else ")"
+    return f"{left}{_num(low)}, {_num(high)}{right}"
+
+
+def property_cell(props: Mapping[str, Any], key: str) -> Text:
+    """One property as a short text; '?' marks what is undecided, '~' what was only sampled."""
+    value = props.get(key)
+    method = (props.get("method") or {}).get(key)
+    if key == "range":
+        r = value or {}
+        if r.get("values"):
+            shown = "{" + ", ".join(_num(v) for v in r["values"]) + "}"
+        else:
+            shown = _interval(
+                r.get("low"), r.get("high"), r.get("low_closed"), r.get("high_closed")
+            )
+        text = Text(shown)
+    elif key == "continuity":
+        k = value
+        shown = "?" if k is None else "C^∞" if k == "inf" else "jump" if k == -1 else f"C^{k}"
+        at = props.get("continuity_limited_at")
+        text = Text(shown + (f" (at {_num(at)})" if at is not None and k != "inf" else ""))
+    elif key == "max_abs_derivative":
+        m = value or {}
+        text = Text(f"{_num(m.get('value'))} at {m.get('at') or '?'}")
+    elif key == "derivative_limits":
+        lim = value or {}
+        text = Text(
+            " / ".join(
+                f"{(lim.get(side) or {}).get('kind') or '?'} "
+                f"({_num((lim.get(side) or {}).get('value'))})"
+                for side in ("minus_inf", "plus_inf")
+            )
+        )
+    elif key == "dead_zones":
+        zones = value or []
+        text = Text(
+            ", ".join(_interval(z["low"], z["high"], False, False) for z in zones) or "none"
+        )
+    elif key in ("f0", "df0"):
+        text = Text(_num(value) if value is not None else "undefined")
+    else:
+        text = _yes_no(value)
+    if method == "sampled":
+        text.append(" ~", style="yellow")
+    return text
+
+
+def properties_table(props: Mapping[str, Any]) -> Group:
+    """The properties of one activation, each marked with how it was established."""
+    table = Table(title="properties (at the default parameters)", title_justify="left")
+    table.add_column("property", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_column("how", style="dim", no_wrap=True)
+    sampled = props.get("sampled_on")
+    for key, label in PROPERTY_LABELS.items():
+        method = (props.get("method") or {}).get(key) or "?"
+        how = f"sampled on {sampled}" if method == "sampled" and sampled else method
+        table.add_row(label, property_cell(props, key), Text(how))
+    parts: list[RenderableType] = [table]
+    for note in props.get("notes") or ():
+        parts.append(Text(f"note: {note}", style="dim"))
+    return Group(*parts)
+
+
+#: Columns ``actderiv list --columns`` knows besides the property keys.
+LIST_COLUMNS: dict[str, str] = {
+    "name": "name",
+    "expr": "f(x)",
+    "derivative": "f'(x)",
+    "output_only": "backward from\noutput only",
+    "tags": "tags",
+}
+
+
+def columns_table(
+    specs: Sequence[ActivationSpec], records: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> Table:
+    """``actderiv list --columns …``: the chosen columns, properties included."""
+    table = Table(title=f"{len(specs)} activations", title_justify="left", expand=False)
+    for column in columns:
+        label = LIST_COLUMNS.get(column) or PROPERTY_LABELS[column]
+        table.add_column(label, style="bold cyan" if column == "name" else None, overflow="fold")
+    for spec, record in zip(specs, records, strict=True):
+        props = record.get("properties") or {}
+        row: list[RenderableType] = []
+        for column in columns:
+            if column == "name":
+                row.append(spec.name)
+            elif column == "expr":
+                row.append(spec.expr)
+            elif column == "derivative":
+                row.append(_expr(record, "derivative"))
+            elif column == "output_only":
+                row.append(_yes_no(record.get("output_only")))
+            elif column == "tags":
+                row.append(", ".join(spec.tags))
+            else:
+                row.append(property_cell(props, column) if props else Text("?", style="yellow"))
+        table.add_row(*row)
+    return table
+
+
+def compare_table(records: Sequence[Mapping[str, Any]]) -> Group:
+    """``actderiv compare``: one row per property, one column per activation."""
+    table = Table(title="properties (at the default parameters)", title_justify="left")
+    table.add_column("property", style="bold", no_wrap=True)
+    for record in records:
+        table.add_column(str(record.get("name") or "formula"), overflow="fold")
+    for key, label in PROPERTY_LABELS.items():
+        table.add_row(
+            label,
+            *(property_cell(r.get("properties") or {}, key) for r in records),
+        )
+    sampled = sorted({r["properties"]["sampled_on"] for r in records if _sampled_on(r)})
+    legend = "~ sampled numerically, not proved" + (
+        f" (on {', '.join(sampled)})" if sampled else ""
+    )
+    return Group(table, Text(legend, style="dim"))
+
+
+def _sampled_on(record: Mapping[str, Any]) -> bool:
+    return bool((record.get("properties") or {}).get("sampled_on"))
+
+
+_VERDICT_STYLE = {"vanishes": "bold red", "preserved": "green", "can explode": "bold yellow"}
+
+
+def gradient_view(result: Mapping[str, Any]) -> Panel:
+    """``actderiv gradient``: the bound through N layers, the verdict and the Gaussian gains."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    depth = result["depth"]
+    m = result["max_abs_derivative"]
+    how = "" if result["method"] == "proved" else "  (sampled, not proved)"
+    grid.add_row("max |f'|", f"{_num(m['value'])} at {m['at']}{how}")
+    if result.get("slopes"):
+        grid.add_row("slopes", "f' is one of " + ", ".join(result["slopes"]) + " per unit")
+    grid.add_row(
+        f"through {depth} layers",
+        f"|gradient| ≤ ({_num(m['value'])})^{depth} = {result['bound']}   (unit weights)",
+    )
+    verdict = result.get("verdict") or "undecided"
+    grid.add_row("verdict", Text(verdict, style=_VERDICT_STYLE.get(verdict, "yellow")))
+    gains = result["gains"]
+    grid.add_row(
+        Text("E[f'(z)²]"), Text(f"{gains['derivative_second_moment']:.6g}   (z ~ N(0, 1))")
+    )
+    grid.add_row(Text("E[f(z)²]"), f"{gains['second_moment']:.6g}")
+    grid.add_row(Text("E[f(z)]"), f"{gains['mean']:.6g}")
+    grid.add_row(
+        Text(f"E[f'(z)²]^{depth}"), f"{result['typical']}   (typical squared gradient scale)"
+    )
+    gain = gains.get("variance_preserving_gain")
+    if gain is not None:
+        grid.add_row("gain", Text(f"{gain:.6g}   (weight std × gain keeps E[f(z)²] = 1: He-style)"))
+    if result.get("self_normalizing"):
+        grid.add_row("fixed point", Text("mean 0, variance 1 (self-normalising)", style="green"))
+    name = result.get("name") or "formula"
+    title = f"[bold]{name}[/bold]: gradient through {depth} layers"
+    return Panel(grid, title=title, title_align="left")

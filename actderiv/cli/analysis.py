@@ -1,0 +1,83 @@
+"""compare and gradient: properties side by side, and gradients through stacked layers."""
+
+from __future__ import annotations
+
+import click
+
+from actderiv.cli._base import _JSON, CliState, _echo_json, _parse_param, _print, _records, cli
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True)
+@_JSON
+@click.pass_obj
+def compare(state: CliState, names: tuple[str, ...], as_json: bool) -> None:
+    """Put the properties of activations NAMES side by side.
+
+    \b
+    Example:
+      actderiv compare sigmoid tanh relu gelu
+    """
+    catalog = state.catalog()
+    specs = list({s.name: s for s in (catalog.require(n) for n in names)}.values())
+    records = _records(state, catalog, specs)
+    if as_json:
+        _echo_json([{"name": r["name"], "properties": r.get("properties")} for r in records])
+        return
+    from actderiv.render.terminal import compare_table
+
+    _print(state, compare_table(records))
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--depth",
+    "-d",
+    type=click.IntRange(1, 10000),
+    default=10,
+    show_default=True,
+    help="Number of stacked layers.",
+)
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    callback=_parse_param,
+    help="Treat NAME as a formula with this parameter (repeatable), as in derive.",
+)
+@click.option("--formula", is_flag=True, help="NAME is a formula, not a catalog entry.")
+@_JSON
+@click.pass_obj
+def gradient(
+    state: CliState,
+    name: str,
+    depth: int,
+    params: dict[str, float],
+    formula: bool,
+    as_json: bool,
+) -> None:
+    """How a gradient scales through --depth stacked layers of activation NAME.
+
+    From the derivative alone: at most max|f'|^depth (unit weights), with a verdict, and the
+    gains E[f'(z)^2], E[f(z)^2] for standard-normal z that initialisation schemes rest on.
+
+    \b
+    Examples:
+      actderiv gradient sigmoid --depth 10
+      actderiv gradient "x if x > 0 else a*(exp(x) - 1)" --formula -p a=0.5
+    """
+    from actderiv import properties
+
+    if formula or params:
+        result = properties.gradient_of_text(name, params, depth)
+    else:
+        result = properties.gradient_by_name(state.catalog(), name, depth)
+    if as_json:
+        _echo_json(result)
+        return
+    from actderiv.render.terminal import gradient_view
+
+    _print(state, gradient_view(result))
