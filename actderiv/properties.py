@@ -31,8 +31,8 @@ from actderiv.verify import sample_points
 T = TypeVar("T")
 Method = Literal["proved", "sampled"]
 #: Seconds allowed for one SymPy limit, solve or simplify, and for all of one activation's.
-STEP: Final = 1.0
-TOTAL: Final = 4.0
+STEP: Final = 2.0
+TOTAL: Final = 5.0
 REACH: Final = 50.0
 PER_BRANCH: Final = 32
 DPS: Final = 30
