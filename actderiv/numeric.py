@@ -16,7 +16,7 @@ import sympy as sp
 Fn = Callable[[Mapping[sp.Symbol, Any]], Any]
 
 _FUNCS: Final[dict[type, Callable[..., Any]]] = {
-    sp.exp: mpmath.exp,
+    sp.exp: lambda v: _guarded(mpmath.exp, v),
     sp.log: mpmath.log,
     sp.sin: mpmath.sin,
     sp.cos: mpmath.cos,
@@ -24,8 +24,8 @@ _FUNCS: Final[dict[type, Callable[..., Any]]] = {
     sp.asin: mpmath.asin,
     sp.acos: mpmath.acos,
     sp.atan: mpmath.atan,
-    sp.sinh: mpmath.sinh,
-    sp.cosh: mpmath.cosh,
+    sp.sinh: lambda v: _guarded(mpmath.sinh, v),
+    sp.cosh: lambda v: _guarded(mpmath.cosh, v),
     sp.tanh: mpmath.tanh,
     sp.asinh: mpmath.asinh,
     sp.acosh: mpmath.acosh,
@@ -58,6 +58,21 @@ _RELATIONS: Final[dict[type, Callable[[Any, Any], bool]]] = {
     sp.Equality: lambda a, b: a == b,
     sp.Unequality: lambda a, b: a != b,
 }
+
+
+EXP_LIMIT: Final = 1e5
+"""Beyond e**100000 (a number of 43,000 digits) exp is treated as infinite: exp(exp(exp(50)))
+would otherwise need more memory than any machine has."""
+
+
+def _guarded(fn: Callable[[Any], Any], v: Any) -> Any:
+    if isinstance(v, mpmath.mpc):
+        return fn(v) if abs(v.real) <= EXP_LIMIT else mpmath.nan
+    if v > EXP_LIMIT:
+        return mpmath.inf
+    if v < -EXP_LIMIT:
+        return fn(-mpmath.inf)
+    return fn(v)
 
 
 class NotNumeric(ValueError):

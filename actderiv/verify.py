@@ -18,9 +18,9 @@ from typing import Any, Final, Literal
 import mpmath
 import sympy as sp
 
-from actderiv.budget import attempt
+from actderiv.budget import attempt, time_budget
 from actderiv.engine import EngineOptions, differentiate, switch_points
-from actderiv.errors import FormulaError
+from actderiv.errors import BudgetExceeded, FormulaError
 from actderiv.formula import CatalogResolver, Formula
 from actderiv.model import ActivationSpec, Derivation
 from actderiv.numeric import NotNumeric, close, compile_mp, real_value
@@ -178,14 +178,41 @@ def verify_derivation(
     resolver: CatalogResolver | None = None,
     options: EngineOptions | None = None,
 ) -> Verification:
-    """Check a derivation and the claims of its catalog entry; see the module docstring."""
+    """Check a derivation and the claims of its catalog entry; see the module docstring.
+
+    The checks run under ``options.total_seconds``; checks not reached in time are reported as
+    one undecided check that says so.
+    """
     opts = options or EngineOptions()
+    checks: list[Check] = []
+    try:
+        with time_budget(opts.total_seconds, "the verification"):
+            _run_checks(checks, formula, derivation, spec, resolver, opts)
+    except BudgetExceeded:
+        checks.append(
+            Check(
+                name="time budget",
+                status="undecided",
+                detail=f"the remaining checks ran past {opts.total_seconds:g} s",
+            )
+        )
+    return Verification(name=derivation.name, checks=tuple(checks))
+
+
+def _run_checks(
+    checks: list[Check],
+    formula: Formula,
+    derivation: Derivation,
+    spec: ActivationSpec | None,
+    resolver: CatalogResolver | None,
+    opts: EngineOptions,
+) -> None:
     numeric = _Numeric(formula)
     wrt = formula.symbols.get(derivation.wrt, X)
     breaks = [p.value for p in switch_points(formula.expr, formula, opts)]
     points = sample_points(breaks)
     g = numeric.fn(derivation.derivative)
-    checks = [
+    checks.append(
         compare_numerically(
             "derivative",
             numeric,
@@ -193,9 +220,9 @@ def verify_derivation(
             lambda xv: real_value(g, {**numeric.env0, X: mpmath.mpf(xv)}),
             points,
             "the derivative and mpmath's numerical derivative of f",
-        ),
-        _same_as_diff(formula, derivation, wrt, opts),
-    ]
+        )
+    )
+    checks.append(_same_as_diff(formula, derivation, wrt, opts))
     if derivation.self_referential is not None:
         checks.extend(_self_referential_checks(numeric, derivation, points, opts))
     if derivation.wrt == "x" and derivation.order == 1:
@@ -214,7 +241,6 @@ def verify_derivation(
             )
     if spec is not None and derivation.order == 1 and derivation.wrt == "x":
         checks.extend(_claim_checks(spec, formula, derivation, numeric, points, resolver, opts))
-    return Verification(name=derivation.name, checks=tuple(checks))
 
 
 def _same_as_diff(formula: Formula, d: Derivation, wrt: sp.Symbol, opts: EngineOptions) -> Check:
