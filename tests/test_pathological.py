@@ -1,0 +1,58 @@
+"""Valid but pathological formulas finish, or stop at their time budget with a clear message.
+
+Each runs `actderiv derive ... --timeout 10` in a child process; the child must end within a
+bound (derivation, verification and properties each have their own budget), exit 0 or with
+ExitStatus.TIMEOUT and one line of explanation, and stay under 1 GiB of memory.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from actderiv.cli import ExitStatus
+
+def _ladder(steps: int) -> str:
+    """A piecewise formula with ``steps`` kinks: k*x on [k-1, k), x beyond."""
+    text = "x"
+    for k in reversed(range(steps)):
+        text = f"{k}*x if x < {k} else ({text})"
+    return text
+
+
+PATHOLOGICAL = {
+    "exp tower": "exp(exp(exp(exp(x))))",
+    "tanh nested 20 deep": "tanh(" * 20 + "x" + ")" * 20,
+    "order 12": "x*tanh(x)",
+    "long sum": " + ".join(f"tanh({k}*x)" for k in range(1, 40)),
+    "piecewise ladder": _ladder(12),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(PATHOLOGICAL))
+def test_pathological_formulas_end_in_bounded_time_and_memory(name: str, tmp_path: Path) -> None:
+    formula = PATHOLOGICAL[name]
+    args = ["--order", "12"] if name == "order 12" else []
+    env = {**os.environ, "ACTDERIV_CACHE_DIR": str(tmp_path / "cache")}
+    start = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc = subprocess.run(
+        [sys.executable, "-m", "actderiv", "derive", formula, *args, "--timeout", "10", "--json"],
+        capture_output=True, text=True, env=env, timeout=240, check=False,
+    )
+    elapsed = time.monotonic() - start
+    peak_kib = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    assert proc.returncode in (ExitStatus.OK, ExitStatus.TIMEOUT), proc.stderr
+    assert "Traceback" not in proc.stderr
+    if proc.returncode == ExitStatus.TIMEOUT:
+        assert proc.stderr.startswith("Error: deriving"), proc.stderr
+        assert "ran past its time budget of 10 s" in proc.stderr
+    assert elapsed < 200, f"{name} took {elapsed:.0f} s"
+    assert peak_kib < 1024 * 1024, f"{name} peaked at {peak_kib / 1024:.0f} MiB"
