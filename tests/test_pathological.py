@@ -18,6 +18,7 @@ import pytest
 
 from actderiv.cli import ExitStatus
 
+
 def _ladder(steps: int) -> str:
     """A piecewise formula with ``steps`` kinks: k*x on [k-1, k), x beyond."""
     text = "x"
