@@ -221,9 +221,10 @@ class _Sampler:
         breaks = [float(_flt(p.lo)) for p in pieces[1:]]
         # Chebyshev-like points out to ±REACH (dense at the ends of each branch), and a fine
         # uniform grid near the origin, where the features of most activations are.
-        grid = [k / 20 for k in range(-200, 201)]
+        grid = [k / 10 for k in range(-100, 101)]
         self.points = sorted({*sample_points(breaks, PER_BRANCH, REACH), *grid})
         self.reach = REACH + max((abs(b) for b in breaks), default=0.0)
+        self._seen: dict[sp.Expr, dict[float, Any]] = {}
 
     def on(self, piece: _Piece) -> list[float]:
         lo, hi = _flt(piece.lo), _flt(piece.hi)
@@ -235,9 +236,12 @@ class _Sampler:
             fn = compile_mp(expr)
         except NotNumeric:
             return []
+        known = self._seen.setdefault(expr, {})
         with mpmath.workdps(DPS):
-            pairs = [(xv, real_value(fn, {X: mpmath.mpf(xv)})) for xv in xs]
-        return [(xv, v) for xv, v in pairs if v is not None]
+            for xv in xs:
+                if xv not in known:
+                    known[xv] = real_value(fn, {X: mpmath.mpf(xv)})
+        return [(xv, known[xv]) for xv in xs if known[xv] is not None]
 
     @property
     def label(self) -> str:
@@ -358,6 +362,15 @@ class _Analysis:
         if any(v is None for v in values):
             return None
         return not (_same(values[0], values[1]) and _same(values[0], values[2]))
+
+    def defined_everywhere(self) -> bool:
+        """Whether f is real and finite at every sample point (else the analysis does not apply)."""
+        xs = self.sampler.points
+        return all(
+            len(self.sampler.values(p.f, [x for x in xs if _flt(p.lo) < x < _flt(p.hi)]))
+            == len(self.sampler.on(p))
+            for p in self.pieces
+        ) and all(self.value(self.f, c) is not None for c in self.points)
 
     @property
     def continuous(self) -> bool | None:
@@ -530,8 +543,9 @@ def _max_abs_derivative(a: _Analysis) -> tuple[dict[str, Any], Method]:
         return {"value": None, "at": None}, "sampled"
     best = max(cands, key=lambda c: abs(c[0]))
     value = sp.oo if mpmath.isinf(best[0]) else _nice(sp.Abs(best[1]))
-    where = [c[3] for c in cands if _same(abs(c[0]), abs(best[0]))]
-    return {"value": _text(value), "at": ", ".join(dict.fromkeys(where))}, method
+    where = list(dict.fromkeys(c[3] for c in cands if _same(abs(c[0]), abs(best[0]))))
+    shown = ", ".join(where[:3]) + (", …" if len(where) > 3 else "")
+    return {"value": _text(value), "at": shown}, method
 
 
 def _limit_kind(value: sp.Expr | None) -> str | None:
@@ -605,6 +619,8 @@ def _origin(a: _Analysis) -> tuple[sp.Expr | None, sp.Expr | None, bool | None]:
 def properties_of(formula: Formula) -> dict[str, Any]:
     """The properties of ``formula`` at its default parameters (keys as in DESIGN.md)."""
     a = _Analysis(formula)
+    if not a.defined_everywhere():
+        return _undecided(a)
     methods: dict[str, Method] = {}
     rng, methods["range"], notes = _range(a)
     low, high = _num(sp.S(rng["low"])) if rng["low"] else None, None
@@ -647,6 +663,36 @@ def properties_of(formula: Formula) -> dict[str, Any]:
         "method": {k: methods[k] for k in KEYS},
         "sampled_on": a.sampler.label if sampled else None,
         "notes": notes,
+    }
+
+
+def _undecided(a: _Analysis) -> dict[str, Any]:
+    """Every answer null: the analysis assumes f real and finite on the whole real line."""
+    return {
+        "range": _empty_range(),
+        **dict.fromkeys(
+            (
+                "bounded_below",
+                "bounded_above",
+                "monotonic",
+                "monotonic_derivative",
+                "continuity",
+                "continuity_limited_at",
+                "f0",
+                "df0",
+                "identity_near_origin",
+                "zero_centered",
+            )
+        ),
+        "max_abs_derivative": {"value": None, "at": None},
+        "derivative_limits": {
+            "minus_inf": {"kind": None, "value": None},
+            "plus_inf": {"kind": None, "value": None},
+        },
+        "dead_zones": [],
+        "method": dict.fromkeys(KEYS, "sampled"),
+        "sampled_on": a.sampler.label,
+        "notes": ["f is not real and finite everywhere on the sampled range; nothing was decided"],
     }
 
 
@@ -699,11 +745,13 @@ def gradient_of(formula: Formula, depth: int, name: str | None = None) -> dict[s
     LeCun/SELU initialisation are built on.
 
     Raises:
-        ValueError: ``depth`` is not between 1 and 10000.
+        ValueError: ``depth`` is not between 1 and 10000, or f is not defined on all of ℝ.
     """
     if not 1 <= depth <= 10000:
         raise ValueError("depth must be between 1 and 10000")
     a = _Analysis(formula)
+    if not a.defined_everywhere():
+        raise ValueError("f is not real and finite on the whole real line: no gradient analysis")
     max_d, method = _max_abs_derivative(a)
     m = _num(sp.S(max_d["value"])) if max_d["value"] is not None else None
     constant = all(not p.d1.has(X) for p in a.pieces)
@@ -748,8 +796,11 @@ def gradient_by_name(catalog: Catalog, name: str, depth: int) -> dict[str, Any]:
     return gradient_of(formula_of(spec, CatalogResolver(catalog)), depth, spec.name)
 
 
-def gradient_of_text(text: str, params: dict[str, float], depth: int) -> dict[str, Any]:
-    """:func:`gradient_of` for a typed formula."""
+def gradient_of_text(
+    text: str, params: dict[str, float], depth: int, catalog: Catalog | None = None
+) -> dict[str, Any]:
+    """:func:`gradient_of` for a typed formula (which may call the entries of ``catalog``)."""
     from actderiv.formula import formula_from_text
 
-    return gradient_of(formula_from_text(text, params, None), depth, None)
+    resolver = CatalogResolver(catalog) if catalog is not None else None
+    return gradient_of(formula_from_text(text, params, resolver), depth, None)

@@ -114,3 +114,11 @@ def test_cli_bad_depth(run: Run) -> None:
     result = run("gradient", "relu", "--depth", "0")
     assert result.exit_code == 2
     assert "--depth" in result.stderr
+
+
+def test_cli_formula_not_defined_everywhere(run: Run) -> None:
+    result = run("gradient", "log(x)", "--formula")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: f is not real and finite on the whole real line: no gradient analysis\n"
+    )

@@ -151,6 +151,25 @@ def test_a_sign_change_the_sampler_cannot_see_is_not_claimed() -> None:
     assert formula_props("x + 2*sin(x)")["monotonic"] is False
 
 
+@pytest.mark.parametrize("text", ["log(x)", "sqrt(x)", "1/x"])
+def test_functions_not_defined_everywhere_are_left_undecided(text: str) -> None:
+    p = formula_props(text)
+    assert p["monotonic"] is None
+    assert p["continuity"] is None
+    assert p["range"]["low"] is None
+    assert set(p["method"].values()) == {"sampled"}
+    assert p["notes"] == [
+        "f is not real and finite everywhere on the sampled range; nothing was decided"
+    ]
+
+
+def test_many_maxima_are_listed_briefly() -> None:
+    p = formula_props("cos(x)")
+    assert p["max_abs_derivative"]["value"] == "1"
+    assert p["max_abs_derivative"]["at"].endswith(", …")
+    assert p["method"]["max_abs_derivative"] == "sampled"
+
+
 # --- Wikipedia's table ---
 #
 # Sources. Range and order of continuity: ../shared/reference/activations_reference.toml (fields

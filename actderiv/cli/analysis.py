@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from actderiv.cli._base import _JSON, CliState, _echo_json, _parse_param, _print, _records, cli
+from actderiv.errors import ActderivError
 
 
 @cli.command()
@@ -71,10 +72,15 @@ def gradient(
     """
     from actderiv import properties
 
-    if formula or params:
-        result = properties.gradient_of_text(name, params, depth)
-    else:
-        result = properties.gradient_by_name(state.catalog(), name, depth)
+    try:
+        if formula or params:
+            result = properties.gradient_of_text(name, params, depth, state.catalog())
+        else:
+            result = properties.gradient_by_name(state.catalog(), name, depth)
+    except ValueError as exc:  # f is not defined on all of ℝ: a user's formula, not a bug
+        if isinstance(exc, ActderivError):
+            raise
+        raise click.ClickException(str(exc)) from exc
     if as_json:
         _echo_json(result)
         return
