@@ -20,8 +20,9 @@ from typing import Any, Final, Literal, TypeVar
 import mpmath
 import sympy as sp
 
-from actderiv.budget import attempt
+from actderiv.budget import attempt, time_budget
 from actderiv.engine import EngineOptions, as_branches, differentiate, switch_points
+from actderiv.errors import BudgetExceeded
 from actderiv.formula import CatalogResolver, Formula, formula_of
 from actderiv.model import Catalog
 from actderiv.numeric import NotNumeric, compile_mp, real_value
@@ -696,11 +697,18 @@ def _undecided(a: _Analysis) -> dict[str, Any]:
     }
 
 
-def properties_record(formula: Formula) -> dict[str, Any] | None:
-    """:func:`properties_of`, or None when the formula cannot be analysed at all."""
+PROPERTIES_SECONDS = 30.0
+"""The time budget of one activation's whole properties analysis."""
+
+
+def properties_record(
+    formula: Formula, seconds: float = PROPERTIES_SECONDS
+) -> dict[str, Any] | None:
+    """:func:`properties_of` within ``seconds``; None when it cannot be analysed in time."""
     try:
-        return properties_of(formula)
-    except NotNumeric:
+        with time_budget(seconds, "the properties"):
+            return properties_of(formula)
+    except (NotNumeric, BudgetExceeded):
         return None
 
 
