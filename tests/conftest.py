@@ -61,3 +61,16 @@ def _optional(module: str) -> object:
 def torch() -> object:
     """PyTorch, or a skip on a machine without it (never in CI: see _optional)."""
     return _optional("torch")
+
+
+@pytest.fixture
+def pdflatex() -> str:
+    """pdflatex, or a skip without TeX Live (a failure when ACTDERIV_REQUIRE_LATEX=1)."""
+    import shutil
+
+    found = shutil.which("pdflatex")
+    if found is None:
+        if os.environ.get("ACTDERIV_REQUIRE_LATEX") == "1":
+            pytest.fail("pdflatex is not installed, and ACTDERIV_REQUIRE_LATEX=1 requires it")
+        pytest.skip("pdflatex is not installed (apt-get install texlive-latex-recommended …)")
+    return found

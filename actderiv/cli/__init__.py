@@ -7,11 +7,11 @@ registers its commands on the group in :mod:`actderiv.cli._base` when imported h
 
 from __future__ import annotations
 
-from actderiv.cli import analysis, cache, catalog_cmds, checks, inspect
+from actderiv.cli import analysis, cache, catalog_cmds, checks, export, inspect
 from actderiv.cli._base import CliState, ExitStatus, cli
 
 __all__ = ["CliState", "ExitStatus", "cli", "main"]
-_COMMANDS = (analysis, cache, catalog_cmds, checks, inspect)
+_COMMANDS = (analysis, cache, catalog_cmds, checks, export, inspect)
 
 
 def main() -> None:

@@ -1,0 +1,262 @@
+"""export and plot: LaTeX, Markdown and JSON for papers and tools; pictures of f and f'."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from actderiv.cli._base import CliState, cli
+
+if TYPE_CHECKING:
+    from actderiv.model import ActivationSpec, Catalog
+
+_EXPORT_FORMATS = ("latex", "markdown", "json")
+_PLOT_FORMATS = ("terminal", "pgfplots", "png", "svg", "pdf")
+_SUFFIX_FORMATS = {".tex": "pgfplots", ".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def _columns(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    from actderiv.render.export import parse_columns
+
+    try:
+        return parse_columns(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from exc
+
+
+def _select(
+    catalog: Catalog, names: Sequence[str], tags: Sequence[str], all_: bool
+) -> list[ActivationSpec]:
+    chosen = sum(bool(x) for x in (names, tags, all_))
+    if chosen != 1:
+        raise click.UsageError("name the activations: NAME ..., --tag TAG or --all (one of them)")
+    if all_:
+        return list(catalog)
+    if tags:
+        wanted = {t.casefold() for t in tags}
+        specs = [s for s in catalog if wanted & {t.casefold() for t in s.tags}]
+        if not specs:
+            raise click.UsageError(f"no activation has the tag {', '.join(tags)!r}")
+        return specs
+    return list({spec.name: spec for spec in (catalog.require(n) for n in names)}.values())
+
+
+def _write(output: Path | None, data: str | bytes) -> None:
+    """Write to ``output`` (exact bytes, no newline translation) or to standard output."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if output is None:
+        if isinstance(data, bytes):
+            raise click.UsageError("images go to a file: give -o FILE")
+        click.echo(data, nl=False)
+        return
+    output.write_bytes(raw)
+    click.echo(f"wrote {output}", err=True)
+
+
+def _progress(state: CliState, total: int) -> Any:
+    """A progress bar on a terminal for long exports, else a no-op context."""
+    import contextlib
+
+    if total < 3 or not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    from rich.progress import Progress
+
+    return Progress(console=state.console(stderr=True), transient=True)
+
+
+@cli.command("export")
+@click.argument("names", nargs=-1)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_EXPORT_FORMATS),
+    default="latex",
+    show_default=True,
+    help="LaTeX (booktabs table and align equations), GitHub Markdown, or JSON.",
+)
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Every entry with this tag.")
+@click.option("--all", "all_", is_flag=True, help="Every entry in the catalog.")
+@click.option(
+    "--columns",
+    metavar="COL,COL,…",
+    callback=_columns,
+    help="Table columns: name, title, expr, derivative, self_referential, output_only, params, "
+    "range, continuity, monotonic, verified, tags "
+    "[default: name,expr,derivative,self_referential,output_only].",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+@click.option("--standalone", is_flag=True, help="LaTeX: a complete document, ready for pdflatex.")
+@click.option(
+    "--precision",
+    type=click.IntRange(1, 17),
+    default=6,
+    show_default=True,
+    help="Significant digits of the numbers in formulas.",
+)
+@click.pass_obj
+def export_command(
+    state: CliState,
+    names: tuple[str, ...],
+    fmt: str,
+    tags: tuple[str, ...],
+    all_: bool,
+    columns: tuple[str, ...] | None,
+    output: Path | None,
+    standalone: bool,
+    precision: int,
+) -> None:
+    """Export activations as LaTeX, Markdown or JSON, in catalog order.
+
+    \b
+    Examples:
+      actderiv export sigmoid tanh relu --format latex --standalone -o table.tex
+      actderiv export --tag pytorch --format markdown
+      actderiv export --all --format json -o activations.json
+    """
+    from actderiv.render.export import DEFAULT_COLUMNS, entries
+
+    if standalone and fmt != "latex":
+        raise click.UsageError("--standalone is for --format latex")
+    catalog = state.catalog()
+    chosen = {s.name for s in _select(catalog, names, tags, all_)}
+    specs = [s for s in catalog if s.name in chosen]
+    with _progress(state, len(specs)) as bar:
+        advance: Callable[[ActivationSpec], None] | None = None
+        if bar is not None:
+            task = bar.add_task("deriving", total=len(specs))
+            advance = lambda spec: bar.advance(task)  # noqa: E731
+        items = entries(catalog, specs, precision=precision, progress=advance)
+    _write(output, _render(fmt, items, columns or DEFAULT_COLUMNS, standalone))
+
+
+def _render(fmt: str, items: list[dict[str, Any]], columns: Sequence[str], standalone: bool) -> str:
+    from actderiv.render import renderer
+
+    if fmt == "json":
+        from actderiv.render.export import export_document
+
+        return str(renderer("json")(export_document(items)))
+    if fmt == "markdown":
+        return str(renderer("markdown")(items, columns))
+    return str(renderer("latex")(items, columns, standalone=standalone))
+
+
+@cli.command("plot")
+@click.argument("names", nargs=-1, required=True)
+@click.option(
+    "--range",
+    "range_",
+    type=(float, float),
+    default=(-5.0, 5.0),
+    show_default=True,
+    metavar="A B",
+    help="Plot x from A to B.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_PLOT_FORMATS),
+    default=None,
+    help="terminal (the default), pgfplots, png, svg or pdf (default: from -o's suffix).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write to this file: .png, .svg, .pdf (needs matplotlib) or .tex (pgfplots).",
+)
+@click.option(
+    "--standalone", is_flag=True, help="pgfplots: a complete document, ready for pdflatex."
+)
+@click.option(
+    "--points",
+    type=click.IntRange(2, 10001),
+    default=201,
+    show_default=True,
+    help="How many points to sample.",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(20, 400),
+    default=72,
+    show_default=True,
+    help="Terminal plot: columns of the plot area.",
+)
+@click.option(
+    "--height",
+    type=click.IntRange(5, 200),
+    default=21,
+    show_default=True,
+    help="Terminal plot: rows of the plot area.",
+)
+@click.pass_obj
+def plot_command(
+    state: CliState,
+    names: tuple[str, ...],
+    range_: tuple[float, float],
+    fmt: str | None,
+    output: Path | None,
+    standalone: bool,
+    points: int,
+    width: int,
+    height: int,
+) -> None:
+    """Plot f and f' of one or more activations NAME.
+
+    Draws in the terminal by default; writes pgfplots code or a PNG, SVG or PDF image
+    (matplotlib: pip install 'actderiv[plot]') when asked.
+
+    \b
+    Examples:
+      actderiv plot sigmoid tanh
+      actderiv plot gelu silu --range -4 4 -o gelu.pdf
+      actderiv plot relu elu --format pgfplots --standalone -o figure.tex
+    """
+    from actderiv import api, plot
+
+    fmt = fmt or (_SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "terminal"
+    if output is not None and fmt in plot.IMAGE_FORMATS and output.suffix.lower() != f".{fmt}":
+        raise click.UsageError(f"--format {fmt} writes .{fmt} files, not {output.name!r}")
+    if standalone and fmt != "pgfplots":
+        raise click.UsageError("--standalone is for pgfplots")
+    lo, hi = range_
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise click.BadParameter(
+            f"{lo:g} {hi:g} is not two finite numbers A < B", param_hint="'--range'"
+        )
+    catalog = state.catalog()
+    specs = list({s.name: s for s in (catalog.require(n) for n in names)}.values())
+    curves = [plot.sample(api.derive(catalog, s.name), lo, hi, points) for s in specs]
+    if fmt == "terminal":
+        _write(output, plot.text_plot(curves, width, height))
+    elif fmt == "pgfplots":
+        _write(output, plot.pgfplots(curves, standalone=standalone))
+    else:
+        _write(output, _image(curves, fmt))
+
+
+def _image(curves: Sequence[Any], fmt: str) -> bytes:
+    from actderiv import plot
+
+    try:
+        return plot.image(curves, fmt)
+    except ModuleNotFoundError as exc:
+        if exc.name != "matplotlib" and not str(exc.name).startswith("matplotlib."):
+            raise
+        raise click.ClickException(
+            "PNG, SVG and PDF plots need matplotlib: pip install 'actderiv[plot]'"
+        ) from exc

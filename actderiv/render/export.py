@@ -1,0 +1,337 @@
+"""What the LaTeX, Markdown and JSON exports share: the columns, and one entry per activation.
+
+An export entry is plain JSON data: the activation's record (all that ``show --json`` gives)
+plus LaTeX and Markdown strings printed from the SymPy objects of :func:`actderiv.api.derive`
+(record strings are never parsed back: untrusted text must not reach ``sympify``). Entries are
+kept in the record cache, so a second export of the same catalog derives nothing.
+
+Pure apart from the cache files: no printing; never imports click or rich.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from actderiv.model import ActivationSpec, Catalog, Derivation
+    from actderiv.render.latex import Dialect
+
+#: Version of the ``export --format json`` document; bump it when a key changes meaning.
+EXPORT_SCHEMA_VERSION: Final = 1
+DEFAULT_PRECISION: Final = 6
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Column:
+    """One column of an exported table."""
+
+    key: str
+    latex_header: str
+    markdown_header: str
+    math: bool  # the cell is a formula (LaTeX math), not text
+    weight: float  # share of the line width in LaTeX
+
+
+COLUMNS: Final = {
+    c.key: c
+    for c in (
+        Column(key="name", latex_header="Name", markdown_header="name", math=False, weight=1.1),
+        Column(key="title", latex_header="Title", markdown_header="title", math=False, weight=1.6),
+        Column(key="expr", latex_header="$f(x)$", markdown_header="$f(x)$", math=True, weight=2.4),
+        Column(
+            key="derivative",
+            latex_header="$f'(x)$",
+            markdown_header="$f'(x)$",
+            math=True,
+            weight=2.4,
+        ),
+        Column(
+            key="self_referential",
+            latex_header="$f'(x)$ in terms of $f(x)$",
+            markdown_header="$f'(x)$ in terms of $f(x)$",
+            math=True,
+            weight=2.4,
+        ),
+        Column(
+            key="output_only",
+            latex_header="Output only",
+            markdown_header="output only",
+            math=False,
+            weight=0.75,
+        ),
+        Column(
+            key="params",
+            latex_header="Parameters",
+            markdown_header="parameters",
+            math=True,
+            weight=1.4,
+        ),
+        Column(key="range", latex_header="Range", markdown_header="range", math=True, weight=1.2),
+        Column(
+            key="continuity",
+            latex_header="Smoothness",
+            markdown_header="smoothness",
+            math=True,
+            weight=0.9,
+        ),
+        Column(
+            key="monotonic",
+            latex_header="Monotonic",
+            markdown_header="monotonic",
+            math=False,
+            weight=0.8,
+        ),
+        Column(
+            key="verified",
+            latex_header="Verified",
+            markdown_header="verified",
+            math=False,
+            weight=0.7,
+        ),
+        Column(key="tags", latex_header="Tags", markdown_header="tags", math=False, weight=1.6),
+    )
+}
+#: The default table fits a landscape A4 page (LaTeX) or a GitHub page (Markdown).
+DEFAULT_COLUMNS: Final = ("name", "expr", "derivative", "self_referential", "output_only")
+
+
+def parse_columns(text: str) -> tuple[str, ...]:
+    """``"name,expr"`` → ``("name", "expr")``.
+
+    Raises:
+        ValueError: an unknown column, or none.
+    """
+    chosen = tuple(c.strip() for c in text.split(",") if c.strip())
+    unknown = [c for c in chosen if c not in COLUMNS]
+    if unknown:
+        raise ValueError(f"unknown column {unknown[0]!r} (known: {', '.join(COLUMNS)})")
+    if not chosen:
+        raise ValueError("no columns given")
+    return chosen
+
+
+# ---------------------------------------------------------------------------------------------
+# Entries
+
+
+def entries(
+    catalog: Catalog,
+    specs: Sequence[ActivationSpec],
+    *,
+    precision: int = DEFAULT_PRECISION,
+    jobs: int | None = None,
+    progress: Callable[[ActivationSpec], None] | None = None,
+) -> list[dict[str, Any]]:
+    """One export entry per spec, in the order given (records and printed formulas)."""
+    from actderiv import api
+
+    records = api.records(catalog, specs)
+    texts = _fragments(catalog, specs, precision, jobs, progress)
+    return [
+        {"name": spec.name, "record": record, **text}
+        for spec, record, text in zip(specs, records, texts, strict=True)
+    ]
+
+
+def _fragments(
+    catalog: Catalog,
+    specs: Sequence[ActivationSpec],
+    precision: int,
+    jobs: int | None,
+    progress: Callable[[ActivationSpec], None] | None,
+) -> list[dict[str, Any]]:
+    from actderiv import cache
+
+    store = cache.RecordCache(use_shipped=False) if cache.enabled() else None
+    keys = [_key(spec, catalog, precision) for spec in specs]
+    found: dict[int, dict[str, Any]] = {}
+    for i, key in enumerate(keys):
+        hit = store.get(key) if store is not None else None
+        if hit is not None:
+            found[i] = hit["fragments"]
+            if progress is not None:
+                progress(specs[i])
+    missing = [i for i in range(len(specs)) if i not in found]
+    for i, fragments in _derive_all(catalog, specs, missing, precision, jobs, progress):
+        found[i] = fragments
+        if store is not None:
+            store.put(keys[i], {"schema_version": cache.SCHEMA_VERSION, "fragments": fragments})
+    return [found[i] for i in range(len(specs))]
+
+
+def _key(spec: ActivationSpec, catalog: Catalog, precision: int) -> str:
+    from actderiv import cache
+
+    digest = hashlib.sha256(b"export fragments\0")
+    digest.update(cache.entry_key(spec, catalog, {"order": 1, "wrt": None}).encode())
+    here = Path(__file__).resolve().parent
+    for name in ("export.py", "latex.py"):
+        digest.update((here / name).read_bytes())
+    digest.update(str(precision).encode())
+    return digest.hexdigest()
+
+
+def _derive_all(
+    catalog: Catalog,
+    specs: Sequence[ActivationSpec],
+    missing: list[int],
+    precision: int,
+    jobs: int | None,
+    progress: Callable[[ActivationSpec], None] | None,
+) -> list[tuple[int, dict[str, Any]]]:
+    import os
+
+    workers = min(jobs or os.cpu_count() or 1, len(missing))
+    out: list[tuple[int, dict[str, Any]]] = []
+    if workers <= 1:
+        for i in missing:
+            out.append((i, _fresh(catalog, specs[i].name, precision)))
+            if progress is not None:
+                progress(specs[i])
+        return out
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_fresh, catalog, specs[i].name, precision): i for i in missing}
+        for future in as_completed(futures):
+            i = futures[future]
+            out.append((i, future.result()))
+            if progress is not None:
+                progress(specs[i])
+    return sorted(out, key=lambda pair: pair[0])
+
+
+def _fresh(catalog: Catalog, name: str, precision: int) -> dict[str, Any]:
+    from actderiv import api
+
+    d = api.derive(catalog, name)
+    return {
+        "latex": fragments(d, "latex", precision),
+        "markdown": fragments(d, "markdown", precision),
+    }
+
+
+def fragments(d: Derivation, dialect: Dialect, precision: int) -> dict[str, Any]:
+    """The formulas of one derivation printed in ``dialect``: plain strings, JSON-ready."""
+    import sympy as sp
+
+    from actderiv.render.latex import LatexOptions, function_tex, name_tex, to_latex
+
+    options = LatexOptions(dialect=dialect, precision=precision)
+    name = d.name or "f"
+
+    def tex(expr: sp.Basic | None) -> str | None:
+        return None if expr is None else to_latex(expr, options, function=name)
+
+    selfref = d.self_referential
+    return {
+        "function": function_tex(name, dialect),
+        "expr": tex(d.expr),
+        "derivative": tex(d.derivative),
+        "self_referential": tex(selfref.expr) if selfref else None,
+        "params": [[name_tex(k, dialect), tex(sp.Float(v))] for k, v in d.params],
+        "breakpoints": [
+            {"x": tex(b.x), "left": tex(b.left), "right": tex(b.right), "torch": tex(b.torch)}
+            for b in d.breakpoints
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells
+
+
+def cell_text(item: Mapping[str, Any], column: str, dialect: Dialect) -> str | None:
+    """The text of one cell: math without delimiters for formula columns, else plain text.
+
+    None means "nothing to show" (no self-referential form, property not established).
+    """
+    record = item["record"]
+    text = item[dialect]
+    if column in ("expr", "derivative", "self_referential"):
+        value: str | None = text[column]
+        return value
+    if column == "params":
+        return ", ".join(f"{k} = {v}" for k, v in text["params"]) or None
+    if column == "name":
+        if dialect == "markdown":
+            return str(item["name"])
+        # break long names after their underscores rather than overflow the column
+        return r"\texttt{" + _escape(item["name"]).replace(r"\_", r"\_\allowbreak{}") + "}"
+    if column == "title":
+        title = str(record.get("title") or "")
+        return _escape(title) if dialect == "latex" else title
+    if column == "tags":
+        tags = ", ".join(record.get("tags") or ())
+        return _escape(tags) if dialect == "latex" else tags
+    if column == "output_only":
+        return None if record.get("self_referential") is None else _yes(record["output_only"])
+    if column == "verified":
+        return _yes(record.get("verified"))
+    return _property(record.get("properties") or {}, column)
+
+
+def _escape(text: str) -> str:
+    from actderiv.render.latex import escape_text
+
+    return escape_text(text)
+
+
+def _yes(value: object) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+def _property(props: Mapping[str, Any], column: str) -> str | None:
+    value = props.get(column)
+    if value is None:
+        return None
+    if column == "monotonic":
+        return _yes(value)
+    if column == "continuity":
+        if value == "inf":
+            return r"C^{\infty}"
+        return "C^{" + str(int(value)) + "}" if int(value) >= 0 else r"\text{jump}"
+    if column == "range" and isinstance(value, Mapping):
+        low, high = _number(value.get("low")), _number(value.get("high"))
+        if low is None or high is None:
+            return None
+        left = "[" if value.get("low_closed") else "("
+        right = "]" if value.get("high_closed") else ")"
+        return rf"\left{left}{low}, {high}\right{right}"
+    return None
+
+
+_NUMBER: Final = re.compile(r"-?\d+(\.\d+)?(e[+-]?\d+)?")
+
+
+def _number(text: object) -> str | None:
+    """A number from a property record as math; never parses anything but plain numbers."""
+    if text == "oo":
+        return r"\infty"
+    if text == "-oo":
+        return r"-\infty"
+    if not isinstance(text, str) or not _NUMBER.fullmatch(text):
+        return None
+    value = float(text)
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.{DEFAULT_PRECISION}g}"
+
+
+def export_document(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The ``export --format json`` document: every record plus its LaTeX and Markdown strings."""
+    activations = []
+    for item in items:
+        record = dict(item["record"])
+        record["export"] = {"latex": item["latex"], "markdown": item["markdown"]}
+        activations.append(record)
+    return {
+        "schema_version": EXPORT_SCHEMA_VERSION,
+        "kind": "actderiv-export",
+        "activations": activations,
+    }
