@@ -100,7 +100,7 @@ def test_pgfplots_standalone_wraps_the_figure(curves: list[plot.Curve]) -> None:
     figure = plot.pgfplots(curves)
     whole = plot.pgfplots(curves, standalone=True)
     assert whole.startswith("\\documentclass{article}\n\\usepackage{amsmath,pgfplots}\n")
-    assert "\\begin{document}\n" + figure + "\\end{document}\n" in whole
+    assert "\\begin{document}\n\\noindent\n" + figure + "\\end{document}\n" in whole
 
 
 @pytest.mark.parametrize(
@@ -187,3 +187,4 @@ def test_pgfplots_figure_compiles(
     )
     assert done.returncode == 0, done.stdout[-3000:]
     assert (tmp_path / "doc.pdf").read_bytes().startswith(b"%PDF")
+    assert "Overfull \\hbox" not in (tmp_path / "doc.log").read_text(errors="replace")
