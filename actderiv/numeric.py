@@ -60,9 +60,10 @@ _RELATIONS: Final[dict[type, Callable[[Any, Any], bool]]] = {
 }
 
 
-EXP_LIMIT: Final = 1e5
-"""Beyond e**100000 (a number of 43,000 digits) exp is treated as infinite: exp(exp(exp(50)))
-would otherwise need more memory than any machine has."""
+EXP_LIMIT: Final = 1e300
+"""Beyond this argument exp, sinh and cosh count as infinite. mpmath computes exp(1e300)
+instantly (its exponent is just a big integer), but exp(exp(exp(exp(50)))) would need more
+memory than any machine has."""
 
 
 def _guarded(fn: Callable[[Any], Any], v: Any) -> Any:
