@@ -16,6 +16,7 @@ from actderiv.model import ActivationSpec, Catalog
 
 if TYPE_CHECKING:
     from actderiv.engine import EngineOptions
+    from actderiv.formula import CatalogResolver, Formula
     from actderiv.model import Derivation
 
 __all__ = [
@@ -48,12 +49,23 @@ def derive(
         FormulaError: the entry's formula does not parse.
         DerivationError: the derivation ran past its time budget.
     """
+    return _derive_entry(catalog, catalog.require(name), order, wrt, options)[2]
+
+
+def _derive_entry(
+    catalog: Catalog,
+    spec: ActivationSpec,
+    order: int = 1,
+    wrt: str | None = None,
+    options: EngineOptions | None = None,
+) -> tuple[CatalogResolver, Formula, Derivation]:
+    """Parse one entry (expanding its calls) and derive it: the one place that does both."""
     from actderiv import engine
     from actderiv.formula import CatalogResolver, formula_of
 
-    spec = catalog.require(name)
-    formula = formula_of(spec, CatalogResolver(catalog))
-    return engine.derive(
+    resolver = CatalogResolver(catalog)
+    formula = formula_of(spec, resolver)
+    d = engine.derive(
         formula,
         order=order,
         name=spec.name,
@@ -63,6 +75,7 @@ def derive(
         wrt=wrt,
         options=options,
     )
+    return resolver, formula, d
 
 
 def derive_formula(
@@ -173,23 +186,11 @@ def _derive_missing(
 def _fresh_record(
     catalog: Catalog, spec: ActivationSpec, order: int, wrt: str | None
 ) -> dict[str, Any]:
-    from actderiv import engine
-    from actderiv.formula import CatalogResolver, formula_of
     from actderiv.properties import properties_record
     from actderiv.records import derivation_record
     from actderiv.verify import verify_derivation
 
-    resolver = CatalogResolver(catalog)
-    formula = formula_of(spec, resolver)
-    d = engine.derive(
-        formula,
-        order=order,
-        name=spec.name,
-        title=spec.title,
-        aliases=spec.aliases,
-        torch=spec.torch,
-        wrt=wrt,
-    )
+    resolver, formula, d = _derive_entry(catalog, spec, order, wrt)
     return derivation_record(
         d,
         spec,

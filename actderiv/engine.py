@@ -7,6 +7,7 @@ falls back to a less polished answer when its time is up. Pure: no I/O, no print
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -137,15 +138,8 @@ def _derive(
 
 
 def _with_torch(bp: Breakpoint) -> Breakpoint:
-    return Breakpoint(
-        x=bp.x,
-        left=bp.left,
-        right=bp.right,
-        value=bp.value,
-        continuous=bp.continuous,
-        differentiable=bp.differentiable,
-        torch=bp.value,
-    )
+    """PyTorch's value at a kink is the value as written (the catalog is written that way)."""
+    return dataclasses.replace(bp, torch=bp.value)
 
 
 # --- differentiation and readable forms ---------------------------------------------------------
@@ -407,14 +401,13 @@ class _Context:
 
 
 def _switches_at(expr: sp.Expr, c: sp.Expr) -> bool:
-    for atom in expr.atoms(sp.Abs, sp.sign, sp.Heaviside, sp.Piecewise):
-        args = [atom.args[0]] if not isinstance(atom, sp.Piecewise) else []
-        if isinstance(atom, sp.Piecewise):
-            return True
-        for arg in args:
-            if arg.has(X) and attempt(partial(_vanishes_at, arg, c), 1.0, True):
-                return True
-    return False
+    """Whether ``expr`` may change branch at ``c`` (then a one-sided limit is needed)."""
+    if expr.has(sp.Piecewise):
+        return True
+    return any(
+        atom.args[0].has(X) and attempt(partial(_vanishes_at, atom.args[0], c), 1.0, True)
+        for atom in expr.atoms(sp.Abs, sp.sign, sp.Heaviside)
+    )
 
 
 def _vanishes_at(expr: sp.Expr, c: sp.Expr) -> bool:

@@ -9,12 +9,30 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from actderiv.errors import Location, UnknownActivationError
 
 if TYPE_CHECKING:
     import sympy as sp
+
+
+#: The properties of an activation, as keyed in the JSON contract (see actderiv.properties).
+PROPERTY_KEYS: Final = (
+    "range",
+    "bounded_below",
+    "bounded_above",
+    "monotonic",
+    "monotonic_derivative",
+    "continuity",
+    "f0",
+    "df0",
+    "identity_near_origin",
+    "zero_centered",
+    "max_abs_derivative",
+    "derivative_limits",
+    "dead_zones",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,7 +24,7 @@ from actderiv.budget import attempt, time_budget
 from actderiv.engine import EngineOptions, as_branches, differentiate, switch_points
 from actderiv.errors import BudgetExceeded
 from actderiv.formula import CatalogResolver, Formula, formula_of
-from actderiv.model import Catalog
+from actderiv.model import PROPERTY_KEYS, Catalog
 from actderiv.numeric import NotNumeric, compile_mp, real_value
 from actderiv.parse import X
 from actderiv.verify import sample_points
@@ -38,21 +38,7 @@ REACH: Final = 50.0
 PER_BRANCH: Final = 32
 DPS: Final = 30
 MAX_ORDER: Final = 6
-KEYS: Final = (
-    "range",
-    "bounded_below",
-    "bounded_above",
-    "monotonic",
-    "monotonic_derivative",
-    "continuity",
-    "f0",
-    "df0",
-    "identity_near_origin",
-    "zero_centered",
-    "max_abs_derivative",
-    "derivative_limits",
-    "dead_zones",
-)
+KEYS: Final = PROPERTY_KEYS
 
 
 # --- pieces: the open intervals between switch points, each with one smooth branch ---

@@ -18,6 +18,7 @@ from actderiv.cli._base import (
     _records,
     cli,
 )
+from actderiv.model import PROPERTY_KEYS
 
 
 @cli.command("list")
@@ -60,26 +61,7 @@ def list_command(
 
 
 #: What --columns accepts (the property keys of DESIGN.md's JSON contract, and the defaults).
-COLUMNS = (
-    "name",
-    "expr",
-    "derivative",
-    "output_only",
-    "tags",
-    "range",
-    "bounded_below",
-    "bounded_above",
-    "monotonic",
-    "monotonic_derivative",
-    "continuity",
-    "f0",
-    "df0",
-    "identity_near_origin",
-    "zero_centered",
-    "max_abs_derivative",
-    "derivative_limits",
-    "dead_zones",
-)
+COLUMNS = ("name", "expr", "derivative", "output_only", "tags", *PROPERTY_KEYS)
 
 
 def _columns(
