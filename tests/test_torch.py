@@ -12,7 +12,7 @@ from typing import Any
 import mpmath
 import pytest
 
-from actderiv import api
+from actderiv import api, frameworks
 from actderiv.model import ActivationSpec
 from actderiv.numeric import compile_mp
 from actderiv.parse import X, number
@@ -50,20 +50,11 @@ POINTS = [
 REL = 1e-7
 
 
-def torch_call(torch: Any, spec: ActivationSpec, x: Any) -> Any:
+def torch_call(spec: ActivationSpec, x: Any) -> Any:
     """Apply the PyTorch function the entry names, at the entry's default parameters."""
-    functional = torch.nn.functional
-    kwargs: dict[str, Any] = dict(spec.torch_kwargs)
-    params = spec.param_dict
-    if spec.torch == "prelu":
-        return functional.prelu(x, torch.tensor([params["a"]], dtype=torch.float64))
-    if spec.torch == "rrelu":
-        return functional.rrelu(x, lower=params["lower"], upper=params["upper"], **kwargs)
-    if spec.torch == "selu":  # F.selu takes no parameters: its constants are fixed
-        return functional.selu(x)
-    if spec.torch == "threshold":
-        return functional.threshold(x, params["threshold"], params["value"])
-    return getattr(functional, spec.torch)(x, **params, **kwargs)
+    fn = frameworks.torch_function(spec)
+    assert fn is not None, spec.name
+    return fn(x)
 
 
 def test_the_catalog_names_every_pytorch_activation() -> None:
@@ -110,7 +101,7 @@ def test_definition_and_derivative_match_torch(spec: ActivationSpec, torch: Any)
     kinks = [float(Fraction(bp["x"])) for bp in record["breakpoints"]]
     points = [p for p in POINTS if all(abs(p - k) > 1e-6 for k in kinks)]
     x = torch.tensor(points, dtype=torch.float64, requires_grad=True)
-    y = torch_call(torch, spec, x)
+    y = torch_call(spec, x)
     y.sum().backward()
     for i, p in enumerate(points):
         with mpmath.workdps(30):
@@ -125,6 +116,6 @@ def test_the_value_at_each_kink_is_what_autograd_returns(spec: ActivationSpec, t
     for bp in record["breakpoints"]:
         assert bp["torch"] is not None, f"no PyTorch value at x = {bp['x']}"
         x = torch.tensor([float(Fraction(bp["x"]))], dtype=torch.float64, requires_grad=True)
-        torch_call(torch, spec, x).sum().backward()
+        torch_call(spec, x).sum().backward()
         expected = float(Fraction(bp["torch"]))
         assert float(x.grad[0]) == pytest.approx(expected, rel=REL, abs=1e-12), bp
