@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from actderiv.cli._base import (
@@ -14,23 +16,46 @@ from actderiv.cli._base import (
     cli,
 )
 
+if TYPE_CHECKING:
+    from actderiv.model import ActivationSpec, Catalog
+
 
 @cli.command()
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option("--all", "everything", is_flag=True, help="Verify every activation in the catalog.")
+@click.option(
+    "--against",
+    type=click.Choice(["torch", "jax"]),
+    default=None,
+    help="Instead, compare values, gradients and kink values with torch.nn.functional or "
+    "jax.nn in float64 (needs pip install 'actderiv[torch]' or 'actderiv[jax]').",
+)
 @_JSON
 @click.pass_obj
-def verify(state: CliState, names: tuple[str, ...], everything: bool, as_json: bool) -> None:
+def verify(
+    state: CliState,
+    names: tuple[str, ...],
+    everything: bool,
+    against: str | None,
+    as_json: bool,
+) -> None:
     """Prove or numerically confirm every derivative and claim of the named activations.
 
     Each check ends as proved (symbolically), confirmed (against mpmath's high-precision
     numerical derivative of f, which does not use SymPy's diff), failed (with a counterexample)
     or undecided. Exits with status 3 when any check failed.
 
+    With --against torch or --against jax, each activation the framework ships is evaluated
+    there instead (float64, autograd) and compared with the catalog's f, f' and kink values at
+    about 250 points; entries the framework lacks are skipped. Exits with status 3 on any
+    mismatch, and 2 when the framework is not installed.
+
     \b
     Examples:
       actderiv verify sigmoid gelu
       actderiv verify --all --json
+      actderiv verify --against torch --all
+      actderiv verify --against jax gelu gelu_tanh relu
     """
     from actderiv import api
 
@@ -38,6 +63,9 @@ def verify(state: CliState, names: tuple[str, ...], everything: bool, as_json: b
         raise click.UsageError("name one or more activations, or use --all (not both)")
     catalog = state.catalog()
     specs = list(catalog) if everything else [catalog.require(n) for n in names]
+    if against is not None:
+        _verify_against(state, catalog, specs, against, as_json)
+        return
     summary = api.verification_summary(_records(state, catalog, specs))
     if as_json:
         _echo_json(summary)
@@ -46,6 +74,31 @@ def verify(state: CliState, names: tuple[str, ...], everything: bool, as_json: b
 
         _print(state, verify_table(summary))
     if summary["summary"]["failed"]:
+        raise SystemExit(ExitStatus.VERIFY_FAILED)
+
+
+def _verify_against(
+    state: CliState,
+    catalog: Catalog,
+    specs: list[ActivationSpec],
+    framework: str,
+    as_json: bool,
+) -> None:
+    """``verify --against``: the catalog against torch.nn.functional or jax.nn."""
+    from actderiv import frameworks
+
+    try:
+        comparison = frameworks.compare(catalog, specs, framework)
+    except frameworks.FrameworkNotInstalled as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(ExitStatus.USAGE) from exc
+    if as_json:
+        _echo_json(frameworks.comparison_record(comparison))
+    else:
+        from actderiv.render.terminal import framework_view
+
+        _print(state, framework_view(frameworks.comparison_record(comparison)))
+    if not comparison.passed:
         raise SystemExit(ExitStatus.VERIFY_FAILED)
 
 
