@@ -64,6 +64,12 @@ def torch() -> object:
 
 
 @pytest.fixture
+def jax() -> object:
+    """JAX, or a skip on a machine without it (never in CI: see _optional)."""
+    return _optional("jax")
+
+
+@pytest.fixture
 def pdflatex() -> str:
     """pdflatex, or a skip without TeX Live (a failure when ACTDERIV_REQUIRE_LATEX=1)."""
     import shutil
