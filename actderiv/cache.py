@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.metadata
-import importlib.resources
 import json
 import os
+import re
 import tempfile
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict
-from functools import cache
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Final
 
 from actderiv import __version__
-from actderiv.grammar import Names, called_names, check_formula
 from actderiv.model import ActivationSpec, Catalog
 
 SCHEMA_VERSION: Final = 1
@@ -42,7 +39,7 @@ _ENGINE_MODULES: Final = (
     "api.py",
     "properties.py",
 )
-SHIPPED_NAME: Final = "derived.json"
+SHIPPED_NAME: Final = "derived.jsonl"
 
 
 def cache_dir() -> Path:
@@ -72,6 +69,18 @@ def code_fingerprint() -> str:
 
 
 def _sympy_version() -> str:
+    """SymPy's version without importing SymPy or importlib.metadata (both slow to import)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sympy")
+    if spec is not None and spec.origin:
+        release = Path(spec.origin).parent / "release.py"
+        with contextlib.suppress(OSError):
+            found = re.search(r"__version__\s*=\s*[\"']([^\"']+)", release.read_text("utf-8"))
+            if found:
+                return found.group(1)
+    import importlib.metadata
+
     try:
         return importlib.metadata.version("sympy")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - sympy is a dependency
@@ -83,19 +92,38 @@ def entry_key(spec: ActivationSpec, catalog: Catalog, options: Mapping[str, Any]
     digest = hashlib.sha256(code_fingerprint().encode())
     digest.update(json.dumps(dict(options), sort_keys=True).encode())
     for dep in _with_callees(spec, catalog):
-        digest.update(json.dumps(_content(dep), sort_keys=True, default=str).encode())
+        digest.update(_content(dep))
     return digest.hexdigest()
 
 
-def _content(spec: ActivationSpec) -> dict[str, Any]:
-    data = asdict(spec)
-    data.pop("location", None)
-    data.pop("expr_location", None)
-    data.pop("claim_locations", None)
-    return data
+@lru_cache(maxsize=4096)
+def _content(spec: ActivationSpec) -> bytes:
+    """What of an entry decides its record: every field but where it was written."""
+    data = {name: getattr(spec, name) for name in _CONTENT_FIELDS}
+    return json.dumps(data, sort_keys=True, default=_plain).encode()
+
+
+_CONTENT_FIELDS: Final = tuple(
+    name
+    for name in ActivationSpec.__dataclass_fields__
+    if name not in ("location", "expr_location", "claim_locations")
+)
+
+
+def _plain(value: Any) -> Any:
+    fields = getattr(value, "__dataclass_fields__", None)
+    if fields is None:
+        return str(value)
+    return {name: getattr(value, name) for name in fields}
 
 
 def _with_callees(spec: ActivationSpec, catalog: Catalog) -> list[ActivationSpec]:
+    """The entry and every entry it calls, sorted by key."""
+    if catalog.get(spec.name) is spec and spec.name in catalog.callees:
+        names = (spec.name, *catalog.callees[spec.name])
+        return [catalog.require(n) for n in sorted(names)]
+    from actderiv.grammar import Names, called_names, check_formula
+
     keys = frozenset(catalog.keys)
     seen: dict[str, ActivationSpec] = {}
     stack = [spec]
@@ -107,6 +135,22 @@ def _with_callees(spec: ActivationSpec, catalog: Catalog) -> list[ActivationSpec
         tree = check_formula(current.expr, Names.of(current.param_dict, keys - {current.name}))
         stack.extend(catalog.require(n) for n in called_names(tree) if n in keys)
     return [seen[k] for k in sorted(seen)]
+
+
+def write_json_atomic(path: Path, value: Any) -> None:
+    """Write JSON to a temporary file renamed into place; a cache that cannot be written is
+    simply not used, so OS errors are swallowed."""
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(value, handle, sort_keys=True)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
 class RecordCache:
@@ -135,18 +179,7 @@ class RecordCache:
 
     def put(self, key: str, record: Mapping[str, Any]) -> None:
         """Store a record atomically; a cache that cannot be written is simply not used."""
-        path = self._path(key)
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(record, handle, sort_keys=True)
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+        write_json_atomic(self._path(key), record)
 
     def clear(self) -> int:
         """Remove every record in the user's cache folder; return how many were removed."""
@@ -167,15 +200,55 @@ class RecordCache:
         return self.folder / "records" / key[:2] / f"{key}.json"
 
 
+class ShippedRecords(Mapping[str, dict[str, Any]]):
+    """The records shipped with actderiv: one ``KEY<TAB>JSON`` line per record, parsed only when
+    asked for (``show`` reads one record of 139 without parsing the others)."""
+
+    def __init__(self, text: str) -> None:
+        self._lines: dict[str, str] = {}
+        self._parsed: dict[str, dict[str, Any]] = {}
+        header, _, body = text.partition("\n")
+        with contextlib.suppress(ValueError):
+            if json.loads(header).get("schema_version") != SCHEMA_VERSION:
+                return
+        for line in body.split("\n"):
+            key, tab, record = line.partition("\t")
+            if tab:
+                self._lines[key] = record
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        record = self._parsed.get(key)
+        if record is None:
+            try:
+                record = json.loads(self._lines[key])
+            except ValueError:
+                raise KeyError(key) from None
+            if not isinstance(record, dict):
+                raise KeyError(key)
+            self._parsed[key] = record
+        return record
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
+def shipped_text(records: Mapping[str, Mapping[str, Any]]) -> str:
+    """The text of the shipped file for ``records`` (see :class:`ShippedRecords`)."""
+    lines = [json.dumps({"schema_version": SCHEMA_VERSION})]
+    for key in sorted(records):
+        lines.append(key + "\t" + json.dumps(records[key], sort_keys=True, ensure_ascii=False))
+    return "\n".join(lines) + "\n"
+
+
 @cache
-def _shipped() -> dict[str, dict[str, Any]]:
-    resource = importlib.resources.files("actderiv").joinpath(SHIPPED_NAME)
+def _shipped() -> Mapping[str, dict[str, Any]]:
     try:
-        data = json.loads(resource.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return ShippedRecords(Path(__file__).with_name(SHIPPED_NAME).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
         return {}
-    records = data.get("records", {}) if isinstance(data, dict) else {}
-    return records if isinstance(records, dict) else {}
 
 
 def shipped_keys() -> Iterable[str]:

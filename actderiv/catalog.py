@@ -11,21 +11,11 @@ import importlib.resources
 import math
 import os
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from actderiv.errors import CatalogError, CatalogErrors, FormulaError, Location
-from actderiv.grammar import (
-    CONSTANTS,
-    FUNCTIONS,
-    RESERVED,
-    VARIABLES,
-    Names,
-    called_names,
-    check_formula,
-)
 from actderiv.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
 
 BUNDLED_NAME: Final = "catalog.toml"
@@ -92,7 +82,9 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 
 def load_catalogs(paths: Sequence[str | Path]) -> Catalog:
     """Layer several catalog files: later files add entries and override earlier ones by key."""
-    layers = []
+    from actderiv import snapshot
+
+    layers: list[tuple[str, bytes]] = []
     for path in paths:
         try:
             with open(path, "rb") as handle:
@@ -101,11 +93,22 @@ def load_catalogs(paths: Sequence[str | Path]) -> Catalog:
                 raise CatalogError(
                     f"catalog is larger than {MAX_CATALOG_BYTES // 2**20} MiB", Location(str(path))
                 )
-            text = data.decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             raise CatalogError(f"cannot read catalog: {exc}", Location(str(path))) from None
-        layers.append((str(path), text))
-    return build_catalog(layers)
+        layers.append((str(path), data))
+    key = snapshot.snapshot_key(layers)
+    catalog = snapshot.read_snapshot(key)
+    if catalog is None:
+        catalog = build_catalog([(source, _decode(data, source)) for source, data in layers])
+        snapshot.write_snapshot(key, catalog)
+    return catalog
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"cannot read catalog: {exc}", Location(source)) from None
 
 
 def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
@@ -132,10 +135,30 @@ def build_catalog(layers: Sequence[tuple[str, str]]) -> Catalog:
             merged[spec.name] = spec
     specs = list(merged.values())
     problems.extend(_check_names(specs))
-    problems.extend(_check_calls(specs, broken))
+    graph: dict[str, list[str]] = {}
+    problems.extend(_check_calls(specs, broken, graph))
     if problems:
         raise CatalogErrors(problems)
-    return Catalog.build(tuple(specs), " + ".join(source for source, _ in layers))
+    source = " + ".join(source for source, _ in layers)
+    return Catalog.build(tuple(specs), source, _transitive(graph))
+
+
+def _transitive(graph: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """Every key each entry reaches through calls (the graph has no cycles once checked)."""
+    reach: dict[str, tuple[str, ...]] = {}
+
+    def visit(name: str) -> tuple[str, ...]:
+        if name not in reach:
+            found: set[str] = set()
+            for callee in graph.get(name, ()):
+                found.add(callee)
+                found.update(visit(callee))
+            reach[name] = tuple(sorted(found))
+        return reach[name]
+
+    for name in graph:
+        visit(name)
+    return reach
 
 
 def read_entries(
@@ -149,6 +172,8 @@ def read_entries(
     Raises:
         CatalogError: the text is not valid TOML or has no activations table.
     """
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -226,6 +251,8 @@ class _LineIndex:
 
 
 def _entry(name: str, raw: Any, source: str, lines: _LineIndex) -> ActivationSpec:
+    from actderiv.grammar import CONSTANTS, FUNCTIONS, VARIABLES
+
     def at(key: str = "") -> Location:
         dotted = f"activations.{name}" + (f".{key}" if key else "")
         return Location(source, dotted, lines.field(name, key) if key else lines.entry(name))
@@ -358,6 +385,8 @@ def _params(
 
 def check_param_name(name: str) -> str | None:
     """Why ``name`` cannot name a parameter, or None when it can."""
+    from actderiv.grammar import RESERVED
+
     if not _PARAM_RE.match(name) or name in RESERVED:
         shown = name if len(name) <= 40 else name[:40] + "…"
         return (
@@ -483,17 +512,22 @@ def _check_names(entries: list[ActivationSpec]) -> list[CatalogError]:
 
 
 def _check_calls(
-    entries: list[ActivationSpec], broken: Sequence[ActivationSpec] = ()
+    entries: list[ActivationSpec],
+    broken: Sequence[ActivationSpec] = (),
+    graph: dict[str, list[str]] | None = None,
 ) -> list[CatalogError]:
     """Check every formula's syntax and names, then refuse cycles of calls between entries.
 
     Entries with field problems (``broken``) are checked too, and calls to them are not
-    reported as unknown: their own problems are reported already.
+    reported as unknown: their own problems are reported already. ``graph``, when given, is
+    filled with the entries each entry calls directly.
     """
+    from actderiv.grammar import Names, called_names, check_formula
+
     entries = [*entries, *(b for b in broken if b.name not in {e.name for e in entries})]
     keys = frozenset(spec.name for spec in entries)
     problems: list[CatalogError] = []
-    graph: dict[str, list[str]] = {}
+    graph = {} if graph is None else graph
     for spec in entries:
         problems.extend(_check_claims(spec, keys))
         names = Names.of(params=spec.param_dict, calls=keys - {spec.name})
@@ -511,6 +545,8 @@ def _check_calls(
 
 def _check_claims(spec: ActivationSpec, keys: frozenset[str]) -> list[CatalogError]:
     """Claims are formulas too (with y = f(x)): check them when the catalog loads."""
+    from actderiv.grammar import Names, check_formula
+
     problems: list[CatalogError] = []
     names = Names.of(params=spec.param_dict, calls=keys - {spec.name}, allow_y=True)
     for key in ("derivative", "self_referential"):

@@ -6,7 +6,6 @@ the catalog never pays for it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
@@ -99,14 +98,22 @@ class Catalog:
     entries: tuple[ActivationSpec, ...]
     source: str = "catalog.toml"
     _index: Mapping[str, ActivationSpec] = field(default_factory=dict, repr=False, compare=False)
+    #: Every key each entry calls, directly or through other entries (sorted), when known: the
+    #: loader fills it while it checks the calls, so cache keys need not parse formulas again.
+    callees: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def build(cls, entries: tuple[ActivationSpec, ...], source: str) -> Catalog:
+    def build(
+        cls,
+        entries: tuple[ActivationSpec, ...],
+        source: str,
+        callees: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> Catalog:
         index: dict[str, ActivationSpec] = {}
         for spec in entries:
             for name in spec.names:
                 index.setdefault(name.casefold(), spec)
-        return cls(entries, source, index)
+        return cls(entries, source, index, dict(callees or {}))
 
     def __iter__(self) -> Iterator[ActivationSpec]:
         return iter(self.entries)
@@ -136,6 +143,8 @@ class Catalog:
         return spec
 
     def suggest(self, name: str, n: int = 3) -> tuple[str, ...]:
+        import difflib
+
         close = difflib.get_close_matches(name.casefold(), list(self._index), n=n, cutoff=0.6)
         return tuple(dict.fromkeys(self._index[c].name for c in close))
 

@@ -1,4 +1,4 @@
-"""Rebuild actderiv/derived.json: the records of the bundled catalog, shipped in the wheel.
+"""Rebuild actderiv/derived.jsonl: the records of the bundled catalog, shipped in the wheel.
 
 With these records, `actderiv list` and `actderiv show` answer for the bundled catalog without
 importing SymPy. Each record is keyed like the user cache (entry content, callees, code and SymPy
@@ -11,7 +11,6 @@ tests/test_architecture.py fails while the file is stale.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -33,13 +32,8 @@ def main() -> None:
         records[cache.entry_key(spec, catalog, {"order": 1, "wrt": None})] = record
         print(f"[{number + 1}/{len(specs)}] {spec.name}", file=sys.stderr)
     out = ROOT / "actderiv" / cache.SHIPPED_NAME
-    text = json.dumps(
-        {"schema_version": cache.SCHEMA_VERSION, "records": records},
-        indent=1,
-        sort_keys=True,
-        ensure_ascii=False,
-    )
-    out.write_text(text + "\n", encoding="utf-8")
+    out.write_text(cache.shipped_text(records), encoding="utf-8")
+    (ROOT / "actderiv" / "derived.json").unlink(missing_ok=True)  # the format before 0.1.1
     print(
         f"wrote {len(records)} records to {out} in {time.monotonic() - started:.1f} s",
         file=sys.stderr,

@@ -54,6 +54,18 @@ def test_common_commands_do_not_import_sympy(args: tuple[str, ...], tmp_path: Pa
     assert "mpmath" not in loaded
 
 
+def test_list_with_a_warm_cache_loads_only_what_it_needs(tmp_path: Path) -> None:
+    """The second ``list`` reads the catalog snapshot (no TOML parser, no formula grammar) and
+    imports only the CLI module that defines ``list``."""
+    _modules_after(_cli("list"), tmp_path)  # the first run stores the snapshot
+
+    loaded = _modules_after(_cli("list"), tmp_path)
+
+    assert "actderiv.cli.inspect" in loaded  # the probe sees the modules it should
+    assert not {"tomllib", "actderiv.grammar", "tomlkit", "sympy"} & loaded
+    assert not {"actderiv.cli.checks", "actderiv.cli.export", "actderiv.cli.catalog_cmds"} & loaded
+
+
 def test_deriving_a_formula_does_import_sympy(tmp_path: Path) -> None:
     # The check above is only meaningful if this subprocess probe can see SymPy being loaded.
     assert "sympy" in _modules_after(_cli("derive", "x*tanh(x)"), tmp_path)
@@ -74,6 +86,7 @@ def test_deriving_a_formula_does_import_sympy(tmp_path: Path) -> None:
         "actderiv.records",
         "actderiv.api",
         "actderiv.cache",
+        "actderiv.snapshot",
         "actderiv.render.json",
     ],
 )
@@ -83,7 +96,7 @@ def test_core_modules_never_import_the_ui_libraries(module: str, tmp_path: Path)
 
 
 def test_the_shipped_records_cover_the_bundled_catalog() -> None:
-    """Fails when actderiv/derived.json is stale: run `python scripts/build_derived.py`."""
+    """Fails when actderiv/derived.jsonl is stale: run `python scripts/build_derived.py`."""
     catalog = api.load_catalog()
     shipped = set(cache.shipped_keys())
     stale = [
@@ -91,7 +104,7 @@ def test_the_shipped_records_cover_the_bundled_catalog() -> None:
         for s in catalog
         if cache.entry_key(s, catalog, {"order": 1, "wrt": None}) not in shipped
     ]
-    assert stale == [], "actderiv/derived.json is stale: run `python scripts/build_derived.py`"
+    assert stale == [], "actderiv/derived.jsonl is stale: run `python scripts/build_derived.py`"
 
 
 def test_every_shipped_record_is_verified() -> None:

@@ -167,6 +167,20 @@ def test_python_dash_m_runs_the_cli() -> None:
     assert out.stdout.startswith("Usage: actderiv [OPTIONS] COMMAND [ARGS]...\n")
 
 
+def test_every_command_is_found_in_the_module_the_lazy_group_names() -> None:
+    """The group imports a command's module only when the command runs: the map must be true."""
+    import importlib
+
+    from actderiv.cli._base import COMMAND_MODULES
+
+    for name, module in COMMAND_MODULES.items():
+        importlib.import_module(f"actderiv.cli.{module}")
+        assert name in cli.commands, f"{name} is not defined in actderiv.cli.{module}"
+    assert set(cli.commands) == set(COMMAND_MODULES)
+    modules = {p.stem for p in (ROOT / "actderiv" / "cli").glob("*.py")} - {"__init__", "_base"}
+    assert modules == set(COMMAND_MODULES.values())
+
+
 # --------------------------------------------------------------------------------------------
 # list
 
@@ -518,8 +532,10 @@ def test_cache_clear_removes_what_show_stored(tiny: Run, run: Run) -> None:
     second = run("cache", "clear")
 
     assert first.exit_code == second.exit_code == ExitStatus.OK
-    assert first.stdout == f"removed 1 cached result(s) from {folder}\n"
-    assert second.stdout == f"removed 0 cached result(s) from {folder}\n"
+    # show stored one record; the tiny catalog and the default stack (run by ``cache clear``
+    # itself does not load a catalog) left one snapshot.
+    assert first.stdout == f"removed 1 cached result(s) and 1 catalog snapshot(s) from {folder}\n"
+    assert second.stdout == f"removed 0 cached result(s) and 0 catalog snapshot(s) from {folder}\n"
     assert list(Path(folder).rglob("*.json")) == []
 
 
@@ -528,7 +544,9 @@ def test_cached_record_is_the_same_as_a_fresh_one(tiny: Run) -> None:
     cached = tiny("show", "sigmoid", "--json").stdout
 
     assert cached == fresh
-    assert len(list(Path(os.environ["ACTDERIV_CACHE_DIR"]).rglob("*.json"))) == 1
+    assert (
+        len(list(Path(os.environ["ACTDERIV_CACHE_DIR"]).joinpath("records").rglob("*.json"))) == 1
+    )
 
 
 # --------------------------------------------------------------------------------------------

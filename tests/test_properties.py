@@ -259,7 +259,7 @@ def test_the_corrections_do_disagree_with_wikipedia() -> None:
 
 @pytest.fixture
 def fresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Derive afresh: the records shipped in derived.json predate properties until rebuilt."""
+    """Derive afresh: the records shipped in derived.jsonl predate properties until rebuilt."""
     monkeypatch.setenv("ACTDERIV_NO_CACHE", "1")
 
 

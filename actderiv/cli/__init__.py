@@ -2,16 +2,16 @@
 
 The only package that imports click. Heavy imports (SymPy, Rich) happen inside commands, so
 ``actderiv --help`` and ``actderiv list`` start fast. One module per group of commands; each
-registers its commands on the group in :mod:`actderiv.cli._base` when imported here.
+registers its commands on the group in :mod:`actderiv.cli._base` when imported, and the group
+imports a module only when one of its commands runs (see ``_base.COMMAND_MODULES``).
 """
 
 from __future__ import annotations
 
-from actderiv.cli import analysis, cache, catalog_cmds, checks, export, inspect
+from actderiv.cli import codegen as _codegen  # noqa: F401  # registers `codegen`; imports only click
 from actderiv.cli._base import CliState, ExitStatus, cli
 
 __all__ = ["CliState", "ExitStatus", "cli", "main"]
-_COMMANDS = (analysis, cache, catalog_cmds, checks, export, inspect)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import re
@@ -67,8 +68,38 @@ class CliState:
         )
 
 
+#: Which module of actderiv.cli defines each command. Modules are imported when their command
+#: runs (or when --help lists them all), so ``actderiv list`` loads only what ``list`` needs.
+COMMAND_MODULES: dict[str, str] = {
+    "add": "catalog_cmds",
+    "cache": "cache",
+    "catalog": "catalog_cmds",
+    "check": "checks",
+    "codegen": "codegen",
+    "compare": "analysis",
+    "derive": "inspect",
+    "export": "export",
+    "gradient": "analysis",
+    "list": "inspect",
+    "plot": "export",
+    "remove": "catalog_cmds",
+    "show": "inspect",
+    "verify": "checks",
+}
+
+
 class _Group(click.Group):
-    """Turns every :class:`ActderivError` into one short message and an exit status."""
+    """Loads command modules lazily, and turns every :class:`ActderivError` into one short
+    message and an exit status."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMAND_MODULES, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            importlib.import_module(f"actderiv.cli.{module}")
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

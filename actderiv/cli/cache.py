@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import click
 
-from actderiv.cli._base import (
-    cli,
-)
+from actderiv.cli._base import cli
 
 
 @cli.group()
@@ -16,12 +14,17 @@ def cache() -> None:
 
 @cache.command("clear")
 def cache_clear() -> None:
-    """Remove every cached result (they are rebuilt when next needed)."""
+    """Remove every cached result and catalog snapshot (they are rebuilt when next needed)."""
     from actderiv.cache import RecordCache
+    from actderiv.snapshot import clear_snapshots
 
     store = RecordCache()
     removed = store.clear()
-    click.echo(f"removed {removed} cached result(s) from {store.folder}")
+    snapshots = clear_snapshots()
+    click.echo(
+        f"removed {removed} cached result(s) and {snapshots} catalog snapshot(s) from "
+        f"{store.folder}"
+    )
 
 
 @cache.command("path")

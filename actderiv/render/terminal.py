@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from actderiv.model import ActivationSpec
+from actderiv.render.grid import Cell, Column, Grid
 
 
 def _expr(record: Mapping[str, Any], key: str) -> str:
@@ -24,14 +25,18 @@ def _yes_no(value: bool | None) -> Text:
     return Text("yes", style="green") if value else Text("no", style="red")
 
 
-def list_table(specs: Sequence[ActivationSpec], records: Sequence[Mapping[str, Any]]) -> Table:
+def list_table(specs: Sequence[ActivationSpec], records: Sequence[Mapping[str, Any]]) -> Grid:
     """The ``actderiv list`` table: name, f(x), f'(x), output-only backward, tags."""
-    table = Table(title=f"{len(specs)} activations", title_justify="left", expand=False)
-    table.add_column("name", style="bold cyan", no_wrap=True)
-    table.add_column("f(x)", overflow="fold")
-    table.add_column("f'(x)", overflow="fold")
-    table.add_column("backward from\noutput only", justify="center")
-    table.add_column("tags", style="dim", overflow="fold")
+    table = Grid(
+        [
+            Column("name", style="bold cyan", no_wrap=True),
+            Column("f(x)"),
+            Column("f'(x)"),
+            Column("backward from\noutput only", justify="center"),
+            Column("tags", style="dim"),
+        ],
+        title=f"{len(specs)} activations",
+    )
     for spec, record in zip(specs, records, strict=True):
         table.add_row(
             spec.name,
@@ -350,15 +355,21 @@ LIST_COLUMNS: dict[str, str] = {
 
 def columns_table(
     specs: Sequence[ActivationSpec], records: Sequence[Mapping[str, Any]], columns: Sequence[str]
-) -> Table:
+) -> Grid:
     """``actderiv list --columns …``: the chosen columns, properties included."""
-    table = Table(title=f"{len(specs)} activations", title_justify="left", expand=False)
-    for column in columns:
-        label = LIST_COLUMNS.get(column) or PROPERTY_LABELS[column]
-        table.add_column(label, style="bold cyan" if column == "name" else None, overflow="fold")
+    table = Grid(
+        [
+            Column(
+                LIST_COLUMNS.get(column) or PROPERTY_LABELS[column],
+                style="bold cyan" if column == "name" else "",
+            )
+            for column in columns
+        ],
+        title=f"{len(specs)} activations",
+    )
     for spec, record in zip(specs, records, strict=True):
         props = record.get("properties") or {}
-        row: list[RenderableType] = []
+        row: list[Cell] = []
         for column in columns:
             if column == "name":
                 row.append(spec.name)

@@ -1,0 +1,125 @@
+"""The fast listing table: the same box as Rich's Table, folded to fit, styles kept."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from actderiv.render.grid import Column, Grid
+
+
+def _render(renderable: object, width: int, color: bool = False) -> str:
+    out = io.StringIO()
+    console = Console(
+        file=out, width=width, no_color=not color, force_terminal=color, highlight=False
+    )
+    console.print(renderable)
+    return out.getvalue()
+
+
+def _pair(rows: list[tuple[str, ...]], headers: tuple[str, ...]) -> tuple[Grid, Table]:
+    grid = Grid([Column(h) for h in headers], title=f"{len(rows)} rows")
+    table = Table(title=f"{len(rows)} rows", title_justify="left", expand=False)
+    for h in headers:
+        table.add_column(h, overflow="fold")
+    for row in rows:
+        grid.add_row(*row)
+        table.add_row(*row)
+    return grid, table
+
+
+ROWS = [
+    ("relu", "max(0, x)", "0 if x ≤ 0; 1 otherwise"),
+    ("sigmoid", "1/(1 + exp(-x))", "exp(x)/(exp(x) + 1)^2"),
+    ("gelu", "x*(1 + erf(x/sqrt(2)))/2", "x*exp(-x^2/2)/sqrt(2*pi) + (erf(x*sqrt(2)/2) + 1)/2"),
+]
+
+
+def test_when_everything_fits_it_draws_what_rich_draws() -> None:
+    grid, table = _pair(ROWS, ("name", "f(x)", "f'(x)"))
+
+    assert _render(grid, 200) == _render(table, 200)
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 100])
+def test_narrow_terminals_fold_cells_and_every_line_fits(width: int) -> None:
+    grid, _ = _pair(ROWS, ("name", "f(x)", "f'(x)"))
+
+    lines = _render(grid, width).splitlines()
+
+    assert all(cell_len(line.rstrip()) <= width for line in lines), lines
+    body = "".join(line.strip("│ ") for line in lines)
+    for word in ("erf(x/sqrt(2)))/2", "otherwise", "1/(1", "exp(-x))"):
+        assert word in body or word[:8] in body  # folded, never dropped
+
+
+def test_headers_sit_at_the_bottom_and_centre_where_asked() -> None:
+    grid = Grid([Column("name"), Column("backward from\noutput only", justify="center")])
+    grid.add_row("relu", "yes")
+
+    lines = _render(grid, 80).splitlines()
+
+    assert lines[1].startswith("┃      ┃ backward from ┃")
+    assert lines[2].startswith("┃ name ┃  output only  ┃")
+    assert lines[4] == "│ relu │      yes      │"
+
+
+def test_styles_of_columns_and_text_cells_reach_the_terminal() -> None:
+    grid = Grid([Column("name", style="bold cyan"), Column("ok", justify="center")])
+    grid.add_row("relu", Text("yes", style="green"))
+
+    out = _render(grid, 40, color=True)
+
+    assert "\x1b[1;36m relu \x1b[0m" in out
+    assert "\x1b[32myes\x1b[0m" in out
+
+
+def test_wide_characters_are_folded_by_cells() -> None:
+    grid = Grid([Column("name"), Column("note")])
+    grid.add_row("x", "活性化関数の導関数" * 4)
+
+    lines = _render(grid, 30).splitlines()
+
+    assert all(cell_len(line) <= 30 for line in lines)
+    assert "".join(line.strip("│ ").split("│")[-1].strip() for line in lines[3:-1]) == (
+        "活性化関数の導関数" * 4
+    )
+
+
+def test_a_row_of_the_wrong_length_is_refused() -> None:
+    grid = Grid([Column("a"), Column("b")])
+
+    with pytest.raises(ValueError, match="expected 2 cells"):
+        grid.add_row("only one")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="abc xyz()*+-", max_size=60),
+            st.text(alphabet="abc ≤∞σ(),", max_size=60),
+        ),
+        max_size=6,
+    ),
+    st.integers(min_value=30, max_value=120),
+)
+def test_any_cells_keep_every_character_and_fit(rows: list[tuple[str, str]], width: int) -> None:
+    grid = Grid([Column("first"), Column("second")])
+    for row in rows:
+        grid.add_row(*row)
+
+    lines = _render(grid, width).splitlines()
+
+    assert all(cell_len(line) <= width for line in lines)
+    for column in (0, 1):
+        shown = "".join(
+            line.split("│")[1 + column].replace(" ", "") for line in lines if line.startswith("│")
+        )
+        assert shown == "".join(row[column].replace(" ", "") for row in rows)

@@ -1,0 +1,127 @@
+"""Catalog snapshots: a validated catalog is stored once and read back unchanged, and any change
+to a catalog file (or a corrupt snapshot) means the files are read and validated again."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from actderiv import cache, snapshot
+from actderiv.catalog import bundled_catalog_path, load_catalogs
+from actderiv.errors import CatalogErrors
+from actderiv.model import Catalog
+
+TINY = Path(__file__).parent / "data" / "tiny.toml"
+
+
+def _snapshots() -> list[Path]:
+    return sorted((Path(os.environ["ACTDERIV_CACHE_DIR"]) / "catalogs").glob("*.json"))
+
+
+def _same(a: Catalog, b: Catalog) -> None:
+    assert a == b
+    assert a.source == b.source
+    assert dict(a.callees) == dict(b.callees)
+    for x, y in zip(a, b, strict=True):
+        for field in dataclasses.fields(x):
+            assert getattr(x, field.name) == getattr(y, field.name), (x.name, field.name)
+            assert type(getattr(x, field.name)) is type(getattr(y, field.name)), field.name
+
+
+def test_the_bundled_catalog_survives_the_round_trip_exactly() -> None:
+    catalog = load_catalogs([bundled_catalog_path()])
+
+    again = snapshot.catalog_from_json(json.loads(json.dumps(snapshot.catalog_to_json(catalog))))
+
+    _same(catalog, again)
+    assert catalog.callees["mish"] == ("softplus",)  # the call graph travels too
+
+
+def test_a_second_load_reads_the_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load_catalogs([TINY])
+    assert len(_snapshots()) == 1
+
+    def no_validation(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the catalog was validated again")
+
+    monkeypatch.setattr("actderiv.catalog.build_catalog", no_validation)
+    _same(first, load_catalogs([TINY]))
+
+
+def test_a_changed_file_is_validated_again(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(TINY.read_text(encoding="utf-8"), encoding="utf-8")
+    load_catalogs([path])
+
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('title = "Swish"', 'title = "Swish!"'),
+        encoding="utf-8",
+    )
+
+    assert load_catalogs([path]).require("swish").title == "Swish!"
+    assert len(_snapshots()) == 2
+
+
+def test_a_catalog_with_errors_is_never_stored(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[activations.bad]\ntitle = "Bad"\nexpr = "x +"\n', encoding="utf-8")
+
+    for _ in range(2):  # the second load reports the problem again, rather than a snapshot
+        with pytest.raises(CatalogErrors):
+            load_catalogs([path])
+    assert _snapshots() == []
+
+
+@pytest.mark.parametrize("garbage", [b"", b"{", b"[]", b'{"version": 1, "key": "k"}', b"\xff"])
+def test_a_corrupt_snapshot_is_ignored_and_rebuilt(garbage: bytes) -> None:
+    expected = load_catalogs([TINY])
+    (stored,) = _snapshots()
+    stored.write_bytes(garbage)
+
+    _same(expected, load_catalogs([TINY]))
+    assert json.loads(stored.read_bytes())["version"] == snapshot.SNAPSHOT_VERSION
+
+
+def test_a_snapshot_under_another_key_is_not_used() -> None:
+    load_catalogs([TINY])
+    (stored,) = _snapshots()
+    data = json.loads(stored.read_bytes())
+    data["key"] = "0" * 64  # copied from elsewhere: the key inside must match the file's
+
+    stored.write_text(json.dumps(data), encoding="utf-8")
+
+    assert snapshot.read_snapshot(stored.stem) is None
+
+
+def test_no_cache_means_no_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACTDERIV_NO_CACHE", "1")
+
+    load_catalogs([TINY])
+
+    assert _snapshots() == []
+
+
+def test_only_the_newest_snapshots_are_kept(tmp_path: Path) -> None:
+    text = TINY.read_text(encoding="utf-8")
+    for n in range(snapshot.KEEP + 3):
+        path = tmp_path / f"c{n}.toml"
+        path.write_text(text, encoding="utf-8")
+        load_catalogs([path])
+
+    assert len(_snapshots()) == snapshot.KEEP
+
+
+def test_cache_keys_from_a_snapshot_match_keys_from_parsing() -> None:
+    """Keys use the call graph stored with the catalog; parsing the formulas gives the same."""
+    catalog = load_catalogs([bundled_catalog_path()])
+    without_graph = Catalog.build(catalog.entries, catalog.source)
+    options = {"order": 1, "wrt": None}
+
+    for spec in catalog:
+        assert cache.entry_key(spec, catalog, options) == cache.entry_key(
+            spec, without_graph, options
+        ), spec.name
