@@ -1,18 +1,30 @@
-"""The pipelines as short functions: load a catalog, derive, build records. The CLI uses these.
+"""The Python API: the functions the CLI uses, as short typed calls.
 
-Importing this module does not import SymPy; the functions that need it import it when called.
+>>> from actderiv import api
+>>> catalog = api.load_catalog()                 # the bundled catalog and the user's
+>>> catalog.require("SiLU").name                 # names and aliases, in any case
+'silu'
+>>> api.report(catalog, "sigmoid").self_referential
+'y*(1 - y)'
+
+Everything here returns plain data or the objects of :mod:`actderiv.results` (which show as LaTeX
+in Jupyter and as tables in a Rich console); :func:`derive` returns SymPy expressions. Importing
+this module does not import SymPy; the functions that need it import it when called. Errors are
+:class:`actderiv.errors.ActderivError` subclasses with one-line messages. See docs/api.md.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from actderiv import cache as _cache
 from actderiv.catalog import load_catalog as _load_catalog
+from actderiv.catalog import load_catalogs as _load_catalogs
 from actderiv.model import ActivationSpec, Catalog
+from actderiv.results import ActivationReport, VerificationReport
 
 if TYPE_CHECKING:
     from actderiv.engine import EngineOptions
@@ -20,18 +32,154 @@ if TYPE_CHECKING:
     from actderiv.model import Derivation
 
 __all__ = [
+    "ActivationReport",
     "Catalog",
+    "VerificationReport",
+    "check",
     "derive",
     "derive_formula",
+    "export",
+    "formula_record",
+    "formula_report",
     "load_catalog",
+    "load_catalogs",
+    "properties",
     "record",
     "records",
+    "report",
+    "verification_summary",
+    "verify",
 ]
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
-    """Load a catalog file, or the bundled catalog when ``path`` is None (see catalog.py)."""
+    """Load one catalog file, or, when ``path`` is None, the bundled catalog with the user's
+    catalog layered over it (as the CLI does).
+
+    Raises:
+        CatalogError: a file cannot be read or is not valid TOML.
+        CatalogErrors: entries are invalid; every problem is listed with file and line.
+    """
     return _load_catalog(path)
+
+
+def load_catalogs(paths: Sequence[str | Path]) -> Catalog:
+    """Layer several catalog files: later files add entries and replace entries of the same key
+    (like repeating ``--catalog``)."""
+    return _load_catalogs(paths)
+
+
+def report(
+    catalog: Catalog, name: str, *, order: int = 1, wrt: str | None = None
+) -> ActivationReport:
+    """Everything ``actderiv show NAME`` reports, from the cache when nothing changed.
+
+    >>> elu = report(load_catalog(), "elu")
+    >>> elu.derivative, elu.self_referential
+    ('Piecewise((1, x > 0), (alpha*exp(x), True))', 'Piecewise((alpha + y, y <= 0), (1, True))')
+    >>> relu = report(load_catalog(), "relu")
+    >>> [(b["x"], b["left"], b["right"], b["torch"]) for b in relu.breakpoints]
+    [('0', '0', '1', '0')]
+
+    Raises:
+        UnknownActivationError: no entry has that name (the error suggests close names).
+    """
+    spec = catalog.require(name)
+    return ActivationReport(record(catalog, spec.name, order=order, wrt=wrt), spec)
+
+
+def formula_report(
+    text: str,
+    *,
+    params: Mapping[str, float] | None = None,
+    catalog: Catalog | None = None,
+    order: int = 1,
+    wrt: str | None = None,
+) -> ActivationReport:
+    """Everything ``actderiv derive TEXT`` reports about a formula that is not in the catalog.
+
+    >>> r = formula_report("x/(1 + abs(x))")
+    >>> r.derivative, r.self_referential, r.output_only
+    ('(Abs(x) + 1)**(-2)', 'Piecewise(((y + 1)**2, y < 0), ((y - 1)**2, True))', True)
+
+    Raises:
+        FormulaError: ``text`` is not an allowed formula (the message points at the problem).
+        DerivationError: the derivation ran past its time budget.
+    """
+    return ActivationReport(
+        formula_record(text, params=params, catalog=catalog, order=order, wrt=wrt)
+    )
+
+
+def properties(catalog: Catalog, name: str) -> dict[str, Any]:
+    """Range, bounds, monotonicity, smoothness, f(0), f'(0), max |f'|, f' at ±∞ and dead zones
+    of one activation at its default parameters, each with how it was decided.
+
+    >>> props = properties(load_catalog(), "tanh")
+    >>> props["range"]["low"], props["range"]["high"], props["continuity"]
+    ('-1', '1', 'inf')
+    """
+    return dict(report(catalog, name).properties)
+
+
+def verify(
+    catalog: Catalog,
+    names: Iterable[str] | None = None,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[ActivationSpec], None] | None = None,
+) -> VerificationReport:
+    """Prove or numerically confirm the derivatives and claims of ``names`` (default: every
+    entry), as ``actderiv verify`` does; entries not in the cache are derived in ``jobs``
+    worker processes.
+
+    Raises:
+        UnknownActivationError: a name is not in the catalog.
+    """
+    specs = list(catalog) if names is None else [catalog.require(n) for n in names]
+    return VerificationReport(
+        verification_summary(records(catalog, specs, jobs=jobs, progress=progress))
+    )
+
+
+def export(
+    catalog: Catalog,
+    names: Iterable[str] | None = None,
+    *,
+    fmt: str = "latex",
+    columns: Sequence[str] | None = None,
+    standalone: bool = False,
+    precision: int = 6,
+    progress: Callable[[ActivationSpec], None] | None = None,
+) -> str:
+    r"""The text ``actderiv export`` writes: a LaTeX (booktabs) or Markdown table, or a JSON
+    document, of ``names`` (default: every entry) in catalog order.
+
+    >>> latex = export(load_catalog(), ["sigmoid", "relu"])
+    >>> [line.split(" & ")[0] for line in latex.splitlines() if line.startswith(r"\texttt")]
+    ['\\texttt{relu}', '\\texttt{sigmoid}']
+
+    ``standalone`` (LaTeX only) makes a complete document for pdflatex.
+
+    Raises:
+        ValueError: unknown ``fmt``, or ``standalone`` with a format other than LaTeX.
+    """
+    from actderiv.render import renderer
+    from actderiv.render.export import DEFAULT_COLUMNS, entries, export_document
+
+    if fmt not in ("latex", "markdown", "json"):
+        raise ValueError(f"unknown format {fmt!r} (latex, markdown or json)")
+    if standalone and fmt != "latex":
+        raise ValueError("standalone is for LaTeX")
+    wanted = None if names is None else {catalog.require(n).name for n in names}
+    specs = [s for s in catalog if wanted is None or s.name in wanted]
+    items = entries(catalog, specs, precision=precision, progress=progress)
+    chosen = tuple(columns) if columns else DEFAULT_COLUMNS
+    if fmt == "json":
+        return str(renderer("json")(export_document(items)))
+    if fmt == "markdown":
+        return str(renderer("markdown")(items, chosen))
+    return str(renderer("latex")(items, chosen, standalone=standalone))
 
 
 def derive(

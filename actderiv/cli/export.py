@@ -126,32 +126,27 @@ def export_command(
       actderiv export --tag pytorch --format markdown
       actderiv export --all --format json -o activations.json
     """
-    from actderiv.render.export import DEFAULT_COLUMNS, entries
+    from actderiv import api
 
     if standalone and fmt != "latex":
         raise click.UsageError("--standalone is for --format latex")
     catalog = state.catalog()
-    chosen = {s.name for s in _select(catalog, names, tags, all_)}
-    specs = [s for s in catalog if s.name in chosen]
-    with _progress(state, len(specs)) as bar:
+    chosen = [s.name for s in _select(catalog, names, tags, all_)]
+    with _progress(state, len(chosen)) as bar:
         advance: Callable[[ActivationSpec], None] | None = None
         if bar is not None:
-            task = bar.add_task("deriving", total=len(specs))
+            task = bar.add_task("deriving", total=len(chosen))
             advance = lambda spec: bar.advance(task)  # noqa: E731
-        items = entries(catalog, specs, precision=precision, progress=advance)
-    _write(output, _render(fmt, items, columns or DEFAULT_COLUMNS, standalone))
-
-
-def _render(fmt: str, items: list[dict[str, Any]], columns: Sequence[str], standalone: bool) -> str:
-    from actderiv.render import renderer
-
-    if fmt == "json":
-        from actderiv.render.export import export_document
-
-        return str(renderer("json")(export_document(items)))
-    if fmt == "markdown":
-        return str(renderer("markdown")(items, columns))
-    return str(renderer("latex")(items, columns, standalone=standalone))
+        text = api.export(
+            catalog,
+            chosen,
+            fmt=fmt,
+            columns=columns,
+            standalone=standalone,
+            precision=precision,
+            progress=advance,
+        )
+    _write(output, text)
 
 
 @cli.command("plot")

@@ -98,13 +98,11 @@ def show(state: CliState, name: str, order: int, wrt: str | None, as_json: bool)
     catalog = state.catalog()
     spec = catalog.require(name)
     _check_wrt(wrt, spec.param_dict)
-    record = api.record(catalog, spec.name, order=order, wrt=wrt)
+    report = api.report(catalog, spec.name, order=order, wrt=wrt)
     if as_json:
-        _echo_json(record)
+        _echo_json(report.record)
         return
-    from actderiv.render.terminal import record_view
-
-    _print(state, record_view(record, spec))
+    _print(state, report)  # a Rich renderable (ActivationReport.__rich__)
 
 
 @cli.command()
