@@ -746,3 +746,49 @@ def test_derive_refuses_an_infinite_formula(tiny: Run) -> None:
     assert result.stderr == (
         "Error: <formula>: this part is not a finite real number\n    atanh(1) + x\n    ^^^^^^^^\n"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# shell completion
+
+
+def _complete(words: str, tmp_path: Path, shell: str = "bash") -> list[str]:
+    env = {
+        **os.environ,
+        "_ACTDERIV_COMPLETE": f"{shell}_complete",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "actderiv"], env=env, capture_output=True, text=True, check=True
+    )
+    return out.stdout.splitlines()
+
+
+def test_completion_offers_commands(tmp_path: Path) -> None:
+    assert "plain,show" in _complete("actderiv sh", tmp_path)
+
+
+def test_completion_offers_activation_names(tmp_path: Path) -> None:
+    found = _complete("actderiv show sigm", tmp_path)
+
+    assert "plain,sigmoid" in found
+    assert all(line.startswith("plain,sigm") for line in found)
+
+
+def test_completion_reads_the_catalog_given_with_catalog(
+    tmp_path: Path, tiny_catalog_path: Path
+) -> None:
+    found = _complete(f"actderiv --catalog {tiny_catalog_path} verify ", tmp_path)
+
+    assert found == ["plain,sigmoid", "plain,relu", "plain,swish", "plain,elu"]
+
+
+def test_completion_scripts_are_printed_for_each_shell(tmp_path: Path) -> None:
+    for shell in ("bash", "zsh", "fish"):
+        env = {**os.environ, "_ACTDERIV_COMPLETE": f"{shell}_source"}
+        out = subprocess.run(
+            [sys.executable, "-m", "actderiv"], env=env, capture_output=True, text=True
+        )
+        assert out.returncode == 0
+        assert "_ACTDERIV_COMPLETE" in out.stdout, shell

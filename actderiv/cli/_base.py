@@ -164,6 +164,20 @@ def cli(
     ctx.obj = CliState(tuple(catalog_paths), color)
 
 
+def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of activation names: the keys of the catalogs in use (``--catalog``
+    included), each with its title; nothing when the catalog cannot be read."""
+    from click.shell_completion import CompletionItem
+
+    paths = ctx.find_root().params.get("catalog_paths") or ()
+    try:
+        catalog = CliState(tuple(paths), None).catalog()
+    except ActderivError:
+        return []
+    start = incomplete.casefold()
+    return [CompletionItem(s.name, help=s.title) for s in catalog if s.name.startswith(start)]
+
+
 def _filter(catalog: Catalog, tags: Sequence[str]) -> list[ActivationSpec]:
     if not tags:
         return list(catalog)

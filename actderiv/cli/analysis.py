@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import click
 
-from actderiv.cli._base import _JSON, CliState, _echo_json, _parse_param, _print, _records, cli
+from actderiv.cli._base import (
+    _JSON,
+    CliState,
+    _echo_json,
+    _parse_param,
+    _print,
+    _records,
+    cli,
+    complete_names,
+)
 from actderiv.errors import ActderivError
 
 
 @cli.command()
-@click.argument("names", nargs=-1, required=True)
+@click.argument("names", nargs=-1, required=True, shell_complete=complete_names)
 @_JSON
 @click.pass_obj
 def compare(state: CliState, names: tuple[str, ...], as_json: bool) -> None:
@@ -31,7 +40,7 @@ def compare(state: CliState, names: tuple[str, ...], as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_names)
 @click.option(
     "--depth",
     "-d",

@@ -15,6 +15,7 @@ from actderiv.cli._base import (
     _parse_param,
     _print,
     cli,
+    complete_names,
 )
 
 
@@ -157,7 +158,7 @@ def _report(
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_names)
 @click.pass_obj
 def remove(state: CliState, name: str) -> None:
     """Remove entry NAME from the user catalog (or the one --catalog names).

@@ -14,6 +14,7 @@ from actderiv.cli._base import (
     _print,
     _records,
     cli,
+    complete_names,
 )
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 
 @cli.command()
-@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.argument("names", nargs=-1, metavar="[NAME]...", shell_complete=complete_names)
 @click.option("--all", "everything", is_flag=True, help="Verify every activation in the catalog.")
 @click.option(
     "--against",
@@ -103,7 +104,7 @@ def _verify_against(
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_names)
 @click.option(
     "--derivative",
     "-d",

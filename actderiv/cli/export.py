@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from actderiv.cli._base import CliState, cli
+from actderiv.cli._base import CliState, cli, complete_names
 
 if TYPE_CHECKING:
     from actderiv.model import ActivationSpec, Catalog
@@ -72,7 +72,7 @@ def _progress(state: CliState, total: int) -> Any:
 
 
 @cli.command("export")
-@click.argument("names", nargs=-1)
+@click.argument("names", nargs=-1, shell_complete=complete_names)
 @click.option(
     "--format",
     "fmt",
@@ -150,7 +150,7 @@ def export_command(
 
 
 @cli.command("plot")
-@click.argument("names", nargs=-1, required=True)
+@click.argument("names", nargs=-1, required=True, shell_complete=complete_names)
 @click.option(
     "--range",
     "range_",

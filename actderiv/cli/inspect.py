@@ -17,6 +17,7 @@ from actderiv.cli._base import (
     _print,
     _records,
     cli,
+    complete_names,
 )
 from actderiv.model import PROPERTY_KEYS
 
@@ -83,7 +84,7 @@ def _columns(
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_names)
 @_ORDER
 @_WRT
 @_JSON
