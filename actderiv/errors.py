@@ -115,3 +115,7 @@ class BudgetExceeded(ActderivError):
         super().__init__(f"{what} ran past its time budget of {seconds:g} s")
         self.seconds = seconds
         self.what = what
+
+
+class CodegenError(ActderivError):
+    """Code generation cannot write a formula for a target (a node it has no function for)."""
