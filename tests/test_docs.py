@@ -18,9 +18,10 @@ def _examples(text: str) -> int:
     return len(doctest.DocTestParser().get_examples(text))
 
 
-def test_the_api_guide_runs() -> None:
-    path = ROOT / "docs" / "api.md"
-    assert _examples(path.read_text(encoding="utf-8")) >= 30  # the guide is really tested
+@pytest.mark.parametrize(("page", "least"), [("docs/api.md", 30), ("README.md", 6)])
+def test_the_python_examples_of_the_docs_run(page: str, least: int) -> None:
+    path = ROOT / page
+    assert _examples(path.read_text(encoding="utf-8")) >= least  # the page is really tested
 
     result = doctest.testfile(str(path), module_relative=False, optionflags=FLAGS)
 

@@ -8,7 +8,6 @@ imports a module only when one of its commands runs (see ``_base.COMMAND_MODULES
 
 from __future__ import annotations
 
-from actderiv.cli import codegen as _codegen  # noqa: F401  # registers `codegen`; imports only click
 from actderiv.cli._base import CliState, ExitStatus, cli
 
 __all__ = ["CliState", "ExitStatus", "cli", "main"]

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from actderiv.cli._base import CliState, _parse_param, cli
+from actderiv.cli._base import CliState, _parse_param, cli, complete_names
 
 #: The targets, as in actderiv.codegen.TARGETS (repeated here so that --help needs no SymPy).
 TARGETS = ("numpy", "torch", "jax", "c")
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_names)
 @click.option(
     "--target",
     "-t",
