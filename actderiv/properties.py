@@ -138,7 +138,11 @@ def _text(v: sp.Expr | None) -> str | None:
         return str(sp.Float(v, 17))
     text = str(sp.sstr(v))
     if len(text) > 32 and v.is_number:
-        return str(sp.Float(sp.N(v, 17), 17))
+        # Limits can come back in forms whose numerical value carries a rounding-error
+        # imaginary part (1.0997… - 1.5e-25*I): keep the real part when the rest is noise.
+        real, imag = sp.N(v, 17).as_real_imag()
+        if abs(imag) <= 1e-12 * max(1, abs(real)):
+            return str(sp.Float(real, 17))
     return text
 
 

@@ -351,3 +351,21 @@ def test_compare_unknown_name(run: Run) -> None:
     result = run("compare", "sigmoid", "sigmoidd")
     assert result.exit_code == 1
     assert "no activation named 'sigmoidd'" in result.stderr
+
+
+def test_a_limit_with_rounding_noise_in_its_imaginary_part_prints_as_its_real_part() -> None:
+    """Seen building the shipped records under load: pats' limit of f' at +∞ came back in a form
+    whose value is 1.0997… - 1.5e-25*I, and printing it raised from mpmath."""
+    import sympy as sp
+
+    from actderiv.properties import _text
+
+    noisy = sp.atan(sp.Rational(5, 8) * sp.pi) + sp.I * sp.Float("1.5e-25") * sp.exp(
+        -sp.Rational(1, 3)
+    )
+    assert len(sp.sstr(noisy)) > 32
+
+    assert _text(noisy) == "1.0997397485239731"
+    assert _text(sp.atan(sp.Rational(5, 8) * sp.pi) + sp.I * sp.exp(-sp.Rational(1, 3))) == (
+        sp.sstr(sp.atan(sp.Rational(5, 8) * sp.pi) + sp.I * sp.exp(-sp.Rational(1, 3)))
+    )
