@@ -14,10 +14,11 @@ from actderiv import api, cache
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _modules_after(code: str, tmp_path: Path) -> set[str]:
-    """Run ``code`` in a fresh interpreter (empty user cache); return the modules it loaded."""
+def _modules_after(code: str, tmp_path: Path, cache: Path | None = None) -> set[str]:
+    """Run ``code`` in a fresh interpreter (with an empty cache folder unless ``cache`` is
+    given); return the modules it loaded."""
     script = code + "\nimport sys\nprint(' '.join(sorted(sys.modules)))\n"
-    env = {**os.environ, "ACTDERIV_CACHE_DIR": str(tmp_path / "cache")}
+    env = {**os.environ, "ACTDERIV_CACHE_DIR": str(cache or tmp_path / "cache")}
     out = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
@@ -64,6 +65,40 @@ def test_list_with_a_warm_cache_loads_only_what_it_needs(tmp_path: Path) -> None
     assert "actderiv.cli.inspect" in loaded  # the probe sees the modules it should
     assert not {"tomllib", "actderiv.grammar", "tomlkit", "sympy"} & loaded
     assert not {"actderiv.cli.checks", "actderiv.cli.export", "actderiv.cli.catalog_cmds"} & loaded
+
+
+TINY = str(ROOT / "tests" / "data" / "tiny.toml")
+
+
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache folder filled by a cold ``verify --all`` and ``export --all`` of the tiny catalog
+    (the probe shows that they did derive: SymPy, or the worker pool that runs it)."""
+    folder = tmp_path_factory.mktemp("warm")
+    for args in (("verify", "--all"), ("export", "--all", "--format", "latex")):
+        cold = _modules_after(_cli("--catalog", TINY, *args), folder, folder / "cache")
+        assert {"sympy", "concurrent.futures.process"} & cold, args
+    return folder / "cache"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("verify", "--all"),
+        ("export", "--all", "--format", "latex"),
+        ("export", "--all", "--format", "markdown"),
+        ("export", "--all", "--format", "json"),
+        ("list", "--columns", "name,range,max_abs_derivative"),
+        ("show", "swish"),
+    ],
+    ids=lambda args: " ".join(args),
+)
+def test_whole_catalog_commands_with_a_warm_cache_do_not_import_sympy(
+    args: tuple[str, ...], tmp_path: Path, warm_cache: Path
+) -> None:
+    again = _modules_after(_cli("--catalog", TINY, *args), tmp_path, warm_cache)
+
+    assert not {"sympy", "mpmath", "concurrent.futures.process"} & again
 
 
 def test_deriving_a_formula_does_import_sympy(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""LaTeX for papers: one LatexPrinter subclass, and the table + equations document of an export.
+"""LaTeX for papers: names, numbers, and the table + equations document of an export.
 
 Conventions (also in the README, "Export and plots"):
 
@@ -11,18 +11,19 @@ Conventions (also in the README, "Export and plots"):
 * Numbers print with ``precision`` significant digits (default 6): 1.0507009873554805 → 1.0507.
 * Piecewise definitions print as ``cases`` with "if" and "otherwise".
 
-Pure: no I/O, no printing; never imports click or rich.
+The SymPy printer is in :mod:`actderiv.render.texprint`. Pure: no I/O, no printing; never imports
+click, rich or (at import) SymPy.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-import sympy as sp
-from sympy.printing.latex import LatexPrinter
+if TYPE_CHECKING:
+    import sympy as sp
 
 Dialect = Literal["latex", "markdown"]
 
@@ -115,87 +116,17 @@ def _upright(name: str, dialect: Dialect) -> str:
     return r"\mathrm{" + name.replace("_", r"\_") + "}"
 
 
-class ActderivLatexPrinter(LatexPrinter):
-    """SymPy's LaTeX printer with actderiv's conventions for names, numbers and branches."""
-
-    printmethod = "_actderiv_latex"
-
-    def __init__(
-        self,
-        options: LatexOptions | None = None,
-        *,
-        function: str | None = None,
-        spacing: bool = False,
-    ) -> None:
-        options = options or LatexOptions()
-        # Upright names (\mathrm{scale}) would run into the next factor: "scalex". Expressions
-        # that have them get a thin space between factors; the others print tight as usual.
-        mul = None if not spacing else (r" \mkern3mu " if options.dialect == "markdown" else r"\,")
-        super().__init__({"mul_symbol": mul, "fold_short_frac": False})
-        self._options = options
-        self._function = function
-
-    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
-        dialect = self._options.dialect
-        if expr.name == "y" and self._function is not None:
-            return function_tex(self._function, dialect) + "(x)"
-        return name_tex(expr.name, dialect)
-
-    def _print_Pi(self, expr: sp.Expr) -> str:
-        # the inherited method goes through _print_Symbol, which this class overrides
-        return r"\pi"
-
-    def _print_Float(self, expr: sp.Float) -> str:
-        text = f"{float(expr):.{self._options.precision}g}"
-        mantissa, _, exponent = text.partition("e")
-        if not exponent:
-            return text
-        return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
-
-    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
-        rows = []
-        for value, cond in expr.args:
-            shown = self._print(value)
-            if cond is sp.true:
-                rows.append(shown + r" & \text{otherwise}")
-            else:
-                rows.append(shown + r" & \text{if } " + self._print(cond))
-        newline = r" \cr " if self._options.dialect == "markdown" else r" \\ "
-        return r"\begin{cases} " + newline.join(rows) + r" \end{cases}"
-
-    def _print_And(self, expr: sp.And) -> str:
-        return r" \text{ and } ".join(self._print(a) for a in _ordered(expr.args))
-
-    def _print_Or(self, expr: sp.Or) -> str:
-        return r" \text{ or } ".join(self._print(a) for a in _ordered(expr.args))
-
-    def _print_Abs(self, expr: sp.Abs, exp: str | None = None) -> str:
-        tex = r"\left\lvert " + self._print(expr.args[0]) + r" \right\rvert"
-        return f"{tex}^{{{exp}}}" if exp is not None else tex
-
-    def _print_Heaviside(self, expr: sp.Heaviside, exp: str | None = None) -> str:
-        tex = r"H\left(" + self._print(expr.args[0]) + r"\right)"
-        return f"{tex}^{{{exp}}}" if exp is not None else tex
-
-
-def _ordered(args: Iterable[Any]) -> list[Any]:
-    return sorted(args, key=sp.default_sort_key)
-
-
 def to_latex(
     expr: sp.Basic, options: LatexOptions | None = None, *, function: str | None = None
 ) -> str:
-    """``expr`` as LaTeX (or GitHub Markdown math), with ``y`` printed as ``function``(x)."""
-    upright = any(
-        len(s.name) > 1 and _GREEK_ALIASES.get(s.name, s.name) not in GREEK
-        for s in expr.free_symbols
-        if isinstance(s, sp.Symbol)
-    )
-    printer = ActderivLatexPrinter(options, function=function, spacing=upright)
-    tex = str(printer.doprint(expr))
-    if options is not None and options.dialect == "markdown":
-        return markdown_safe(tex)
-    return tex
+    """``expr`` as LaTeX (or GitHub Markdown math), with ``y`` printed as ``function``(x).
+
+    The printer lives in :mod:`actderiv.render.texprint` (it needs SymPy); assembling a document
+    from printed fragments, as a warm ``export`` does, does not.
+    """
+    from actderiv.render.texprint import to_latex as print_latex
+
+    return print_latex(expr, options, function=function)
 
 
 #: Backslash + ASCII punctuation: GitHub's Markdown treats these as escapes before MathJax runs.
