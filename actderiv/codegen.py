@@ -122,8 +122,8 @@ def codegen_source(
             backward = None
     return CodegenSource(
         name=spec.name,
-        title=spec.title,
-        formula=spec.expr,
+        title=_inert(spec.title),
+        formula=_inert(spec.expr),
         expr=f,
         derivative=derivative,
         backward=backward,
@@ -1362,3 +1362,12 @@ __all__ = [
     "supported",
     "with_defaults",
 ]
+
+
+def _inert(text: str) -> str:
+    """Catalog text made safe to place in generated comments and docstrings: one line, printable
+    characters only, no backslash or double quote (which could end a docstring) and no ``*/``
+    or ``/*`` (which end or nest a C comment). Titles and formulas come from user catalogs."""
+    text = "".join(ch for ch in " ".join(text.split()) if ch.isprintable())
+    text = text.replace("\\", "/").replace('"', "'")
+    return text.replace("*/", "* /").replace("/*", "/ *")

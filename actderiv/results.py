@@ -84,7 +84,10 @@ class ActivationReport:
         name = _tex_name(self.name)
         order, wrt = int(self.record.get("order", 1)), str(self.record.get("wrt", "x"))
         if wrt != "x":
-            label = rf"\frac{{\partial {name}}}{{\partial {wrt}}}(x)"
+            from actderiv.render.latex import name_tex
+
+            power = f"^{{{order}}}" if order > 1 else ""
+            label = rf"\frac{{\partial{power} {name}}}{{\partial {name_tex(wrt)}{power}}}(x)"
         else:
             label = name + ("'" * order if order <= 3 else f"^{{({order})}}") + "(x)"
         rows = [rf"{name}(x) &= {latex.get('expr')}", rf"{label} &= {latex.get('derivative')}"]

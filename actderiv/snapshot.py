@@ -46,7 +46,9 @@ def _loader_fingerprint() -> str:
     digest = hashlib.sha256(f"actderiv {__version__}; snapshot {SNAPSHOT_VERSION}".encode())
     package = Path(__file__).resolve().parent
     for name in _LOADER_MODULES:
-        digest.update(name.encode() + b"\0" + (package / name).read_bytes())
+        path = package / name
+        if path.is_file():  # installs without sources still get a key (the version's)
+            digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -62,7 +64,7 @@ def read_snapshot(key: str) -> Catalog | None:
         return catalog_from_json(data["catalog"])
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         with contextlib.suppress(OSError):
             path.unlink()
         return None
@@ -77,7 +79,8 @@ def write_snapshot(key: str, catalog: Catalog) -> None:
         path, {"version": SNAPSHOT_VERSION, "key": key, "catalog": catalog_to_json(catalog)}
     )
     with contextlib.suppress(OSError):
-        old = sorted(path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        # "[!.]*": not the temporary files of writes in progress (".tmp-…json")
+        old = sorted(path.parent.glob("[!.]*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for stale in old[KEEP:]:
             stale.unlink()
 
@@ -85,7 +88,7 @@ def write_snapshot(key: str, catalog: Catalog) -> None:
 def clear_snapshots() -> int:
     """Remove every stored snapshot; return how many were removed."""
     removed = 0
-    for path in (cache_dir() / "catalogs").glob("*.json"):
+    for path in (cache_dir() / "catalogs").glob("[!.]*.json"):
         with contextlib.suppress(OSError):
             path.unlink()
             removed += 1

@@ -427,3 +427,53 @@ def test_cli_reports_bad_parameters_in_one_line(run: Callable[..., Any]) -> None
 def test_y_is_the_output_symbol() -> None:
     # the backward form is printed in y; the printer maps the symbol Y to the name "y"
     assert Y.name == "y"
+
+
+# --- catalog text is inert in generated code --------------------------------------------------
+
+
+HOSTILE_TITLE = (
+    "line1\nimport os; os.environ['ACTDERIV_PWNED'] = '1'\n\"\"\" */ int pwned = 1; /* \\"
+)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_hostile_title_stays_inside_comments(target: str, tmp_path: Path) -> None:
+    """Titles come from user catalogs: newlines, quotes, backslashes and ``*/`` must not turn
+    into code, or break the generated file."""
+    import os
+    import re
+
+    path = tmp_path / "evil.toml"
+    path.write_text(  # a TOML literal string keeps the text exactly as written
+        f"[activations.evil]\ntitle = '''{HOSTILE_TITLE}'''\nexpr = \"max(0, x)\"\n",
+        encoding="utf-8",
+    )
+    catalog = api.load_catalog(path)
+    assert "\n" in catalog.require("evil").title  # the loader keeps the text as written
+
+    code = generate(codegen_source(catalog, "evil", selfref_seconds=None), target)
+
+    if target == "c":
+        without_comments = re.sub(r"/\*.*?\*/", "", code, flags=re.DOTALL)
+        assert "pwned" not in without_comments
+        if shutil.which("gcc"):
+            source = tmp_path / "evil.c"
+            source.write_text(code, encoding="utf-8")
+            out = subprocess.run(
+                ["gcc", "-std=c99", "-Wall", "-Werror", "-fsyntax-only", str(source)],
+                capture_output=True,
+                text=True,
+            )
+            assert out.returncode == 0, out.stderr
+        return
+    compile(code, "<evil>", "exec")  # still valid Python
+    lines = [line for line in code.splitlines() if "ACTDERIV_PWNED" in line]
+    assert lines
+    assert all(
+        line.lstrip().startswith("#") or line.lstrip().startswith('"""') for line in lines
+    ), lines
+    if target == "numpy":
+        os.environ.pop("ACTDERIV_PWNED", None)
+        _run(code, "evil")
+        assert "ACTDERIV_PWNED" not in os.environ

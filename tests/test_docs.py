@@ -49,7 +49,14 @@ def test_every_public_api_function_is_documented_and_typed() -> None:
 
 @pytest.mark.parametrize(
     ("name", "kwargs"),
-    [("elu", {}), ("gelu", {}), ("swish", {"wrt": "beta"}), ("tanh", {"order": 2})],
+    [
+        ("elu", {}),
+        ("gelu", {}),
+        ("swish", {"wrt": "beta"}),
+        ("tanh", {"order": 2}),
+        ("leaky_relu", {"wrt": "negative_slope"}),
+        ("elu", {"wrt": "alpha", "order": 2}),
+    ],
 )
 def test_the_notebook_latex_of_a_report_compiles(
     pdflatex: str, tmp_path: Path, name: str, kwargs: dict[str, object]

@@ -123,3 +123,39 @@ def test_any_cells_keep_every_character_and_fit(rows: list[tuple[str, str]], wid
             line.split("│")[1 + column].replace(" ", "") for line in lines if line.startswith("│")
         )
         assert shown == "".join(row[column].replace(" ", "") for row in rows)
+
+
+@pytest.mark.parametrize("width", [20, 30, 45, 60, 72])
+def test_very_narrow_terminals_fold_every_column_rather_than_crop_one(width: int) -> None:
+    grid = Grid(
+        [
+            Column("name", no_wrap=True),
+            Column("f(x)"),
+            Column("backward from\noutput only", justify="center"),
+            Column("tags"),
+        ]
+    )
+    grid.add_row("a_rather_long_activation_name", "x*tanh(softplus(x))", "yes", "smooth, keras")
+
+    lines = _render(grid, width).splitlines()
+
+    assert all(cell_len(line) <= width for line in lines), lines
+    assert all(line.endswith(("┓", "┃", "┩", "│", "┘")) for line in lines), lines
+    body = "".join(line.split("│")[4] for line in lines if line.startswith("│"))
+    assert body.replace(" ", "") == "smooth,keras"  # the last column is all there
+
+
+def test_newlines_and_tabs_in_cells_keep_the_box_whole() -> None:
+    grid = Grid([Column("h"), Column("i")])
+    grid.add_row("a\nbb", "x\ty")
+    grid.add_row(Text("one\ntwo", style="green"), "z")
+
+    lines = _render(grid, 80).splitlines()
+
+    assert lines[3:7] == [
+        "│ a   │ x   y │",
+        "│ bb  │       │",
+        "│ one │ z     │",
+        "│ two │       │",
+    ]
+    assert len({cell_len(line) for line in lines}) == 1

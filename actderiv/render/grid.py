@@ -47,7 +47,7 @@ class Grid:
     def add_row(self, *cells: Cell) -> None:
         if len(cells) != len(self.columns):
             raise ValueError(f"expected {len(self.columns)} cells, got {len(cells)}")
-        self.rows.append(cells)
+        self.rows.append(tuple(_untabbed(cell) for cell in cells))
 
     def widths(self, max_width: int) -> list[int]:
         """Column widths (without padding) that fit ``max_width`` where wrapping allows."""
@@ -56,12 +56,16 @@ class Grid:
         ]
         for row in self.rows:
             for i, cell in enumerate(row):
-                natural[i] = max(natural[i], _width(_plain(cell)))
+                for line in _plain(cell).split("\n"):
+                    natural[i] = max(natural[i], _width(line))
         minimum = [
             n if c.no_wrap else min(n, MIN_FOLD_WIDTH)
             for c, n in zip(self.columns, natural, strict=True)
         ]
-        return _shrink(natural, minimum, max_width - 3 * len(self.columns) - 1)
+        room = max_width - 3 * len(self.columns) - 1
+        widths = _shrink(natural, minimum, room)
+        # Still too wide: fold every column, no-wrap ones too, rather than lose any to cropping.
+        return _shrink(widths, [min(w, 1) for w in widths], room)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         widths = self.widths(options.max_width)
@@ -74,7 +78,7 @@ class Grid:
         yield Segment(_rule("┏", "━", "┳", "┓", widths))
         yield Segment.line()
         headers = [
-            [str(line) for text in c.header.split("\n") for line in _lines(text, width, False)]
+            [str(line) for line in _lines(c.header, width)]
             for c, width in zip(self.columns, widths, strict=True)
         ]
         height = max(len(h) for h in headers)
@@ -104,10 +108,7 @@ class Grid:
     ) -> Iterable[Segment]:
         """The lines of one row. Each line is a few long segments (one when nothing is
         coloured): the console's work grows with the number of segments, not their length."""
-        wrapped = [
-            _lines(cell, width, column.no_wrap)
-            for cell, width, column in zip(row, widths, self.columns, strict=True)
-        ]
+        wrapped = [_lines(cell, width) for cell, width in zip(row, widths, strict=True)]
         for n in range(max(len(lines) for lines in wrapped)):
             parts: list[tuple[str, Style | None]] = [("│", None)]
             for lines, width, column, style in zip(
@@ -186,10 +187,15 @@ def _shrink(natural: list[int], minimum: list[int], room: int) -> list[int]:
     return widths
 
 
-def _lines(cell: Cell, width: int, no_wrap: bool) -> list[Cell]:
-    """The cell folded into lines of at most ``width`` cells (words first, then characters)."""
+def _lines(cell: Cell, width: int) -> list[Cell]:
+    """The cell's lines (it may hold newlines), each folded to at most ``width`` cells (words
+    first, then characters)."""
     plain = _plain(cell)
-    if no_wrap or _width(plain) <= width:
+    if "\n" in plain:
+        parts: list[Cell] = []
+        parts.extend(cell.split("\n"))
+        return [line for part in parts for line in _lines(part, width)]
+    if _width(plain) <= width:
         return [cell]
     if not plain.isascii() and cell_len(plain) != len(plain):
         # Wide characters (one character, two cells): let Rich fold this (rare) cell.
@@ -198,6 +204,16 @@ def _lines(cell: Cell, width: int, no_wrap: bool) -> list[Cell]:
         return [line if isinstance(cell, Text) else line.plain for line in folded]
     spans = _fold(plain, width)
     return [cell[start:end] for start, end in spans]
+
+
+def _untabbed(cell: Cell) -> Cell:
+    if isinstance(cell, str):
+        return cell.expandtabs(4)
+    if "\t" not in cell.plain:
+        return cell
+    copy = cell.copy()
+    copy.expand_tabs(4)
+    return copy
 
 
 def _fold(text: str, width: int) -> list[tuple[int, int]]:
