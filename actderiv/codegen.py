@@ -981,7 +981,7 @@ def _pass(source: CodegenSource, prefix: str = "") -> str:
     return "".join(f", {n}={prefix}{n}" for n, _, _ in source.params)
 
 
-_NUMPY_HELPERS: Final = {
+_NUMPY_ONLY_HELPERS: Final = {
     "_piecewise": '''
 def _piecewise(v, pieces):
     """Evaluate each (condition, value) piece only where it is the first that holds."""
@@ -995,28 +995,6 @@ def _piecewise(v, pieces):
         todo &= ~mask
     return out
 ''',
-    "_softplus": '''
-def _softplus(u):
-    """log(1 + exp(u)) without overflow: max(u, 0) + log1p(exp(-|u|))."""
-    return np.maximum(u, 0.0) + np.log1p(np.exp(-np.abs(u)))
-''',
-    "_sigmoid": '''
-def _sigmoid(u):
-    """1/(1 + exp(-u)) without overflow, from exp(-|u|) <= 1."""
-    e = np.exp(-np.abs(u))
-    return np.where(u >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-''',
-    "_sech": '''
-def _sech(u):
-    """1/cosh(u) without overflow."""
-    e = np.exp(-np.abs(u))
-    return 2.0 * e / (1.0 + e * e)
-''',
-    "_exp_clipped": '''
-def _exp_clipped(u):
-    """exp(u) for u <= CLIP: an exponential inside another function, which saturates."""
-    return np.exp(np.minimum(u, CLIP))
-'''.replace("CLIP", repr(EXP_CLIP)),
     "_erf": """
 try:  # SciPy is optional: without it, math.erf runs element by element
     from scipy.special import erf as _erf
@@ -1029,10 +1007,11 @@ except ImportError:
 
 
 def _array_helpers(mod: str) -> dict[str, str]:
-    """The stable helpers for torch (``mod = "torch"``) or jax.numpy (``"jnp"``)."""
+    """The stable helpers for NumPy (``mod = "np"``), torch (``"torch"``) or jax.numpy
+    (``"jnp"``)."""
     clip = repr(EXP_CLIP)
-    relu = "torch.clamp(u, min=0.0)" if mod == "torch" else "jnp.maximum(u, 0.0)"
-    clipped = f"torch.clamp(u, max={clip})" if mod == "torch" else f"jnp.minimum(u, {clip})"
+    relu = "torch.clamp(u, min=0.0)" if mod == "torch" else f"{mod}.maximum(u, 0.0)"
+    clipped = f"torch.clamp(u, max={clip})" if mod == "torch" else f"{mod}.minimum(u, {clip})"
     text = {
         "_softplus": '''
 def _softplus(u):
@@ -1095,7 +1074,7 @@ def _numpy_file(source: CodegenSource, p: _Printed) -> str:
     name = _python_identifier(source.name)
     kw = _kw(source)
     used = p.used | ({"_erf"} if "_erfc" in p.used else set())
-    blocks = _helpers(_NUMPY_HELPERS, frozenset(used))
+    blocks = _helpers({**_NUMPY_ONLY_HELPERS, **_array_helpers("np")}, frozenset(used))
     blocks.append(
         f'''
 def {name}_forward(x{kw}):
