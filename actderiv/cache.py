@@ -88,7 +88,8 @@ def _sympy_version() -> str:
 
 
 def entry_key(spec: ActivationSpec, catalog: Catalog, options: Mapping[str, Any]) -> str:
-    """The cache key of one entry's record: its content, its callees', the options and the code."""
+    """The cache key of one entry's record: its content, that of every entry its formula or its
+    claims call (transitively), the options and the code."""
     digest = hashlib.sha256(code_fingerprint().encode())
     digest.update(json.dumps(dict(options), sort_keys=True).encode())
     for dep in _with_callees(spec, catalog):
@@ -132,8 +133,13 @@ def _with_callees(spec: ActivationSpec, catalog: Catalog) -> list[ActivationSpec
         if current.name in seen:
             continue
         seen[current.name] = current
-        tree = check_formula(current.expr, Names.of(current.param_dict, keys - {current.name}))
-        stack.extend(catalog.require(n) for n in called_names(tree) if n in keys)
+        scope = Names.of(current.param_dict, keys - {current.name})
+        called = set(called_names(check_formula(current.expr, scope)))
+        claims = (current.claims.derivative, current.claims.self_referential)
+        with_y = Names.of(current.param_dict, keys - {current.name}, allow_y=True)
+        for text in filter(None, claims):  # claims that call entries depend on them too
+            called.update(called_names(check_formula(text, with_y)))
+        stack.extend(catalog.require(n) for n in sorted(called) if n in keys)
     return [seen[k] for k in sorted(seen)]
 
 

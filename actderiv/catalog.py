@@ -135,29 +135,32 @@ def build_catalog(layers: Sequence[tuple[str, str]]) -> Catalog:
             merged[spec.name] = spec
     specs = list(merged.values())
     problems.extend(_check_names(specs))
-    graph: dict[str, list[str]] = {}
-    problems.extend(_check_calls(specs, broken, graph))
+    depends: dict[str, list[str]] = {}
+    problems.extend(_check_calls(specs, broken, depends))
     if problems:
         raise CatalogErrors(problems)
     source = " + ".join(source for source, _ in layers)
-    return Catalog.build(tuple(specs), source, _transitive(graph))
+    return Catalog.build(tuple(specs), source, _transitive(depends))
 
 
 def _transitive(graph: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
-    """Every key each entry reaches through calls (the graph has no cycles once checked)."""
+    """Every key each entry reaches through calls. Cycles are refused for formulas; a claim may
+    call back into the entry that holds it, so the walk guards against revisiting."""
     reach: dict[str, tuple[str, ...]] = {}
 
-    def visit(name: str) -> tuple[str, ...]:
-        if name not in reach:
-            found: set[str] = set()
-            for callee in graph.get(name, ()):
+    def visit(start: str) -> tuple[str, ...]:
+        found: set[str] = set()
+        todo = list(graph.get(start, ()))
+        while todo:
+            callee = todo.pop()
+            if callee not in found:
                 found.add(callee)
-                found.update(visit(callee))
-            reach[name] = tuple(sorted(found))
-        return reach[name]
+                todo.extend(graph.get(callee, ()))
+        found.discard(start)
+        return tuple(sorted(found))
 
     for name in graph:
-        visit(name)
+        reach[name] = visit(name)
     return reach
 
 
@@ -514,22 +517,25 @@ def _check_names(entries: list[ActivationSpec]) -> list[CatalogError]:
 def _check_calls(
     entries: list[ActivationSpec],
     broken: Sequence[ActivationSpec] = (),
-    graph: dict[str, list[str]] | None = None,
+    depends: dict[str, list[str]] | None = None,
 ) -> list[CatalogError]:
     """Check every formula's syntax and names, then refuse cycles of calls between entries.
 
     Entries with field problems (``broken``) are checked too, and calls to them are not
-    reported as unknown: their own problems are reported already. ``graph``, when given, is
-    filled with the entries each entry calls directly.
+    reported as unknown: their own problems are reported already. ``depends``, when given, is
+    filled with the entries each entry's formula or claims call directly (what its derived
+    record depends on, besides itself).
     """
     from actderiv.grammar import Names, called_names, check_formula
 
     entries = [*entries, *(b for b in broken if b.name not in {e.name for e in entries})]
     keys = frozenset(spec.name for spec in entries)
     problems: list[CatalogError] = []
-    graph = {} if graph is None else graph
+    graph: dict[str, list[str]] = {}
+    depends = {} if depends is None else depends
     for spec in entries:
-        problems.extend(_check_claims(spec, keys))
+        claim_calls: set[str] = set()
+        problems.extend(_check_claims(spec, keys, claim_calls))
         names = Names.of(params=spec.param_dict, calls=keys - {spec.name})
         try:
             tree = check_formula(spec.expr, names)
@@ -539,13 +545,17 @@ def _check_calls(
             problems.append(exc.with_location(spec.expr_location or spec.location))
             continue
         graph[spec.name] = [n for n in called_names(tree) if n in keys]
+        depends[spec.name] = sorted({*graph[spec.name], *(claim_calls & keys)})
     problems.extend(_cycles(graph, {s.name: s for s in entries}))
     return problems
 
 
-def _check_claims(spec: ActivationSpec, keys: frozenset[str]) -> list[CatalogError]:
-    """Claims are formulas too (with y = f(x)): check them when the catalog loads."""
-    from actderiv.grammar import Names, check_formula
+def _check_claims(
+    spec: ActivationSpec, keys: frozenset[str], calls: set[str] | None = None
+) -> list[CatalogError]:
+    """Claims are formulas too (with y = f(x)): check them when the catalog loads. The entries
+    they call are added to ``calls``."""
+    from actderiv.grammar import Names, called_names, check_formula
 
     problems: list[CatalogError] = []
     names = Names.of(params=spec.param_dict, calls=keys - {spec.name}, allow_y=True)
@@ -554,9 +564,12 @@ def _check_claims(spec: ActivationSpec, keys: frozenset[str]) -> list[CatalogErr
         if text is None:
             continue
         try:
-            check_formula(text, names)
+            tree = check_formula(text, names)
         except FormulaError as exc:
             problems.append(exc.with_location(dict(spec.claim_locations)[key]))
+            continue
+        if calls is not None:
+            calls.update(called_names(tree))
     return problems
 
 

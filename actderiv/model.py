@@ -98,8 +98,9 @@ class Catalog:
     entries: tuple[ActivationSpec, ...]
     source: str = "catalog.toml"
     _index: Mapping[str, ActivationSpec] = field(default_factory=dict, repr=False, compare=False)
-    #: Every key each entry calls, directly or through other entries (sorted), when known: the
-    #: loader fills it while it checks the calls, so cache keys need not parse formulas again.
+    #: Every key each entry's formula or claims call, directly or through other entries
+    #: (sorted), when known: the loader fills it while it checks the calls, so cache keys need
+    #: not parse formulas again.
     callees: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod

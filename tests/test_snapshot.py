@@ -125,3 +125,28 @@ def test_cache_keys_from_a_snapshot_match_keys_from_parsing() -> None:
         assert cache.entry_key(spec, catalog, options) == cache.entry_key(
             spec, without_graph, options
         ), spec.name
+
+
+def test_an_entry_depends_on_the_entries_its_claims_call(tmp_path: Path) -> None:
+    """A claim may call another entry: changing that entry must change the claimant's key."""
+    text = (
+        "[activations.base]\ntitle = 'Base'\nexpr = 'tanh(x)'\n\n"
+        "[activations.user]\ntitle = 'User'\nexpr = 'x'\n"
+        "[activations.user.claims]\nderivative = '1 + 0*base(x)'\n"
+    )
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    before = load_catalogs([path])
+    path.write_text(text.replace("'tanh(x)'", "'sin(x)'"), encoding="utf-8")
+    after = load_catalogs([path])
+    options = {"order": 1, "wrt": None}
+
+    assert before.callees["user"] == ("base",)
+    for catalog in (before, after):  # the stored graph and parsing agree
+        spec = catalog.require("user")
+        assert cache.entry_key(spec, catalog, options) == cache.entry_key(
+            spec, Catalog.build(catalog.entries, catalog.source), options
+        )
+    assert cache.entry_key(before.require("user"), before, options) != cache.entry_key(
+        after.require("user"), after, options
+    )
