@@ -59,12 +59,17 @@ def enabled() -> bool:
 @cache
 def code_fingerprint() -> str:
     """A digest of actderiv's version, SymPy's version and the engine's source files."""
-    digest = hashlib.sha256(f"actderiv {__version__}; sympy {_sympy_version()}".encode())
+    return source_digest(f"actderiv {__version__}; sympy {_sympy_version()}", _ENGINE_MODULES)
+
+
+def source_digest(label: str, modules: Iterable[str]) -> str:
+    """A digest of ``label`` and the source of actderiv's ``modules`` (file names); modules
+    without a source file (an install that ships bytecode only) count by name alone."""
+    digest = hashlib.sha256(label.encode())
     package = Path(__file__).resolve().parent
-    for name in _ENGINE_MODULES:
+    for name in modules:
         path = package / name
-        if path.is_file():
-            digest.update(name.encode() + b"\0" + path.read_bytes())
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
     return digest.hexdigest()
 
 
@@ -214,9 +219,12 @@ class ShippedRecords(Mapping[str, dict[str, Any]]):
         self._lines: dict[str, str] = {}
         self._parsed: dict[str, dict[str, Any]] = {}
         header, _, body = text.partition("\n")
-        with contextlib.suppress(ValueError):
-            if json.loads(header).get("schema_version") != SCHEMA_VERSION:
-                return
+        try:
+            version = json.loads(header).get("schema_version")
+        except (ValueError, AttributeError):
+            return  # not a file this code wrote: no shipped records
+        if version != SCHEMA_VERSION:
+            return
         for line in body.split("\n"):
             key, tab, record = line.partition("\t")
             if tab:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from actderiv import __version__
-from actderiv.cache import cache_dir, enabled, write_json_atomic
+from actderiv.cache import cache_dir, enabled, source_digest, write_json_atomic
 from actderiv.errors import Location
 from actderiv.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
 
@@ -43,13 +43,7 @@ def snapshot_key(layers: Sequence[tuple[str, bytes]]) -> str:
 
 @cache
 def _loader_fingerprint() -> str:
-    digest = hashlib.sha256(f"actderiv {__version__}; snapshot {SNAPSHOT_VERSION}".encode())
-    package = Path(__file__).resolve().parent
-    for name in _LOADER_MODULES:
-        path = package / name
-        if path.is_file():  # installs without sources still get a key (the version's)
-            digest.update(name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return source_digest(f"actderiv {__version__}; snapshot {SNAPSHOT_VERSION}", _LOADER_MODULES)
 
 
 def read_snapshot(key: str) -> Catalog | None:

@@ -414,7 +414,13 @@ def test_cli_prints_and_writes_code(run: Callable[..., Any], tmp_path: Path) -> 
     result = run("codegen", "elu", "-t", "numpy", "-p", "alpha=0.5", "-o", str(out))
     assert result.exit_code == 0
     assert result.stdout == ""
+    assert result.stderr == f"wrote {out}\n"
     assert "def elu_forward(x, *, alpha=0.5):" in out.read_text(encoding="utf-8")
+    missing = tmp_path / "no such folder" / "elu.py"
+    result = run("codegen", "elu", "-t", "numpy", "-o", str(missing))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: Could not open file")
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_cli_reports_bad_parameters_in_one_line(run: Callable[..., Any]) -> None:

@@ -150,3 +150,20 @@ def test_an_entry_depends_on_the_entries_its_claims_call(tmp_path: Path) -> None
     assert cache.entry_key(before.require("user"), before, options) != cache.entry_key(
         after.require("user"), after, options
     )
+
+
+@pytest.mark.parametrize("header", ["not json", "[1]", '{"schema_version": 999}', ""])
+def test_a_shipped_records_file_this_code_did_not_write_holds_nothing(header: str) -> None:
+    shipped = cache.ShippedRecords(header + '\nkey\t{"name": "x"}\n')
+
+    assert len(shipped) == 0
+    assert shipped.get("key") is None
+
+
+def test_shipped_records_are_parsed_one_at_a_time() -> None:
+    text = cache.shipped_text({"a": {"name": "a"}, "b": {"name": "b"}}) + "c\t{broken\n"
+    shipped = cache.ShippedRecords(text)
+
+    assert sorted(shipped) == ["a", "b", "c"]
+    assert shipped["b"] == {"name": "b"}
+    assert shipped.get("c") is None  # a broken line is a miss, not a crash

@@ -223,6 +223,45 @@ _JSON = click.option(
 )
 
 
+def param_option(help: str) -> Callable[[Any], Any]:
+    """``--param/-p NAME=VALUE`` (repeatable), parsed into a dict; ``help`` says what it does."""
+    return click.option(
+        "--param",
+        "-p",
+        "params",
+        multiple=True,
+        metavar="NAME=VALUE",
+        callback=_parse_param,
+        help=help,
+    )
+
+
+def output_option(help: str) -> Callable[[Any], Any]:
+    """``-o/--output FILE``; see :func:`write_output`."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        default=None,
+        help=help,
+    )
+
+
+def write_output(output: Path | None, data: str | bytes) -> None:
+    """Write to ``output`` (exact bytes, no newline translation; "wrote FILE" on stderr) or to
+    standard output; a file that cannot be written is one error line."""
+    if output is None:
+        if isinstance(data, bytes):
+            raise click.UsageError("images go to a file: give -o FILE")
+        click.echo(data, nl=False)
+        return
+    try:
+        output.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    except OSError as exc:
+        raise click.FileError(str(output), hint=exc.strerror or str(exc)) from exc
+    click.echo(f"wrote {output}", err=True)
+
+
 def _check_wrt(wrt: str | None, params: dict[str, float]) -> None:
     if wrt is not None and wrt not in params:
         known = ", ".join(params) or "none"

@@ -8,11 +8,11 @@ from actderiv.cli._base import (
     _JSON,
     CliState,
     _echo_json,
-    _parse_param,
     _print,
     _records,
     cli,
     complete_names,
+    param_option,
 )
 from actderiv.errors import ActderivError
 
@@ -49,15 +49,7 @@ def compare(state: CliState, names: tuple[str, ...], as_json: bool) -> None:
     show_default=True,
     help="Number of stacked layers.",
 )
-@click.option(
-    "--param",
-    "-p",
-    "params",
-    multiple=True,
-    metavar="NAME=VALUE",
-    callback=_parse_param,
-    help="Treat NAME as a formula with this parameter (repeatable), as in derive.",
-)
+@param_option("Treat NAME as a formula with this parameter (repeatable), as in derive.")
 @click.option("--formula", is_flag=True, help="NAME is a formula, not a catalog entry.")
 @_JSON
 @click.pass_obj

@@ -12,10 +12,10 @@ from actderiv.cli._base import (
     CliState,
     ExitStatus,
     _echo_json,
-    _parse_param,
     _print,
     cli,
     complete_names,
+    param_option,
 )
 
 
@@ -34,15 +34,7 @@ def _parse_reference(text: str) -> dict[str, Any]:
 @cli.command()
 @click.argument("name")
 @click.argument("expr")
-@click.option(
-    "--param",
-    "-p",
-    "params",
-    multiple=True,
-    metavar="NAME=VALUE",
-    callback=_parse_param,
-    help="A parameter and its default (repeatable).",
-)
+@param_option("A parameter and its default (repeatable).")
 @click.option("--title", default="", help="Human-readable name (default: NAME).")
 @click.option("--alias", "aliases", multiple=True, help="Another name (repeatable).")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable; default: user).")

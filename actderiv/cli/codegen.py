@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from actderiv.cli._base import CliState, _parse_param, cli, complete_names
+from actderiv.cli._base import (
+    CliState,
+    cli,
+    complete_names,
+    output_option,
+    param_option,
+    write_output,
+)
 
 #: The targets, as in actderiv.codegen.TARGETS (repeated here so that --help needs no SymPy).
 TARGETS = ("numpy", "torch", "jax", "c")
@@ -21,22 +28,8 @@ TARGETS = ("numpy", "torch", "jax", "c")
     required=True,
     help="The language or framework to write code for.",
 )
-@click.option(
-    "--param",
-    "-p",
-    "params",
-    multiple=True,
-    metavar="NAME=VALUE",
-    callback=_parse_param,
-    help="Use this value as the parameter's default in the generated code (repeatable).",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    default=None,
-    help="Write the code to this file instead of standard output.",
-)
+@param_option("Use this value as the parameter's default in the generated code (repeatable).")
+@output_option("Write the code to this file instead of standard output.")
 @click.pass_obj
 def codegen(
     state: CliState, name: str, target: str, params: dict[str, float], output: Path | None
@@ -56,11 +49,4 @@ def codegen(
     """
     from actderiv.codegen import codegen as generate
 
-    code = generate(state.catalog(), name, target.lower(), params)
-    if output is None:
-        click.echo(code, nl=False)
-        return
-    try:
-        output.write_text(code, encoding="utf-8")
-    except OSError as exc:
-        raise click.FileError(str(output), hint=exc.strerror or str(exc)) from exc
+    write_output(output, generate(state.catalog(), name, target.lower(), params))

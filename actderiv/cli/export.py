@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from actderiv.cli._base import CliState, cli, complete_names
+from actderiv.cli._base import CliState, cli, complete_names, output_option, write_output
 
 if TYPE_CHECKING:
     from actderiv.model import ActivationSpec, Catalog
@@ -48,18 +48,6 @@ def _select(
     return list({spec.name: spec for spec in (catalog.require(n) for n in names)}.values())
 
 
-def _write(output: Path | None, data: str | bytes) -> None:
-    """Write to ``output`` (exact bytes, no newline translation) or to standard output."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    if output is None:
-        if isinstance(data, bytes):
-            raise click.UsageError("images go to a file: give -o FILE")
-        click.echo(data, nl=False)
-        return
-    output.write_bytes(raw)
-    click.echo(f"wrote {output}", err=True)
-
-
 def _progress(state: CliState, total: int) -> Any:
     """A progress bar on a terminal for long exports, else a no-op context."""
     import contextlib
@@ -91,13 +79,7 @@ def _progress(state: CliState, total: int) -> Any:
     "range, continuity, monotonic, verified, tags "
     "[default: name,expr,derivative,self_referential,output_only].",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@output_option("Write to this file instead of standard output.")
 @click.option("--standalone", is_flag=True, help="LaTeX: a complete document, ready for pdflatex.")
 @click.option(
     "--precision",
@@ -146,7 +128,7 @@ def export_command(
             precision=precision,
             progress=advance,
         )
-    _write(output, text)
+    write_output(output, text)
 
 
 @cli.command("plot")
@@ -167,13 +149,7 @@ def export_command(
     default=None,
     help="terminal (the default), pgfplots, png, svg or pdf (default: from -o's suffix).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    default=None,
-    help="Write to this file: .png, .svg, .pdf (needs matplotlib) or .tex (pgfplots).",
-)
+@output_option("Write to this file: .png, .svg, .pdf (needs matplotlib) or .tex (pgfplots).")
 @click.option(
     "--standalone", is_flag=True, help="pgfplots: a complete document, ready for pdflatex."
 )
@@ -237,11 +213,11 @@ def plot_command(
     specs = list({s.name: s for s in (catalog.require(n) for n in names)}.values())
     curves = [plot.sample(api.derive(catalog, s.name), lo, hi, points) for s in specs]
     if fmt == "terminal":
-        _write(output, plot.text_plot(curves, width, height))
+        write_output(output, plot.text_plot(curves, width, height))
     elif fmt == "pgfplots":
-        _write(output, plot.pgfplots(curves, standalone=standalone))
+        write_output(output, plot.pgfplots(curves, standalone=standalone))
     else:
-        _write(output, _image(curves, fmt))
+        write_output(output, _image(curves, fmt))
 
 
 def _image(curves: Sequence[Any], fmt: str) -> bytes:

@@ -13,11 +13,11 @@ from actderiv.cli._base import (
     _echo_json,
     _filter,
     _finite,
-    _parse_param,
     _print,
     _records,
     cli,
     complete_names,
+    param_option,
 )
 from actderiv.model import PROPERTY_KEYS
 
@@ -108,15 +108,7 @@ def show(state: CliState, name: str, order: int, wrt: str | None, as_json: bool)
 
 @cli.command()
 @click.argument("expr")
-@click.option(
-    "--param",
-    "-p",
-    "params",
-    multiple=True,
-    metavar="NAME=VALUE",
-    callback=_parse_param,
-    help="A parameter and its value (repeatable).",
-)
+@param_option("A parameter and its value (repeatable).")
 @_ORDER
 @_WRT
 @click.option(
