@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from actderiv import cache as _cache
 from actderiv.catalog import load_catalog as _load_catalog
 from actderiv.catalog import load_catalogs as _load_catalogs
-from actderiv.model import ActivationSpec, Catalog
+from actderiv.model import SEARCH_CHECKS, ActivationSpec, Catalog
 from actderiv.results import ActivationReport, VerificationReport
 
 if TYPE_CHECKING:
@@ -137,9 +138,8 @@ def verify(
         UnknownActivationError: a name is not in the catalog.
     """
     specs = list(catalog) if names is None else [catalog.require(n) for n in names]
-    return VerificationReport(
-        verification_summary(records(catalog, specs, jobs=jobs, progress=progress))
-    )
+    found = records(catalog, specs, jobs=jobs, progress=progress, for_verify=True)
+    return VerificationReport(verification_summary(found))
 
 
 def export(
@@ -271,79 +271,107 @@ def records(
     store: _cache.RecordCache | None = None,
     progress: Callable[[ActivationSpec], None] | None = None,
     jobs: int | None = None,
+    for_verify: bool = False,
 ) -> list[dict[str, Any]]:
     """Records of several entries, from the cache where nothing they depend on has changed.
 
     SymPy is imported only for entries missing from the cache; those are derived and verified
-    in ``jobs`` worker processes (default: one per core), each under its own time budgets.
+    in ``jobs`` worker processes (default: one per core, the costliest-looking entries first),
+    each under its own time budgets.
+
+    With ``for_verify``, an entry missing from the cache gets only what verification needs: the
+    derivative, its readable form, kinks, parameter derivatives and every check of them and of
+    the entry's claims, without the self-referential search or the properties (most of a whole
+    record's cost); such records are cached apart from whole ones. A whole record already in the
+    cache is returned as it is; :func:`verification_summary` reads either kind alike.
     """
     use_cache = _cache.enabled()
     store = store if store is not None or not use_cache else _cache.RecordCache()
-    options = {"order": order, "wrt": wrt}
+    whole = {"order": order, "wrt": wrt}
+    # The cache keys to look under, best first; a record computed here goes under the last.
+    tried = [whole, {**whole, **_VERIFY_STAGE}] if for_verify else [whole]
     specs = list(specs)
-    keys = [_cache.entry_key(s, catalog, options) if store is not None else "" for s in specs]
+    keys = [
+        [_cache.entry_key(s, catalog, o) for o in tried] if store is not None else [] for s in specs
+    ]
     found: dict[int, dict[str, Any]] = {}
     missing: list[int] = []
-    for i, key in enumerate(keys):
-        hit = store.get(key) if store is not None else None
+    for i, spec_keys in enumerate(keys):
+        hit = None
+        for key in spec_keys:
+            hit = store.get(key) if store is not None else None
+            if hit is not None:
+                break
         if hit is None:
             missing.append(i)
         else:
             found[i] = hit
             if progress is not None:
                 progress(specs[i])
-    for i, record_ in _derive_missing(
-        catalog, [specs[i] for i in missing], missing, order, wrt, jobs, progress
-    ):
+    compute = partial(_fresh_record, order=order, wrt=wrt, whole=not for_verify)
+    for i, record_ in _derive_missing(catalog, specs, missing, compute, jobs, progress):
         found[i] = record_
         if store is not None:
-            store.put(keys[i], record_)
+            store.put(keys[i][-1], record_)
     return [found[i] for i in range(len(specs))]
+
+
+#: What sets the cache key of a record made for verification alone apart from a whole one's.
+_VERIFY_STAGE: Final = {"stage": "verify"}
 
 
 def _derive_missing(
     catalog: Catalog,
     specs: list[ActivationSpec],
-    indices: list[int],
-    order: int,
-    wrt: str | None,
+    missing: list[int],
+    compute: Callable[[Catalog, ActivationSpec], dict[str, Any]],
     jobs: int | None,
     progress: Callable[[ActivationSpec], None] | None,
 ) -> Iterable[tuple[int, dict[str, Any]]]:
-    workers = min(jobs or os.cpu_count() or 1, len(specs))
+    """``compute`` each missing entry, in worker processes when there are several."""
+    workers = min(jobs or os.cpu_count() or 1, len(missing))
     if workers <= 1:
-        for i, spec in zip(indices, specs, strict=True):
-            yield i, _fresh_record(catalog, spec, order, wrt)
+        for i in missing:
+            yield i, compute(catalog, specs[i])
             if progress is not None:
-                progress(spec)
+                progress(specs[i])
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    # Longest first, as far as the size of the definition tells: a costly entry started last
+    # would leave the other cores idle while it finishes.
+    order = sorted(missing, key=lambda i: -_expected_cost(catalog, specs[i]))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {
-            pool.submit(_fresh_record, catalog, spec, order, wrt): (i, spec)
-            for i, spec in zip(indices, specs, strict=True)
-        }
+        futures = {pool.submit(compute, catalog, specs[i]): i for i in order}
         for future in as_completed(futures):
-            i, spec = futures[future]
+            i = futures[future]
             yield i, future.result()
             if progress is not None:
-                progress(spec)
+                progress(specs[i])
+
+
+def _expected_cost(catalog: Catalog, spec: ActivationSpec) -> int:
+    """A rough guess at how long an entry takes: the length of its definition, calls expanded."""
+    callees = catalog.callees.get(spec.name, ())
+    return len(spec.expr) + sum(len(c.expr) for n in callees if (c := catalog.get(n)) is not None)
 
 
 def _fresh_record(
-    catalog: Catalog, spec: ActivationSpec, order: int, wrt: str | None
+    catalog: Catalog, spec: ActivationSpec, *, order: int, wrt: str | None, whole: bool
 ) -> dict[str, Any]:
+    """An entry's record computed afresh: whole, or (``whole=False``) what verify needs."""
+    from actderiv.engine import EngineOptions
     from actderiv.properties import properties_record
     from actderiv.records import derivation_record
     from actderiv.verify import verify_derivation
 
-    resolver, formula, d = _derive_entry(catalog, spec, order, wrt)
+    options = EngineOptions(search_self_referential=whole)
+    resolver, formula, d = _derive_entry(catalog, spec, order, wrt, options)
     return derivation_record(
         d,
         spec,
-        verify_derivation(formula, d, spec, resolver),
-        properties=properties_record(formula),
+        verify_derivation(formula, d, spec, resolver, options),
+        properties=properties_record(formula) if whole else None,
     )
 
 
@@ -422,20 +450,28 @@ def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) ->
 
 
 def verification_summary(records_: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The ``verify --json`` object: counts of every check by status, and one result per entry."""
+    """The ``verify --json`` object: counts of every check by status, and one result per entry.
+
+    The checks of a self-referential form the engine found (``model.SEARCH_CHECKS``) are left
+    out, so that a whole record and one made for verification give the same result; ``show``
+    reports them.
+    """
     statuses = ("proved", "confirmed", "failed", "undecided")
     totals = dict.fromkeys(statuses, 0)
     results = []
     for rec in records_:
-        verification = rec.get("verification") or {"summary": {}, "checks": []}
+        verification = rec.get("verification") or {"checks": []}
+        checks = [c for c in verification["checks"] if c["name"] not in SEARCH_CHECKS]
+        counts = {s: sum(c["status"] == s for c in checks) for s in statuses}
         for status in statuses:
-            totals[status] += verification["summary"].get(status, 0)
+            totals[status] += counts[status]
         results.append(
             {
                 "name": rec["name"],
-                "verified": rec["verified"],
-                "checks": verification["checks"],
-                "summary": verification["summary"],
+                "verified": rec.get("verification") is not None
+                and counts["failed"] == counts["undecided"] == 0,
+                "checks": checks,
+                "summary": counts,
             }
         )
     return {"schema_version": _cache.SCHEMA_VERSION, "summary": totals, "results": results}

@@ -11,7 +11,7 @@ import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Final
 
 import mpmath
@@ -39,11 +39,13 @@ SAMPLE_XS: Final = tuple(
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EngineOptions:
-    """Time budgets, in seconds: one symbolic step, the self-referential search, one derivation."""
+    """Time budgets, in seconds: one symbolic step, the self-referential search, one derivation;
+    and whether to search for a self-referential form at all (``verify`` does not need one)."""
 
     step_seconds: float = 2.0
     total_seconds: float = 60.0
     selfref_seconds: float = 15.0
+    search_self_referential: bool = True
 
     def __post_init__(self) -> None:
         if min(self.step_seconds, self.total_seconds, self.selfref_seconds) <= 0:
@@ -107,14 +109,16 @@ def _derive(
         )
     if torch is not None:
         breakpoints = tuple(_with_torch(bp) for bp in breakpoints)
-    selfref = attempt(
-        lambda: self_referential(f, order, formula, opts, variable),
-        opts.selfref_seconds,
-        None,
-        "the self-referential search",
-    )
-    if selfref is None:
-        notes.append("no self-referential form found")
+    selfref = None
+    if opts.search_self_referential:
+        selfref = attempt(
+            lambda: self_referential(f, order, formula, opts, variable),
+            opts.selfref_seconds,
+            None,
+            "the self-referential search",
+        )
+        if selfref is None:
+            notes.append("no self-referential form found")
     param_derivatives = tuple(
         (pname, readable_form(differentiate(f, 1, sym), f, opts))
         for pname, sym, _ in formula.params
@@ -160,13 +164,14 @@ def complexity(expr: sp.Expr, reference: sp.Expr | None = None) -> tuple[int, in
     does not use (so ``1/(4*cosh(x/2)**2)`` loses to ``exp(-x)/(1 + exp(-x))**2`` for the
     sigmoid), then the length of the printed form to break ties.
     """
-    known = _function_kinds(reference) if reference is not None else set()
+    known = _function_kinds(reference) if reference is not None else frozenset()
     new = _function_kinds(expr) - known
     return int(sp.count_ops(expr)) + 4 * len(new), len(str(expr))
 
 
-def _function_kinds(expr: sp.Expr) -> set[type]:
-    return {type(a) for a in expr.atoms(sp.Function)}
+@lru_cache(maxsize=1024)
+def _function_kinds(expr: sp.Expr) -> frozenset[type]:
+    return frozenset(type(a) for a in expr.atoms(sp.Function))
 
 
 def positive_factor(expr: sp.Expr) -> sp.Expr:
@@ -219,14 +224,44 @@ def sign_to_abs(expr: sp.Expr) -> sp.Expr:
     return num / den
 
 
+@lru_cache(maxsize=1024)
+def simplified(expr: sp.Expr) -> sp.Expr:
+    """``simplify``, after :func:`sign_to_abs` (which leaves an expression without signs alone).
+
+    One call where there used to be two: ``simplify`` is most of a readable form's cost, and on
+    the bundled catalog ``simplify`` of the expression with its signs kept never gave a
+    form that one of the other rewrites did not match.
+    """
+    return sp.simplify(sign_to_abs(expr))
+
+
+#: SymPy's rewrites that return an expression equal to their input wherever it is defined
+#: (``simplified`` is one on expressions without ``sign``): a readable form that one of them made
+#: from the derivative is equal to it by SymPy's own algebra, as a proof by ``simplify`` would be.
+IDENTITIES: Final[tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...]] = (
+    ("simplify", simplified),
+    ("cancel", sp.cancel),
+    ("together", sp.together),
+    ("expand", sp.expand),
+    ("factor", sp.factor),
+)
+
+
+def proves_zero(expr: sp.Expr, opts: EngineOptions) -> bool:
+    """Whether SymPy reduces ``expr`` to 0 within the step budget: ``cancel`` first (cheap, and
+    enough for most rational identities), then ``simplify``."""
+    if attempt(lambda: sp.cancel(expr) == 0, opts.step_seconds, False):
+        return True
+    return bool(attempt(lambda: sp.simplify(expr) == 0, opts.step_seconds, False))
+
+
 _REWRITES: Final[tuple[Callable[[sp.Expr], sp.Expr], ...]] = (
     positive_factor,
     sp.cancel,
     sp.together,
     sp.expand,
-    sp.simplify,
+    simplified,
     lambda e: sp.factor(sign_to_abs(e)),
-    lambda e: sp.simplify(sign_to_abs(e)),
 )
 _FORM_REWRITES: Final[tuple[Callable[[sp.Expr], sp.Expr], ...]] = (
     *_REWRITES,
@@ -249,7 +284,8 @@ def readable_form(expr: sp.Expr, reference: sp.Expr, opts: EngineOptions) -> sp.
         candidate = attempt(partial(rewrite, expr), opts.step_seconds, None)
         if candidate is not None and not candidate.has(sp.nan, sp.zoo):
             candidates.append(candidate)
-    return min(candidates, key=lambda c: complexity(c, reference))
+    # Rewrites often agree: measure each distinct form once (the first of equals wins ties).
+    return min(dict.fromkeys(candidates), key=lambda c: complexity(c, reference))
 
 
 def _merge_pieces(pieces: Sequence[tuple[sp.Expr, Any]]) -> sp.Expr:

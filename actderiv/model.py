@@ -32,6 +32,9 @@ PROPERTY_KEYS: Final = (
     "derivative_limits",
     "dead_zones",
 )
+#: The checks of a self-referential form the engine found (see actderiv.verify). ``verify`` does
+#: not search for such forms, so it leaves these checks out of what it reports.
+SEARCH_CHECKS: Final = ("self-referential form", "output-only flag")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,10 +19,10 @@ import mpmath
 import sympy as sp
 
 from actderiv.budget import attempt, time_budget
-from actderiv.engine import EngineOptions, differentiate, switch_points
+from actderiv.engine import IDENTITIES, EngineOptions, differentiate, proves_zero, switch_points
 from actderiv.errors import BudgetExceeded, FormulaError
 from actderiv.formula import CatalogResolver, Formula
-from actderiv.model import ActivationSpec, Derivation
+from actderiv.model import SEARCH_CHECKS, ActivationSpec, Derivation
 from actderiv.numeric import NotNumeric, close, compile_mp, real_value
 from actderiv.parse import Scope, X, Y, number, parse_formula
 
@@ -248,9 +248,16 @@ def _same_as_diff(formula: Formula, d: Derivation, wrt: sp.Symbol, opts: EngineO
     raw = differentiate(formula.expr, d.order, wrt)
     if d.derivative == raw:
         return Check(name="readable form", status="proved", detail="identical to SymPy's diff")
-    same = attempt(lambda: sp.simplify(d.derivative - raw) == 0, opts.step_seconds, False)
-    if same:
-        return Check(name="readable form", status="proved", detail="simplify(readable - diff) == 0")
+    if not raw.has(sp.sign):  # (sign_to_abs holds only away from 0: not an identity)
+        for name, rewrite in IDENTITIES:
+            if attempt(partial(rewrite, raw), opts.step_seconds, None) == d.derivative:
+                return Check(
+                    name="readable form", status="proved", detail=f"SymPy's {name} of its diff"
+                )
+    if proves_zero(d.derivative - raw, opts):
+        return Check(
+            name="readable form", status="proved", detail="SymPy reduces readable - diff to 0"
+        )
     numeric = _Numeric(formula)
     shown, derived = numeric.fn(d.derivative), numeric.fn(raw)
     breaks = [p.value for p in switch_points(formula.expr, formula, opts)]
@@ -277,8 +284,9 @@ def _self_referential_checks(
         y = real_value(numeric.f, env)
         return None if y is None else real_value(h, {**env, Y: y})
 
+    form_check, flag_check = SEARCH_CHECKS
     check = compare_numerically(
-        "self-referential form",
+        form_check,
         numeric,
         lambda xv: real_value(g, {**numeric.env0, X: mpmath.mpf(xv)}),
         got,
@@ -287,7 +295,7 @@ def _self_referential_checks(
     )
     flag_ok = d.self_referential.output_only == (not form.has(X))
     flag = Check(
-        name="output-only flag",
+        name=flag_check,
         status="proved" if flag_ok else "failed",
         detail=(
             "the form uses only y and parameters"
@@ -347,15 +355,15 @@ def check_claim(
     opts: EngineOptions,
 ) -> Check:
     """A claimed derivative (in x and maybe y) against the derived one: proof, else numbers."""
-    in_x = claimed.subs(Y, formula.expr)
-    proved = attempt(lambda: sp.simplify(in_x - d.derivative) == 0, opts.step_seconds, False)
     numeric_check = _claim_numeric(label, claimed, numeric, points, want)
-    if numeric_check.status == "failed" or not proved:
+    if numeric_check.status == "failed":
+        return numeric_check  # a counterexample already: no proof to look for
+    if not proves_zero(claimed.subs(Y, formula.expr) - d.derivative, opts):
         return numeric_check
     return Check(
         name=label,
         status="proved",
-        detail="simplify(claim - derivative) == 0, with y = f(x); " + numeric_check.detail,
+        detail="SymPy reduces claim - derivative to 0, with y = f(x); " + numeric_check.detail,
     )
 
 
@@ -470,11 +478,7 @@ def check_derivative(
     kink = None if function else _kink_mismatch(numeric, h, d)
     if kink is not None:
         return kink
-    proved = attempt(
-        lambda: sp.simplify(claimed.subs(Y, formula.expr) - target) == 0,
-        opts.step_seconds,
-        False,
-    )
+    proved = proves_zero(claimed.subs(Y, formula.expr) - target, opts)
     what = "the definition" if function else "the derivative"
     how = (
         f"SymPy proves the claim equal to {what}"

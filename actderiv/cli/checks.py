@@ -67,7 +67,7 @@ def verify(
     if against is not None:
         _verify_against(state, catalog, specs, against, as_json)
         return
-    summary = api.verification_summary(_records(state, catalog, specs))
+    summary = api.verification_summary(_records(state, catalog, specs, for_verify=True))
     if as_json:
         _echo_json(summary)
     else:

@@ -1,0 +1,149 @@
+"""verify computes only what it reports: no self-referential search, no properties.
+
+A record made for verification is cached apart from a whole one; a whole record already cached
+answers verify at once; both kinds give verify the same result.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from actderiv import api, engine
+from actderiv.formula import formula_from_text
+from actderiv.model import SEARCH_CHECKS, Catalog
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def tiny() -> Catalog:
+    return api.load_catalogs([DATA / "tiny.toml"])
+
+
+def _cached_files() -> list[Path]:
+    return sorted(Path(os.environ["ACTDERIV_CACHE_DIR"]).joinpath("records").rglob("*.json"))
+
+
+def test_a_record_for_verify_has_no_search_and_no_properties(tiny: Catalog) -> None:
+    (for_verify,) = api.records(tiny, [tiny.require("sigmoid")], for_verify=True, jobs=1)
+    (whole,) = api.records(tiny, [tiny.require("sigmoid")], jobs=1)
+
+    assert for_verify["self_referential"] is None
+    assert for_verify["properties"] is None
+    names = [c["name"] for c in for_verify["verification"]["checks"]]
+    assert not set(SEARCH_CHECKS) & set(names)
+    # The catalog's own claim of a self-referential form is still checked, and proved.
+    assert ("claimed self-referential form", "proved") in [
+        (c["name"], c["status"]) for c in for_verify["verification"]["checks"]
+    ]
+    assert whole["self_referential"] == "y*(1 - y)"
+    assert whole["properties"] is not None
+    assert set(SEARCH_CHECKS) <= {c["name"] for c in whole["verification"]["checks"]}
+    assert len(_cached_files()) == 2  # cached apart: neither overwrote the other
+
+
+def test_verify_gives_the_same_result_from_whole_records_and_its_own(tiny: Catalog) -> None:
+    specs = list(tiny)
+    from_own = api.verification_summary(api.records(tiny, specs, for_verify=True, jobs=1))
+    from_whole = api.verification_summary(api.records(tiny, specs, jobs=1))
+
+    assert from_own == from_whole
+    assert from_own["summary"]["failed"] == from_own["summary"]["undecided"] == 0
+    assert all(r["verified"] for r in from_own["results"])
+
+
+def test_verify_takes_a_whole_record_from_the_cache_without_deriving(
+    tiny: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api.records(tiny, [tiny.require("relu")], jobs=1)  # as show would
+
+    def no_derivation(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise AssertionError("derived although a whole record was cached")
+
+    monkeypatch.setattr(api, "_fresh_record", no_derivation)
+    (found,) = api.records(tiny, [tiny.require("relu")], for_verify=True)
+
+    assert found["properties"] is not None  # the whole record, as it was cached
+
+
+def test_verification_summary_leaves_out_the_search_checks_and_counts_again() -> None:
+    def check(name: str, status: str) -> dict[str, Any]:
+        return {"name": name, "status": status, "detail": "", "counterexample": None}
+
+    record = {
+        "name": "demo",
+        "verified": False,
+        "verification": {
+            "summary": {"proved": 1, "confirmed": 1, "failed": 1, "undecided": 0},
+            "checks": [
+                check("derivative", "confirmed"),
+                check(SEARCH_CHECKS[0], "failed"),
+                check(SEARCH_CHECKS[1], "proved"),
+            ],
+        },
+    }
+    unverified = {"name": "none", "verified": False, "verification": None}
+
+    summary = api.verification_summary([record, unverified])
+
+    assert summary["summary"] == {"proved": 0, "confirmed": 1, "failed": 0, "undecided": 0}
+    assert [r["verified"] for r in summary["results"]] == [True, False]
+    assert summary["results"][0]["checks"] == [check("derivative", "confirmed")]
+
+
+def test_the_engine_can_leave_out_the_search() -> None:
+    formula = formula_from_text("tanh(x)", {}, None)
+    options = engine.EngineOptions(search_self_referential=False)
+
+    without = engine.derive(formula, options=options)
+    with_search = engine.derive(formula)
+
+    assert without.self_referential is None
+    assert "no self-referential form found" not in without.notes
+    assert with_search.self_referential is not None
+    assert str(with_search.self_referential.expr) == "1 - y**2"
+    assert without.derivative == with_search.derivative
+
+
+def test_the_cli_verify_leaves_out_the_search(tiny_catalog_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from actderiv.cli import cli
+
+    result = CliRunner().invoke(
+        cli, ["--catalog", str(tiny_catalog_path), "verify", "sigmoid", "--json"]
+    )
+
+    assert result.exit_code == 0, result.output
+    cached = [p.read_text() for p in _cached_files()]
+    assert len(cached) == 1
+    assert '"properties": null' in cached[0]
+    assert '"self_referential": null' in cached[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "proved"),
+    [
+        ("(x**2 - 1)/(x - 1) - (x + 1)", True),  # cancel
+        ("tanh(x)**2 + 1/cosh(x)**2 - 1", True),  # simplify
+        ("exp(x) - x", False),
+    ],
+)
+def test_proves_zero(text: str, proved: bool) -> None:
+    expr = formula_from_text(text, {}, None).expr
+
+    assert engine.proves_zero(expr, engine.EngineOptions()) is proved
+
+
+def test_readable_form_proof_names_the_sympy_identity() -> None:
+    catalog = api.load_catalog()
+    record = api.records(catalog, [catalog.require("bipolar_sigmoid")], for_verify=True)[0]
+    readable = next(c for c in record["verification"]["checks"] if c["name"] == "readable form")
+
+    assert readable["status"] == "proved"
+    assert readable["detail"].startswith("SymPy's ")
+    assert readable["detail"].endswith(" of its diff")
