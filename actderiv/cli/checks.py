@@ -44,7 +44,8 @@ def verify(
 
     Each check ends as proved (symbolically), confirmed (against mpmath's high-precision
     numerical derivative of f, which does not use SymPy's diff), failed (with a counterexample)
-    or undecided. Exits with status 3 when any check failed.
+    or undecided. Exits with status 3 when any check failed. (verify does not search for
+    self-referential forms: show finds them and lists their checks.)
 
     With --against torch or --against jax, each activation the framework ships is evaluated
     there instead (float64, autograd) and compared with the catalog's f, f' and kink values at
