@@ -119,6 +119,8 @@ def _derive(
         )
         if selfref is None:
             notes.append("no self-referential form found")
+    else:
+        notes.append("no self-referential form searched for (a derivation for verify)")
     param_derivatives = tuple(
         (pname, readable_form(differentiate(f, 1, sym), f, opts))
         for pname, sym, _ in formula.params

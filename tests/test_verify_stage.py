@@ -104,6 +104,7 @@ def test_the_engine_can_leave_out_the_search() -> None:
 
     assert without.self_referential is None
     assert "no self-referential form found" not in without.notes
+    assert "no self-referential form searched for (a derivation for verify)" in without.notes
     assert with_search.self_referential is not None
     assert str(with_search.self_referential.expr) == "1 - y**2"
     assert without.derivative == with_search.derivative
