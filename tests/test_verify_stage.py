@@ -148,3 +148,19 @@ def test_readable_form_proof_names_the_sympy_identity() -> None:
     assert readable["status"] == "proved"
     assert readable["detail"].startswith("SymPy's ")
     assert readable["detail"].endswith(" of its diff")
+
+
+def test_worker_processes_give_the_records_one_process_gives(
+    tiny: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACTDERIV_NO_CACHE", "1")
+    specs = list(tiny)
+    done: list[str] = []
+
+    serial = api.records(tiny, specs, for_verify=True, jobs=1)
+    parallel = api.records(
+        tiny, specs, for_verify=True, jobs=2, progress=lambda spec: done.append(spec.name)
+    )
+
+    assert parallel == serial  # in catalog order, whatever order the workers finished in
+    assert sorted(done) == sorted(s.name for s in specs)
