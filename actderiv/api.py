@@ -28,9 +28,9 @@ from actderiv.model import SEARCH_CHECKS, ActivationSpec, Catalog
 from actderiv.results import ActivationReport, VerificationReport
 
 if TYPE_CHECKING:
+    from actderiv.derivation import Derivation
     from actderiv.engine import EngineOptions
     from actderiv.formula import CatalogResolver, Formula
-    from actderiv.model import Derivation
 
 __all__ = [
     "ActivationReport",

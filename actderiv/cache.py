@@ -94,19 +94,22 @@ def _sympy_version() -> str:
 
 def entry_key(spec: ActivationSpec, catalog: Catalog, options: Mapping[str, Any]) -> str:
     """The cache key of one entry's record: its content, that of every entry its formula or its
-    claims call (transitively), the options and the code."""
+    claims call (transitively), the options and the code. Contents count by their digests: the
+    ones the catalog carries for its own entries (from its snapshot), else computed here."""
     digest = hashlib.sha256(code_fingerprint().encode())
     digest.update(json.dumps(dict(options), sort_keys=True).encode())
+    known = catalog.digests
     for dep in _with_callees(spec, catalog):
-        digest.update(_content(dep))
+        stored = known.get(dep.name) if known and catalog.get(dep.name) is dep else None
+        digest.update((stored or content_digest(dep)).encode())
     return digest.hexdigest()
 
 
 @lru_cache(maxsize=4096)
-def _content(spec: ActivationSpec) -> bytes:
-    """What of an entry decides its record: every field but where it was written."""
+def content_digest(spec: ActivationSpec) -> str:
+    """A digest of what of an entry decides its record: every field but where it was written."""
     data = {name: getattr(spec, name) for name in _CONTENT_FIELDS}
-    return json.dumps(data, sort_keys=True, default=_plain).encode()
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=_plain).encode()).hexdigest()
 
 
 _CONTENT_FIELDS: Final = tuple(

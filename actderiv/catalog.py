@@ -20,8 +20,10 @@ from actderiv.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
 
 BUNDLED_NAME: Final = "catalog.toml"
 MAX_CATALOG_BYTES: Final = 16 * 2**20
-_NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
-_PARAM_RE: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# Patterns are compiled where they are used (re caches them): loading a catalog from its
+# snapshot, as ``list`` does, needs none of them.
+_NAME_RE: Final = r"^[a-z][a-z0-9_]*$"
+_PARAM_RE: Final = r"^[A-Za-z][A-Za-z0-9_]*$"
 _FIELDS: Final = frozenset(
     {
         "title",
@@ -210,18 +212,20 @@ class _LineIndex:
     One pass over the text builds the index; lookups are dictionary reads.
     """
 
-    _HEADER = re.compile(
-        r"^\s*\[\[?\s*activations\s*(?:\.\s*\"?([A-Za-z0-9_]+)\"?\s*(?:\.\s*([A-Za-z0-9_]+))?[^\]]*)?\]"
+    _HEADER: Final = (
+        r"^\s*\[\[?\s*activations\s*"
+        r"(?:\.\s*\"?([A-Za-z0-9_]+)\"?\s*(?:\.\s*([A-Za-z0-9_]+))?[^\]]*)?\]"
     )
-    _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=")
+    _KEY: Final = r"([A-Za-z_][A-Za-z0-9_]*)\s*="
 
     def __init__(self, text: str) -> None:
+        header, key_pattern = re.compile(self._HEADER), re.compile(self._KEY)
         self.headers: dict[str, int] = {}
         self.fields: dict[str, dict[str, int]] = {}
         current: str | None = None
         in_activations = False
         for number, line in enumerate(text.splitlines(), start=1):
-            match = self._HEADER.match(line)
+            match = header.match(line)
             if match:
                 current, sub = match.group(1), match.group(2)
                 in_activations = current is None
@@ -242,7 +246,7 @@ class _LineIndex:
                 self.headers.setdefault(owner, number)
             if owner is not None:
                 found = self.fields.setdefault(owner, {})
-                for key in self._KEY.findall(line.split("#", 1)[0]):
+                for key in key_pattern.findall(line.split("#", 1)[0]):
                     found.setdefault(key, number)
 
     def entry(self, name: str) -> int | None:
@@ -263,7 +267,7 @@ def _entry(name: str, raw: Any, source: str, lines: _LineIndex) -> ActivationSpe
     if not isinstance(raw, dict):
         raise CatalogError("must be a table", at())
     problems: list[CatalogError] = []
-    if not _NAME_RE.match(name):
+    if not re.match(_NAME_RE, name):
         problems.append(
             CatalogError(
                 "name must be snake_case: lower-case letters, digits and '_', "
@@ -390,7 +394,7 @@ def check_param_name(name: str) -> str | None:
     """Why ``name`` cannot name a parameter, or None when it can."""
     from actderiv.grammar import RESERVED
 
-    if not _PARAM_RE.match(name) or name in RESERVED:
+    if not re.match(_PARAM_RE, name) or name in RESERVED:
         shown = name if len(name) <= 40 else name[:40] + "…"
         return (
             f"parameter name {shown!r} must be an ASCII identifier (no leading '_') other than "

@@ -1,20 +1,16 @@
-"""Frozen records that flow between the stages: catalog entries and derivation results.
+"""Frozen records of the catalog: its entries and the catalog itself.
 
-Pure: no I/O, no printing. SymPy is imported only for type checking, so that loading and listing
-the catalog never pays for it.
+Pure: no I/O, no printing, no SymPy. What the engine derives from an entry is in
+:mod:`actderiv.derivation`, apart, so that loading and listing the catalog never pays for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from actderiv.errors import Location, UnknownActivationError
-
-if TYPE_CHECKING:
-    import sympy as sp
-
 
 #: The properties of an activation, as keyed in the JSON contract (see actderiv.properties).
 PROPERTY_KEYS: Final = (
@@ -105,6 +101,9 @@ class Catalog:
     #: (sorted), when known: the loader fills it while it checks the calls, so cache keys need
     #: not parse formulas again.
     callees: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    #: The digest of each entry's content (see actderiv.cache.content_digest), when known: a
+    #: catalog read from a snapshot carries them, so cache keys need not serialise entries.
+    digests: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -112,12 +111,13 @@ class Catalog:
         entries: tuple[ActivationSpec, ...],
         source: str,
         callees: Mapping[str, tuple[str, ...]] | None = None,
+        digests: Mapping[str, str] | None = None,
     ) -> Catalog:
         index: dict[str, ActivationSpec] = {}
         for spec in entries:
             for name in spec.names:
                 index.setdefault(name.casefold(), spec)
-        return cls(entries, source, index, dict(callees or {}))
+        return cls(entries, source, index, dict(callees or {}), dict(digests or {}))
 
     def __iter__(self) -> Iterator[ActivationSpec]:
         return iter(self.entries)
@@ -154,45 +154,3 @@ class Catalog:
 
     def with_tag(self, tag: str) -> tuple[ActivationSpec, ...]:
         return tuple(s for s in self.entries if tag.casefold() in (t.casefold() for t in s.tags))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Breakpoint:
-    """A point where the formula switches branch: one-sided derivatives and conventions there."""
-
-    x: sp.Expr
-    left: sp.Expr | None
-    right: sp.Expr | None
-    value: sp.Expr | None
-    continuous: bool | None
-    differentiable: bool | None
-    torch: sp.Expr | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SelfReferential:
-    """The derivative written with ``y = f(x)``; ``output_only`` when it no longer needs ``x``."""
-
-    expr: sp.Expr
-    output_only: bool
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Derivation:
-    """Everything the engine derived about one formula."""
-
-    name: str | None
-    title: str | None
-    aliases: tuple[str, ...]
-    params: tuple[tuple[str, float], ...]
-    source: str
-    expr: sp.Expr
-    order: int
-    wrt: str
-    derivative: sp.Expr
-    self_referential: SelfReferential | None
-    breakpoints: tuple[Breakpoint, ...]
-    param_derivatives: tuple[tuple[str, sp.Expr], ...]
-    tower: sp.Expr | None = None
-    notes: tuple[str, ...] = ()
-    torch: str | None = None

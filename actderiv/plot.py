@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from actderiv.model import Derivation
+    from actderiv.derivation import Derivation
 
 DEFAULT_RANGE: Final = (-5.0, 5.0)
 DEFAULT_POINTS: Final = 201

@@ -11,7 +11,8 @@ from typing import Any
 import sympy as sp
 
 from actderiv.cache import SCHEMA_VERSION
-from actderiv.model import ActivationSpec, Breakpoint, Derivation
+from actderiv.derivation import Breakpoint, Derivation
+from actderiv.model import ActivationSpec
 from actderiv.verify import Verification
 
 

@@ -1,12 +1,13 @@
 """Validated catalogs kept on disk, so that a run whose catalog files have not changed skips the
 TOML parsing and the formula checks (about 60 ms for the bundled catalog, most of ``list``).
 
-A snapshot is the JSON form of a :class:`Catalog` (entries, locations and call graph), stored in
-the cache folder under a key made of every catalog file's path and bytes and the source of the
-modules that read and check catalogs. Any change to a file or to that code gives a new key, so a
-stale snapshot is never read; only catalogs that validated are stored. Writes are atomic; a
-corrupt or foreign snapshot is ignored and rebuilt. JSON, not pickle: reading a cache file never
-runs code. Pure apart from the cache files; no SymPy.
+A snapshot is the JSON form of a :class:`Catalog` (entries, locations, call graph, and the digest
+of each entry's content that cache keys are made of), stored in the cache folder under a key made
+of every catalog file's path and bytes and the source of the modules that read and check catalogs
+(and make the digests). Any change to a file or to that code gives a new key, so a stale
+snapshot is never read; only catalogs that validated are stored. Writes are atomic; a corrupt or
+foreign snapshot is ignored and rebuilt. JSON, not pickle: reading a cache file never runs code.
+Pure apart from the cache files; no SymPy.
 """
 
 from __future__ import annotations
@@ -21,13 +22,20 @@ from pathlib import Path
 from typing import Any, Final
 
 from actderiv import __version__
-from actderiv.cache import cache_dir, enabled, source_digest, write_json_atomic
+from actderiv.cache import cache_dir, content_digest, enabled, source_digest, write_json_atomic
 from actderiv.errors import Location
 from actderiv.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
 
-SNAPSHOT_VERSION: Final = 1
-#: Modules whose code decides what a loaded catalog holds.
-_LOADER_MODULES: Final = ("catalog.py", "grammar.py", "model.py", "errors.py", "snapshot.py")
+SNAPSHOT_VERSION: Final = 2
+#: Modules whose code decides what a loaded catalog holds (cache.py: the entries' digests).
+_LOADER_MODULES: Final = (
+    "catalog.py",
+    "grammar.py",
+    "model.py",
+    "errors.py",
+    "snapshot.py",
+    "cache.py",
+)
 #: Snapshots kept in the cache folder; older ones are removed when a new one is written.
 KEEP: Final = 16
 
@@ -99,6 +107,7 @@ def catalog_to_json(catalog: Catalog) -> dict[str, Any]:
         "source": catalog.source,
         "entries": [asdict(spec) for spec in catalog],
         "callees": {name: list(callees) for name, callees in catalog.callees.items()},
+        "digests": {spec.name: content_digest(spec) for spec in catalog},
     }
 
 
@@ -106,7 +115,10 @@ def catalog_from_json(data: Mapping[str, Any]) -> Catalog:
     """Rebuild a catalog from :func:`catalog_to_json`'s output."""
     entries = tuple(_spec(raw) for raw in data["entries"])
     callees = {name: tuple(names) for name, names in data["callees"].items()}
-    return Catalog.build(entries, data["source"], callees)
+    digests = data["digests"]
+    if not all(isinstance(name, str) and isinstance(d, str) for name, d in digests.items()):
+        raise ValueError("entry digests must be strings")
+    return Catalog.build(entries, data["source"], callees, digests)
 
 
 def _spec(raw: Mapping[str, Any]) -> ActivationSpec:

@@ -19,10 +19,18 @@ import mpmath
 import sympy as sp
 
 from actderiv.budget import attempt, time_budget
-from actderiv.engine import IDENTITIES, EngineOptions, differentiate, proves_zero, switch_points
+from actderiv.derivation import Derivation
+from actderiv.engine import (
+    IDENTITIES,
+    READABLE_SECONDS,
+    EngineOptions,
+    differentiate,
+    proves_zero,
+    switch_points,
+)
 from actderiv.errors import BudgetExceeded, FormulaError
 from actderiv.formula import CatalogResolver, Formula
-from actderiv.model import SEARCH_CHECKS, ActivationSpec, Derivation
+from actderiv.model import SEARCH_CHECKS, ActivationSpec
 from actderiv.numeric import NotNumeric, close, compile_mp, real_value
 from actderiv.parse import Scope, X, Y, number, parse_formula
 
@@ -249,8 +257,9 @@ def _same_as_diff(formula: Formula, d: Derivation, wrt: sp.Symbol, opts: EngineO
     if d.derivative == raw:
         return Check(name="readable form", status="proved", detail="identical to SymPy's diff")
     if not raw.has(sp.sign):  # (sign_to_abs holds only away from 0: not an identity)
+        budget = min(opts.step_seconds, READABLE_SECONDS)  # as readable_form gave them
         for name, rewrite in IDENTITIES:
-            if attempt(partial(rewrite, raw), opts.step_seconds, None) == d.derivative:
+            if attempt(partial(rewrite, raw), budget, None) == d.derivative:
                 return Check(
                     name="readable form", status="proved", detail=f"SymPy's {name} of its diff"
                 )

@@ -111,6 +111,7 @@ def test_deriving_a_formula_does_import_sympy(tmp_path: Path) -> None:
     [
         "actderiv.errors",
         "actderiv.model",
+        "actderiv.derivation",
         "actderiv.grammar",
         "actderiv.catalog",
         "actderiv.parse",

@@ -4,6 +4,7 @@ the JSON contract of DESIGN.md (required keys; every expression string parses ba
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -21,7 +22,7 @@ from click.testing import Result
 
 from actderiv import __version__, api
 from actderiv.cli import ExitStatus, cli
-from actderiv.model import Derivation
+from actderiv.derivation import Derivation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -235,6 +236,56 @@ def test_list_with_repeated_tags_takes_any(warm: Run) -> None:
 
 def test_list_with_unknown_tag_is_empty(warm: Run) -> None:
     assert json_of(warm("list", "--tag", "nosuch", "--json")) == []
+
+
+@pytest.mark.parametrize("columns", ["30", "80", "200"])
+@pytest.mark.parametrize("args", [(), ("--columns", "name,expr,range,tags,dead_zones")])
+def test_list_writes_the_text_rich_would_write(
+    warm: Run, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], columns: str
+) -> None:
+    """Without colour the table goes out in one piece (Grid.plain_text), not through Rich's
+    render pipeline; the text is the same, folded or cropped alike at any width."""
+    from rich.console import Console
+
+    from actderiv.render.grid import Grid
+
+    monkeypatch.setenv("COLUMNS", columns)
+    seen: list[tuple[Grid, int]] = []
+    plain_text = Grid.plain_text
+
+    def spy(grid: Grid, width: int) -> str:
+        seen.append((grid, width))
+        return plain_text(grid, width)
+
+    monkeypatch.setattr(Grid, "plain_text", spy)
+    result = warm("list", *args)
+    ((grid, width),) = seen
+    through_rich = io.StringIO()
+    Console(file=through_rich, width=width, highlight=False, soft_wrap=False).print(grid)
+
+    assert result.exit_code == ExitStatus.OK
+    assert width == int(columns)
+    assert result.stdout == through_rich.getvalue()
+
+
+def test_list_from_the_cache_loads_neither_the_api_nor_the_derivation_records(
+    warm: Run, shared_cache: Path, tiny_catalog_path: Path
+) -> None:
+    assert warm("list").exit_code == ExitStatus.OK  # every record is in the cache now
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom actderiv.cli import cli\n"
+        f"result = CliRunner().invoke(cli, ['--catalog', {str(tiny_catalog_path)!r}, 'list'])\n"
+        "assert result.exit_code == 0, result.output\nprint(' '.join(sorted(sys.modules)))\n"
+    )
+    env = {**os.environ, "ACTDERIV_CACHE_DIR": str(shared_cache)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+    )
+    loaded = set(out.stdout.split())
+
+    assert "actderiv.cli.inspect" in loaded  # the probe sees what list loads
+    assert not {"actderiv.api", "actderiv.results", "actderiv.derivation", "sympy"} & loaded
+    assert "rich.panel" not in loaded
 
 
 def test_list_reports_every_catalog_problem(run: Run, tmp_path: Path) -> None:

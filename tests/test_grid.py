@@ -159,3 +159,59 @@ def test_newlines_and_tabs_in_cells_keep_the_box_whole() -> None:
         "│ two │       │",
     ]
     assert len({cell_len(line) for line in lines}) == 1
+
+
+def _rich_plain(grid: Grid, width: int, no_color: bool = False) -> str:
+    """What Rich's own pipeline writes for ``grid`` on a console that is not a terminal."""
+    out = io.StringIO()
+    Console(file=out, width=width, no_color=no_color, highlight=False).print(grid)
+    return out.getvalue()
+
+
+def _every_kind_of_cell() -> Grid:
+    grid = Grid(
+        [
+            Column("name", style="bold cyan", no_wrap=True),
+            Column("f(x)"),
+            Column("backward from\noutput only", justify="center"),
+            Column("note", style="dim"),
+        ],
+        title="a title longer than the narrowest tables are wide",
+    )
+    grid.add_row("relu", "max(0, x)", Text("yes", style="green"), "")
+    grid.add_row("gelu", "x*(1 + erf(x/sqrt(2)))/2", Text("no", style="red"), "smooth, keras")
+    grid.add_row("wide", "活性化関数の導関数" * 3, Text("?", style="yellow"), "σ(x) ≤ 1, ∞")
+    grid.add_row("lines", "a\nbb\n", Text("one\ntwo\n", style="green"), "x\ty")
+    grid.add_row("a_rather_long_activation_name", "", "", "zero\u200bwidth, e\u0301")
+    return grid
+
+
+@pytest.mark.parametrize("width", [8, 12, 20, 30, 45, 60, 80, 120, 200])
+def test_the_plain_text_is_what_rich_writes_without_a_terminal(width: int) -> None:
+    grid = _every_kind_of_cell()
+
+    fast = grid.plain_text(width)
+
+    assert fast == _rich_plain(grid, width)
+    assert fast == _rich_plain(grid, width, no_color=True)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="abc xyz()*+-\n\t", max_size=60),
+            st.text(alphabet="abc ≤∞σ(),活関\n", max_size=60),
+        ),
+        max_size=6,
+    ),
+    st.integers(min_value=4, max_value=120),
+    st.booleans(),
+)
+def test_any_cells_give_the_same_text_on_both_paths(
+    rows: list[tuple[str, str]], width: int, texts: bool
+) -> None:
+    grid = Grid([Column("first", no_wrap=True), Column("second\nheader", justify="center")])
+    for first, second in rows:
+        grid.add_row(first, Text(second, style="green") if texts else second)
+
+    assert grid.plain_text(width) == _rich_plain(grid, width)

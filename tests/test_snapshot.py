@@ -127,6 +127,46 @@ def test_cache_keys_from_a_snapshot_match_keys_from_parsing() -> None:
         ), spec.name
 
 
+def test_a_catalog_read_from_its_snapshot_carries_digests_that_give_the_same_keys() -> None:
+    """Keys of a snapshot's catalog hash the stored content digests instead of serialising every
+    entry again; they are the keys of the same catalog built without them."""
+    load_catalogs([bundled_catalog_path()])  # stores the snapshot
+    stored = load_catalogs([bundled_catalog_path()])
+    bare = Catalog.build(stored.entries, stored.source)
+
+    assert set(stored.digests) == set(stored.keys)
+    assert bare.digests == {}
+    for options in ({"order": 1, "wrt": None}, {"order": 2, "wrt": None}):
+        for spec in stored:
+            key = cache.entry_key(spec, stored, options)
+            assert key == cache.entry_key(spec, bare, options), spec.name
+
+
+def test_stored_digests_count_only_for_the_catalogs_own_entries() -> None:
+    load_catalogs([TINY])
+    stored = load_catalogs([TINY])
+    spec = stored.entries[0]
+    changed = dataclasses.replace(spec, expr=spec.expr + " + 0*x")
+    options = {"order": 1, "wrt": None}
+
+    assert stored.digests  # read from the snapshot
+    assert cache.entry_key(changed, stored, options) != cache.entry_key(spec, stored, options)
+    assert cache.entry_key(changed, stored, options) == cache.entry_key(
+        changed, Catalog.build(stored.entries, stored.source), options
+    )
+
+
+@pytest.mark.parametrize("digests", [{"relu": 1}, [], None])
+def test_a_snapshot_with_bad_digests_is_not_used(digests: object) -> None:
+    load_catalogs([TINY])
+    (stored,) = _snapshots()
+    data = json.loads(stored.read_bytes())
+    data["catalog"]["digests"] = digests
+    stored.write_text(json.dumps(data), encoding="utf-8")
+
+    assert snapshot.read_snapshot(stored.stem) is None
+
+
 def test_an_entry_depends_on_the_entries_its_claims_call(tmp_path: Path) -> None:
     """A claim may call another entry: changing that entry must change the claimant's key."""
     text = (

@@ -131,11 +131,22 @@ def test_the_cli_verify_leaves_out_the_search(tiny_catalog_path: Path) -> None:
     [
         ("(x**2 - 1)/(x - 1) - (x + 1)", True),  # cancel
         ("tanh(x)**2 + 1/cosh(x)**2 - 1", True),  # simplify
+        # exponential rewrite: soft clipping's claim against its derivative (simplify gives up)
+        (
+            "sinh(a/2)/(2*cosh(a*x/2)*cosh(a*(x - 1)/2))"
+            " - (1 - exp(-a))*exp(a*x)/((1 + exp(-a)*exp(a*x))*(exp(a*x) + 1))",
+            True,
+        ),
+        # piece by piece: hard sigmoid's claim against its derivative, other conditions
+        ("(1/6 if x > -3 and x < 3 else 0) - (0 if x >= 3 or x <= -3 else 1/6)", True),
+        ("(1 if x > 0 else 0) - (0 if x <= 0 else 1)", True),
+        ("(1 if x >= 0 else 0) - (0 if x <= 0 else 1)", False),  # differ at 0
         ("exp(x) - x", False),
     ],
 )
 def test_proves_zero(text: str, proved: bool) -> None:
-    expr = formula_from_text(text, {}, None).expr
+    params = {"a": 50.0} if "sinh(a" in text else {}
+    expr = formula_from_text(text, params, None).expr
 
     assert engine.proves_zero(expr, engine.EngineOptions()) is proved
 

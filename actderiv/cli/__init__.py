@@ -15,4 +15,11 @@ __all__ = ["CliState", "ExitStatus", "cli", "main"]
 
 def main() -> None:
     """Entry point of the ``actderiv`` console script."""
+    import atexit
+    import gc
+
+    # The process ends right after the command: freezing the heap at exit spares the final
+    # garbage collection (~9 ms, a tenth of `actderiv list`). Only here, never in `cli`, which
+    # tests and library users call inside processes that go on.
+    atexit.register(gc.freeze)
     cli(prog_name="actderiv")

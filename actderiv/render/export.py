@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from actderiv.model import ActivationSpec, Catalog, Derivation
+    from actderiv.derivation import Derivation
+    from actderiv.model import ActivationSpec, Catalog
     from actderiv.render.latex import Dialect
 
 #: Version of the ``export --format json`` document; bump it when a key changes meaning.

@@ -1,17 +1,22 @@
-"""Rich renderables for the terminal. The only module that imports Rich; it never prints."""
+"""Rich renderables for the terminal. The only module that imports Rich; it never prints.
+
+The views that draw panels import :mod:`rich.panel` when called, so ``list`` never loads it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
-from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from actderiv.model import ActivationSpec
 from actderiv.render.grid import Cell, Column, Grid
+
+if TYPE_CHECKING:
+    from rich.panel import Panel
 
 
 def _expr(record: Mapping[str, Any], key: str) -> str:
@@ -65,6 +70,8 @@ def record_view(record: Mapping[str, Any], spec: ActivationSpec | None = None) -
 
 
 def _summary(record: Mapping[str, Any], spec: ActivationSpec | None) -> Panel:
+    from rich.panel import Panel
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -190,6 +197,8 @@ def verify_table(summary: Mapping[str, Any]) -> Group:
 
 def check_view(result: Mapping[str, Any]) -> Panel:
     """The ``actderiv check`` answer."""
+    from rich.panel import Panel
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -414,6 +423,8 @@ _VERDICT_STYLE = {"vanishes": "bold red", "preserved": "green", "can explode": "
 
 def gradient_view(result: Mapping[str, Any]) -> Panel:
     """``actderiv gradient``: the bound through N layers, the verdict and the Gaussian gains."""
+    from rich.panel import Panel
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
