@@ -1,6 +1,6 @@
 """Start-up and whole-catalog timings, as ratios against baselines measured in the same run.
 
-    python benchmarks/bench.py            # everything (about 5 minutes on 2 cores)
+    python benchmarks/bench.py            # everything (about 2 minutes on 2 cores)
     python benchmarks/bench.py --quick    # start-up only
 
 Targets (issue 7): `--help` and `list` within 1.3x of a bare `import click, rich` floor;
