@@ -297,11 +297,7 @@ def records(
     found: dict[int, dict[str, Any]] = {}
     missing: list[int] = []
     for i, spec_keys in enumerate(keys):
-        hit = None
-        for key in spec_keys:
-            hit = store.get(key) if store is not None else None
-            if hit is not None:
-                break
+        hit = next(filter(None, map(store.get, spec_keys)), None) if store is not None else None
         if hit is None:
             missing.append(i)
         else:

@@ -285,8 +285,9 @@ def _zero_on_every_piece(expr: sp.Expr) -> bool:
     """Whether ``expr``, folded into one Piecewise whose conditions are on x alone, is 0 on every
     piece that applies somewhere (the first true condition wins, as in a Piecewise).
 
-    ``max(0, x)``'s derivative against a claim written with other conditions (``x > 0`` against
-    ``x <= 0``) is decided here exactly, with SymPy's sets, where ``simplify`` often gives up.
+    Hard sigmoid's claim ``1/6 if -3 < x < 3 else 0`` against its derivative, written with other
+    conditions (``0 if x >= 3 or x <= -3 else 1/6``), is decided here exactly with SymPy's sets;
+    ``simplify`` gives up on it.
     """
     folded = sp.piecewise_fold(expr)
     if not isinstance(folded, sp.Piecewise):
