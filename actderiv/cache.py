@@ -11,19 +11,24 @@ records of the bundled catalog. Pure apart from the cache files; no SymPy.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from actderiv import __version__
 from actderiv.model import ActivationSpec, Catalog
 
+try:  # the builtin BLAKE2, not hashlib's: importing hashlib loads OpenSSL (3 ms, a tenth of `list`)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - CPython builds _blake2 unless configured without it
+    from hashlib import blake2b
+
+T = TypeVar("T")
 SCHEMA_VERSION: Final = 1
 #: Modules whose code decides what a record holds.
 _ENGINE_MODULES: Final = (
@@ -62,10 +67,15 @@ def code_fingerprint() -> str:
     return source_digest(f"actderiv {__version__}; sympy {_sympy_version()}", _ENGINE_MODULES)
 
 
+def new_digest(data: bytes = b"") -> blake2b:
+    """A 256-bit BLAKE2b hash object, for every cache key and content digest."""
+    return blake2b(data, digest_size=32)
+
+
 def source_digest(label: str, modules: Iterable[str]) -> str:
     """A digest of ``label`` and the source of actderiv's ``modules`` (file names); modules
     without a source file (an install that ships bytecode only) count by name alone."""
-    digest = hashlib.sha256(label.encode())
+    digest = new_digest(label.encode())
     package = Path(__file__).resolve().parent
     for name in modules:
         path = package / name
@@ -96,7 +106,7 @@ def entry_key(spec: ActivationSpec, catalog: Catalog, options: Mapping[str, Any]
     """The cache key of one entry's record: its content, that of every entry its formula or its
     claims call (transitively), the options and the code. Contents count by their digests: the
     ones the catalog carries for its own entries (from its snapshot), else computed here."""
-    digest = hashlib.sha256(code_fingerprint().encode())
+    digest = new_digest(code_fingerprint().encode())
     digest.update(json.dumps(dict(options), sort_keys=True).encode())
     known = catalog.digests
     for dep in _with_callees(spec, catalog):
@@ -109,7 +119,7 @@ def entry_key(spec: ActivationSpec, catalog: Catalog, options: Mapping[str, Any]
 def content_digest(spec: ActivationSpec) -> str:
     """A digest of what of an entry decides its record: every field but where it was written."""
     data = {name: getattr(spec, name) for name in _CONTENT_FIELDS}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=_plain).encode()).hexdigest()
+    return new_digest(json.dumps(data, sort_keys=True, default=_plain).encode()).hexdigest()
 
 
 _CONTENT_FIELDS: Final = tuple(
@@ -165,6 +175,49 @@ def write_json_atomic(path: Path, value: Any) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+
+def read_stored(path: Path, version: int, key: str, decode: Callable[[Any], T]) -> T | None:
+    """``decode`` of what :func:`write_stored` stored in ``path`` for ``version`` and ``key``;
+    None when there is nothing (or something else) there. A file that cannot be read or decoded
+    (``decode`` raises ValueError, TypeError, KeyError or AttributeError) is removed."""
+    if not enabled():
+        return None
+    try:
+        stored = json.loads(path.read_bytes())
+        if stored.get("version") != version or stored.get("key") != key:
+            return None
+        return decode(stored["data"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+
+
+def write_stored(path: Path, version: int, key: str, data: Any, keep: int) -> None:
+    """Store ``data`` in ``path`` for :func:`read_stored`, then remove all but the newest ``keep``
+    files of the folder (stores that gain a file whenever their inputs change: catalog
+    snapshots, list rows)."""
+    if not enabled():
+        return
+    write_json_atomic(path, {"version": version, "key": key, "data": data})
+    with contextlib.suppress(OSError):
+        # "[!.]*": not the temporary files of writes in progress (".tmp-…json")
+        old = sorted(path.parent.glob("[!.]*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in old[keep:]:
+            stale.unlink()
+
+
+def clear_folder(folder: Path) -> int:
+    """Remove every stored file in ``folder`` (not writes in progress); return how many."""
+    removed = 0
+    for path in folder.glob("[!.]*.json"):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed
 
 
 class RecordCache:

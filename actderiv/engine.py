@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import mpmath
 import sympy as sp
@@ -250,35 +250,68 @@ IDENTITIES: Final[tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...]] = (
 )
 
 
-def proves_zero(expr: sp.Expr, opts: EngineOptions) -> bool:
-    """Whether SymPy reduces ``expr`` to 0 within the step budget, cheapest way first: ``cancel``
-    (enough for most rational identities); ``cancel`` after writing hyperbolic and other
-    functions as exponentials (identities such as sinh(a)*sech(u)*sech(v) = a quotient of
-    exponentials, which ``simplify`` often misses), for at most half a second; then
-    ``simplify``."""
+#: What :func:`proves_zero` proved: that the expression is 0 for every value of the
+#: parameters, or only at the values it was given (the catalog's).
+Proof = Literal["in general", "at the parameter values"]
+
+
+def proves_zero(
+    expr: sp.Expr, opts: EngineOptions, at: Mapping[sp.Symbol, sp.Expr] | None = None
+) -> Proof | None:
+    """Whether SymPy reduces ``expr`` to 0 within the step budget, and for which parameters;
+    cheapest way first:
+
+    1. ``cancel`` (enough for most rational identities);
+    2. ``cancel`` after writing sign(x) as x/|x| (see :func:`_zero_with_signs`);
+    3. ``cancel`` after writing hyperbolic and other functions as exponentials (identities such
+       as sinh(a)*sech(u)*sech(v) = a quotient of exponentials, which ``simplify`` often misses);
+    4. piece by piece, for a Piecewise whose conditions are on x alone
+       (:func:`_zero_on_every_piece`);
+    5. piece by piece with the parameters at ``at`` (a Piecewise whose conditions involve the
+       parameters, such as hardtanh's ``min_val < x < max_val``, is often 0 for some parameter
+       values only: PLU's pieces are ordered as claimed only for alpha < 1);
+    6. ``simplify``.
+
+    Rungs 2 to 5 each get at most half a second; the last one the whole step budget.
+    """
+    cheap = min(opts.step_seconds, _CHEAP_PROOF_SECONDS)
     if attempt(lambda: sp.cancel(expr) == 0, opts.step_seconds, False):
-        return True
+        return "in general"
+    piecewise = expr.has(sp.Piecewise)
     if (
-        expr.has(sp.exp, HyperbolicFunction)
-        and not expr.has(sp.Piecewise)
-        and attempt(
-            lambda: sp.cancel(sp.expand(expr.rewrite(sp.exp))) == 0,
-            min(opts.step_seconds, _CHEAP_PROOF_SECONDS),
-            False,
-        )
+        not piecewise
+        and expr.has(sp.sign)
+        and attempt(partial(_zero_with_signs, expr, sp.S.Reals), cheap, False)
     ):
-        return True
-    if expr.has(sp.Piecewise) and attempt(
-        partial(_zero_on_every_piece, expr), min(opts.step_seconds, _CHEAP_PROOF_SECONDS), False
+        return "in general"
+    if (
+        not piecewise
+        and expr.has(sp.exp, HyperbolicFunction)
+        and attempt(lambda: sp.cancel(sp.expand(expr.rewrite(sp.exp))) == 0, cheap, False)
     ):
-        return True
-    return bool(attempt(lambda: sp.simplify(expr) == 0, opts.step_seconds, False))
+        return "in general"
+    if piecewise and attempt(partial(_zero_on_every_piece, expr), cheap, False):
+        return "in general"
+    if (
+        piecewise
+        and at
+        and _conditions_involve(expr, at)
+        and attempt(partial(_zero_on_every_piece, expr.subs(at)), cheap, False)
+    ):
+        return "at the parameter values"
+    if attempt(lambda: sp.simplify(expr) == 0, opts.step_seconds, False):
+        return "in general"
+    return None
 
 
-#: The budget of the exponential rewrite and of the piece-by-piece proof in
-#: :func:`proves_zero`: each succeeds within 0.2 s where it succeeds at all on the bundled
-#: catalog, and can otherwise run for seconds.
+#: The budget of each cheap rung of :func:`proves_zero`: each succeeds within 0.2 s where it
+#: succeeds at all on the bundled catalog, and can otherwise run for seconds.
 _CHEAP_PROOF_SECONDS: Final = 0.5
+
+
+def _conditions_involve(expr: sp.Expr, symbols: Iterable[sp.Symbol]) -> bool:
+    wanted = set(symbols)
+    return any(cond.free_symbols & wanted for pw in expr.atoms(sp.Piecewise) for _, cond in pw.args)
 
 
 def _zero_on_every_piece(expr: sp.Expr) -> bool:
@@ -291,17 +324,50 @@ def _zero_on_every_piece(expr: sp.Expr) -> bool:
     """
     folded = sp.piecewise_fold(expr)
     if not isinstance(folded, sp.Piecewise):
-        return bool(sp.cancel(folded) == 0)
+        return sp.cancel(folded) == 0 or _zero_with_signs(folded, sp.S.Reals)
     taken: Any = sp.S.EmptySet
     for piece, cond in folded.args:
         if not cond.free_symbols <= {X}:
             return False
-        where = sp.S.Reals if cond is sp.true else cond.as_set()
+        where = _as_set(cond)
         applies = where - taken
         taken = taken | where
-        if applies is not sp.S.EmptySet and sp.cancel(piece) != 0:
+        if applies is sp.S.EmptySet or sp.cancel(piece) == 0:
+            continue
+        if not _zero_with_signs(piece, applies):
             return False
     return True
+
+
+@lru_cache(maxsize=1024)
+def _as_set(cond: Any) -> Any:
+    """The set of real x where the condition ``cond`` (on x alone) holds; the sets of the
+    relations it combines are computed once, as the folded pieces share them."""
+    if cond is sp.true:
+        return sp.S.Reals
+    if cond is sp.false:
+        return sp.S.EmptySet
+    if isinstance(cond, sp.And):
+        return sp.Intersection(*(_as_set(arg) for arg in cond.args))
+    if isinstance(cond, sp.Or):
+        return sp.Union(*(_as_set(arg) for arg in cond.args))
+    if isinstance(cond, sp.Not):
+        return sp.S.Reals - _as_set(cond.args[0])
+    return cond.as_set()
+
+
+def _zero_with_signs(expr: sp.Expr, where: Any) -> bool:
+    """Whether ``expr`` is 0 on the set ``where``, shown by ``cancel`` after writing sign(x) as
+    x/|x| (with |x| as one more generator, so that |x|*sign(x) = x); that holds away from x = 0,
+    so at 0, where it applies, ``expr`` must be 0 as well."""
+    if not expr.has(sp.sign) or any(s.args[0] != X for s in expr.atoms(sp.sign)):
+        return False
+    if sp.cancel(expr.replace(sp.sign, lambda u: u / sp.Abs(u))) != 0:
+        return False
+    if where.contains(sp.S.Zero) is sp.false:
+        return True
+    at_zero = expr.subs(X, 0)
+    return not at_zero.has(sp.nan, sp.zoo) and sp.cancel(at_zero) == 0
 
 
 _REWRITES: Final[tuple[Callable[[sp.Expr], sp.Expr], ...]] = (

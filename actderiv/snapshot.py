@@ -12,9 +12,6 @@ Pure apart from the cache files; no SymPy.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from functools import cache
@@ -22,11 +19,19 @@ from pathlib import Path
 from typing import Any, Final
 
 from actderiv import __version__
-from actderiv.cache import cache_dir, content_digest, enabled, source_digest, write_json_atomic
+from actderiv.cache import (
+    cache_dir,
+    clear_folder,
+    content_digest,
+    new_digest,
+    read_stored,
+    source_digest,
+    write_stored,
+)
 from actderiv.errors import Location
 from actderiv.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
 
-SNAPSHOT_VERSION: Final = 2
+SNAPSHOT_VERSION: Final = 3
 #: Modules whose code decides what a loaded catalog holds (cache.py: the entries' digests).
 _LOADER_MODULES: Final = (
     "catalog.py",
@@ -42,7 +47,7 @@ KEEP: Final = 16
 
 def snapshot_key(layers: Sequence[tuple[str, bytes]]) -> str:
     """The key of a catalog stack: every file's path and bytes, and the loader's code."""
-    digest = hashlib.sha256(_loader_fingerprint().encode())
+    digest = new_digest(_loader_fingerprint().encode())
     for source, data in layers:
         digest.update(len(source).to_bytes(8, "little") + source.encode())
         digest.update(len(data).to_bytes(8, "little") + data)
@@ -56,45 +61,17 @@ def _loader_fingerprint() -> str:
 
 def read_snapshot(key: str) -> Catalog | None:
     """The catalog stored under ``key``, or None when there is none (or it is unreadable)."""
-    if not enabled():
-        return None
-    path = _path(key)
-    try:
-        data = json.loads(path.read_bytes())
-        if data.get("version") != SNAPSHOT_VERSION or data.get("key") != key:
-            return None
-        return catalog_from_json(data["catalog"])
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        with contextlib.suppress(OSError):
-            path.unlink()
-        return None
+    return read_stored(_path(key), SNAPSHOT_VERSION, key, catalog_from_json)
 
 
 def write_snapshot(key: str, catalog: Catalog) -> None:
     """Store ``catalog`` under ``key``, and drop all but the newest :data:`KEEP` snapshots."""
-    if not enabled():
-        return
-    path = _path(key)
-    write_json_atomic(
-        path, {"version": SNAPSHOT_VERSION, "key": key, "catalog": catalog_to_json(catalog)}
-    )
-    with contextlib.suppress(OSError):
-        # "[!.]*": not the temporary files of writes in progress (".tmp-…json")
-        old = sorted(path.parent.glob("[!.]*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in old[KEEP:]:
-            stale.unlink()
+    write_stored(_path(key), SNAPSHOT_VERSION, key, catalog_to_json(catalog), KEEP)
 
 
 def clear_snapshots() -> int:
     """Remove every stored snapshot; return how many were removed."""
-    removed = 0
-    for path in (cache_dir() / "catalogs").glob("[!.]*.json"):
-        with contextlib.suppress(OSError):
-            path.unlink()
-            removed += 1
-    return removed
+    return clear_folder(cache_dir() / "catalogs")
 
 
 def _path(key: str) -> Path:

@@ -24,6 +24,7 @@ from actderiv.engine import (
     IDENTITIES,
     READABLE_SECONDS,
     EngineOptions,
+    Proof,
     differentiate,
     proves_zero,
     switch_points,
@@ -263,9 +264,12 @@ def _same_as_diff(formula: Formula, d: Derivation, wrt: sp.Symbol, opts: EngineO
                 return Check(
                     name="readable form", status="proved", detail=f"SymPy's {name} of its diff"
                 )
-    if proves_zero(d.derivative - raw, opts):
+    proof = proves_zero(d.derivative - raw, opts, formula.defaults)
+    if proof is not None:
         return Check(
-            name="readable form", status="proved", detail="SymPy reduces readable - diff to 0"
+            name="readable form",
+            status="proved",
+            detail="SymPy reduces readable - diff to 0" + _for_which(proof, formula),
         )
     numeric = _Numeric(formula)
     shown, derived = numeric.fn(d.derivative), numeric.fn(raw)
@@ -367,13 +371,25 @@ def check_claim(
     numeric_check = _claim_numeric(label, claimed, numeric, points, want)
     if numeric_check.status == "failed":
         return numeric_check  # a counterexample already: no proof to look for
-    if not proves_zero(claimed.subs(Y, formula.expr) - d.derivative, opts):
+    proof = proves_zero(claimed.subs(Y, formula.expr) - d.derivative, opts, formula.defaults)
+    if proof is None:
         return numeric_check
     return Check(
         name=label,
         status="proved",
-        detail="SymPy reduces claim - derivative to 0, with y = f(x); " + numeric_check.detail,
+        detail="SymPy reduces claim - derivative to 0, with y = f(x)"
+        + _for_which(proof, formula)
+        + "; "
+        + numeric_check.detail,
     )
+
+
+def _for_which(proof: Proof, formula: Formula) -> str:
+    """The words that say for which parameter values a proof holds ("" for all of them)."""
+    if proof == "in general":
+        return ""
+    values = ", ".join(f"{name} = {value!r}" for name, _, value in formula.params)
+    return f" at the parameter values ({values})"
 
 
 def _claim_numeric(
@@ -487,15 +503,15 @@ def check_derivative(
     kink = None if function else _kink_mismatch(numeric, h, d)
     if kink is not None:
         return kink
-    proved = proves_zero(claimed.subs(Y, formula.expr) - target, opts)
+    proof = proves_zero(claimed.subs(Y, formula.expr) - target, opts, formula.defaults)
     what = "the definition" if function else "the derivative"
     how = (
-        f"SymPy proves the claim equal to {what}"
-        if proved
-        else f"the claim agrees with {what} at all {compared} sample points"
+        f"the claim agrees with {what} at all {compared} sample points"
+        if proof is None
+        else f"SymPy proves the claim equal to {what}" + _for_which(proof, formula)
     )
     return ClaimResult(
-        equal=True, verdict="same", detail=how, method="proved" if proved else "sampled"
+        equal=True, verdict="same", detail=how, method="sampled" if proof is None else "proved"
     )
 
 

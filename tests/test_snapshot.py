@@ -161,7 +161,7 @@ def test_a_snapshot_with_bad_digests_is_not_used(digests: object) -> None:
     load_catalogs([TINY])
     (stored,) = _snapshots()
     data = json.loads(stored.read_bytes())
-    data["catalog"]["digests"] = digests
+    data["data"]["digests"] = digests
     stored.write_text(json.dumps(data), encoding="utf-8")
 
     assert snapshot.read_snapshot(stored.stem) is None

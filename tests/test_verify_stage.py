@@ -15,6 +15,7 @@ import pytest
 from actderiv import api, engine
 from actderiv.formula import formula_from_text
 from actderiv.model import SEARCH_CHECKS, Catalog
+from actderiv.parse import X
 
 DATA = Path(__file__).parent / "data"
 
@@ -129,26 +130,60 @@ def test_the_cli_verify_leaves_out_the_search(tiny_catalog_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "proved"),
     [
-        ("(x**2 - 1)/(x - 1) - (x + 1)", True),  # cancel
-        ("tanh(x)**2 + 1/cosh(x)**2 - 1", True),  # simplify
+        ("(x**2 - 1)/(x - 1) - (x + 1)", "in general"),  # cancel
+        ("tanh(x)**2 + 1/cosh(x)**2 - 1", "in general"),  # simplify
         # exponential rewrite: soft clipping's claim against its derivative (simplify gives up)
         (
             "sinh(a/2)/(2*cosh(a*x/2)*cosh(a*(x - 1)/2))"
             " - (1 - exp(-a))*exp(a*x)/((1 + exp(-a)*exp(a*x))*(exp(a*x) + 1))",
-            True,
+            "in general",
         ),
+        # sign(x) as x/|x|, and the value at 0 apart
+        ("abs(x)*sign(x)*exp(x) - x*exp(x)", "in general"),
+        ("abs(x)*sign(x) + sign(x)**2 - x - 1", None),  # 0 everywhere but at 0
         # piece by piece: hard sigmoid's claim against its derivative, other conditions
-        ("(1/6 if x > -3 and x < 3 else 0) - (0 if x >= 3 or x <= -3 else 1/6)", True),
-        ("(1 if x > 0 else 0) - (0 if x <= 0 else 1)", True),
-        ("(1 if x >= 0 else 0) - (0 if x <= 0 else 1)", False),  # differ at 0
-        ("exp(x) - x", False),
+        ("(1/6 if x > -3 and x < 3 else 0) - (0 if x >= 3 or x <= -3 else 1/6)", "in general"),
+        ("(1 if x > 0 else 0) - (0 if x <= 0 else 1)", "in general"),
+        ("(1 if x >= 0 else 0) - (0 if x <= 0 else 1)", None),  # differ at 0
+        # piece by piece with signs: SQ-RBF's claim against its derivative
+        (
+            "(-x if abs(x) <= 1 else (x - 2*sign(x) if abs(x) < 2 else 0))"
+            " - (-x if abs(x) <= 1 else (-(2 - abs(x))*sign(x) if abs(x) < 2 else 0))",
+            "in general",
+        ),
+        ("exp(x) - x", None),
     ],
 )
-def test_proves_zero(text: str, proved: bool) -> None:
+def test_proves_zero(text: str, proved: engine.Proof | None) -> None:
     params = {"a": 50.0} if "sinh(a" in text else {}
     expr = formula_from_text(text, params, None).expr
 
-    assert engine.proves_zero(expr, engine.EngineOptions()) is proved
+    assert engine.proves_zero(expr, engine.EngineOptions()) == proved
+
+
+def test_proves_zero_at_the_parameter_values() -> None:
+    """PLU's claim holds for alpha < 1 only (for alpha > 1 the slopes swap): SymPy proves it at
+    the catalog's values, and says so, but not in general."""
+    formula = formula_from_text(
+        "max(min(x, alpha*(x - c) + c), alpha*(x + c) - c)", {"alpha": 0.1, "c": 1.0}, None
+    )
+    claim = formula_from_text("alpha if abs(x) > c else 1", {"alpha": 0.1, "c": 1.0}, None)
+    diff = engine.differentiate(formula.expr, 1, X) - claim.expr
+    wrong = formula_from_text("alpha if abs(x) > c else 0", {"alpha": 0.1, "c": 1.0}, None)
+    opts = engine.EngineOptions()
+
+    assert engine.proves_zero(diff, opts) is None
+    assert engine.proves_zero(diff, opts, formula.defaults) == "at the parameter values"
+    assert engine.proves_zero(diff + claim.expr - wrong.expr, opts, formula.defaults) is None
+
+
+def test_claim_proved_at_the_parameter_values_says_so() -> None:
+    catalog = api.load_catalog()
+    record = api.records(catalog, [catalog.require("plu")], for_verify=True)[0]
+    claim = next(c for c in record["verification"]["checks"] if c["name"] == "claimed derivative")
+
+    assert claim["status"] == "proved"
+    assert "at the parameter values (alpha = 0.1, c = 1.0)" in claim["detail"]
 
 
 def test_readable_form_proof_names_the_sympy_identity() -> None:
