@@ -84,8 +84,15 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 
 def load_catalogs(paths: Sequence[str | Path]) -> Catalog:
     """Layer several catalog files: later files add entries and override earlier ones by key."""
-    from actderiv import snapshot
+    return load_layers(read_layers(paths))
 
+
+def read_layers(paths: Sequence[str | Path]) -> list[tuple[str, bytes]]:
+    """Each catalog file's path and bytes, in order (what :func:`load_layers` takes).
+
+    Raises:
+        CatalogError: a file cannot be read or is too large.
+    """
     layers: list[tuple[str, bytes]] = []
     for path in paths:
         try:
@@ -98,6 +105,14 @@ def load_catalogs(paths: Sequence[str | Path]) -> Catalog:
         except OSError as exc:
             raise CatalogError(f"cannot read catalog: {exc}", Location(str(path))) from None
         layers.append((str(path), data))
+    return layers
+
+
+def load_layers(layers: Sequence[tuple[str, bytes]]) -> Catalog:
+    """The catalog of :func:`read_layers`' files: from its snapshot when one is stored for
+    exactly these files, else parsed, validated and stored."""
+    from actderiv import snapshot
+
     key = snapshot.snapshot_key(layers)
     catalog = snapshot.read_snapshot(key)
     if catalog is None:

@@ -123,6 +123,7 @@ def test_deriving_a_formula_does_import_sympy(tmp_path: Path) -> None:
         "actderiv.api",
         "actderiv.cache",
         "actderiv.snapshot",
+        "actderiv.listing",
         "actderiv.render.json",
     ],
 )

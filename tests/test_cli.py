@@ -581,18 +581,24 @@ def test_cache_path_prints_the_cache_folder(run: Run) -> None:
     assert result.stdout == f"{os.environ['ACTDERIV_CACHE_DIR']}\n"
 
 
-def test_cache_clear_removes_what_show_stored(tiny: Run, run: Run) -> None:
+def test_cache_clear_removes_what_show_and_list_stored(tiny: Run, run: Run) -> None:
     folder = os.environ["ACTDERIV_CACHE_DIR"]
     assert tiny("show", "relu", "--json").exit_code == ExitStatus.OK
+    assert tiny("list", "--tag", "pytorch").exit_code == ExitStatus.OK  # a part: not stored
+    assert tiny("list").exit_code == ExitStatus.OK
 
     first = run("cache", "clear")
     second = run("cache", "clear")
 
     assert first.exit_code == second.exit_code == ExitStatus.OK
-    # show stored one record; the tiny catalog and the default stack (run by ``cache clear``
-    # itself does not load a catalog) left one snapshot.
-    assert first.stdout == f"removed 1 cached result(s) and 1 catalog snapshot(s) from {folder}\n"
-    assert second.stdout == f"removed 0 cached result(s) and 0 catalog snapshot(s) from {folder}\n"
+    # show and list stored the tiny catalog's records (it has 4 entries), its snapshot and the
+    # rows of its whole table (``cache clear`` itself does not load a catalog).
+    assert first.stdout == (
+        f"removed 4 cached result(s), 1 catalog snapshot(s) and 1 list table(s) from {folder}\n"
+    )
+    assert second.stdout == (
+        f"removed 0 cached result(s), 0 catalog snapshot(s) and 0 list table(s) from {folder}\n"
+    )
     assert list(Path(folder).rglob("*.json")) == []
 
 

@@ -39,11 +39,17 @@ class CliState(NamedTuple):  # not a dataclass: a NamedTuple takes a third of th
     catalog_paths: tuple[Path, ...]
     color: bool | None
 
-    def catalog(self) -> Catalog:
-        """The catalogs named with --catalog (layered), else the bundled one and the user's."""
-        from actderiv.catalog import default_catalog_paths, load_catalogs
+    def paths(self) -> Sequence[Path]:
+        """The catalog files named with --catalog, else the bundled one and the user's."""
+        from actderiv.catalog import default_catalog_paths
 
-        return load_catalogs(self.catalog_paths or default_catalog_paths())
+        return self.catalog_paths or default_catalog_paths()
+
+    def catalog(self) -> Catalog:
+        """The catalogs of :meth:`paths`, layered."""
+        from actderiv.catalog import load_catalogs
+
+        return load_catalogs(self.paths())
 
     def target(self) -> Path:
         """The catalog file that add and remove write: the one --catalog names, else the user's."""
@@ -189,10 +195,9 @@ def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
 
 
 def _filter(catalog: Catalog, tags: Sequence[str]) -> list[ActivationSpec]:
-    if not tags:
-        return list(catalog)
-    wanted = {t.casefold() for t in tags}
-    return [s for s in catalog if wanted & {t.casefold() for t in s.tags}]
+    from actderiv.listing import has_tag
+
+    return [spec for spec in catalog if has_tag(spec.tags, tags)]
 
 
 def _records(

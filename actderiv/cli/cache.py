@@ -14,16 +14,19 @@ def cache() -> None:
 
 @cache.command("clear")
 def cache_clear() -> None:
-    """Remove every cached result and catalog snapshot (they are rebuilt when next needed)."""
+    """Remove every cached result, catalog snapshot and list table (they are rebuilt when next
+    needed)."""
     from actderiv.cache import RecordCache
+    from actderiv.listing import clear_rows
     from actderiv.snapshot import clear_snapshots
 
     store = RecordCache()
     removed = store.clear()
     snapshots = clear_snapshots()
+    tables = clear_rows()
     click.echo(
-        f"removed {removed} cached result(s) and {snapshots} catalog snapshot(s) from "
-        f"{store.folder}"
+        f"removed {removed} cached result(s), {snapshots} catalog snapshot(s) and {tables} list "
+        f"table(s) from {store.folder}"
     )
 
 

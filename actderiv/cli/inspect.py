@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import click
 
 from actderiv.cli._base import (
@@ -20,6 +23,9 @@ from actderiv.cli._base import (
     param_option,
 )
 from actderiv.model import PROPERTY_KEYS
+
+if TYPE_CHECKING:
+    from actderiv.listing import Row
 
 
 @cli.command("list")
@@ -45,20 +51,39 @@ def list_command(
 ) -> None:
     """List the activations in the catalog, with their derivatives."""
 
+    if not as_json and not columns:
+        from actderiv.render.terminal import list_table
+
+        _print(state, list_table(_list_rows(state, tags)))
+        return
     catalog = state.catalog()
     specs = _filter(catalog, tags)
     records = _records(state, catalog, specs)
     if as_json:
         _echo_json(records)
         return
-    if columns:
-        from actderiv.render.terminal import columns_table
+    from actderiv.render.terminal import columns_table
 
-        _print(state, columns_table(specs, records, columns))
-        return
-    from actderiv.render.terminal import list_table
+    _print(state, columns_table(specs, records, columns or ()))
 
-    _print(state, list_table(specs, records))
+
+def _list_rows(state: CliState, tags: Sequence[str]) -> list[Row]:
+    """The default table's rows: the stored ones when the catalog files and the code have not
+    changed, else made from the records (and stored, when they cover the whole catalog)."""
+    from actderiv import listing
+    from actderiv.catalog import load_layers, read_layers
+
+    layers = read_layers(state.paths())
+    key = listing.rows_key(layers)
+    rows = listing.read_rows(key)
+    if rows is None:
+        catalog = load_layers(layers)
+        specs = _filter(catalog, tags)
+        records = _records(state, catalog, specs)
+        rows = [listing.row(spec, record) for spec, record in zip(specs, records, strict=True)]
+        if len(specs) == len(catalog):
+            listing.write_rows(key, rows)
+    return [row for row in rows if listing.has_tag(row["tags"], tags)]
 
 
 #: What --columns accepts (the property keys of DESIGN.md's JSON contract, and the defaults).

@@ -12,16 +12,12 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from actderiv.listing import Row, shown
 from actderiv.model import ActivationSpec
 from actderiv.render.grid import Cell, Column, Grid
 
 if TYPE_CHECKING:
     from rich.panel import Panel
-
-
-def _expr(record: Mapping[str, Any], key: str) -> str:
-    shown = (record.get("display") or {}).get(key)
-    return shown if shown is not None else str(record.get(key) or "—")
 
 
 def _yes_no(value: bool | None) -> Text:
@@ -30,7 +26,7 @@ def _yes_no(value: bool | None) -> Text:
     return Text("yes", style="green") if value else Text("no", style="red")
 
 
-def list_table(specs: Sequence[ActivationSpec], records: Sequence[Mapping[str, Any]]) -> Grid:
+def list_table(rows: Sequence[Row]) -> Grid:
     """The ``actderiv list`` table: name, f(x), f'(x), output-only backward, tags."""
     table = Grid(
         [
@@ -40,15 +36,15 @@ def list_table(specs: Sequence[ActivationSpec], records: Sequence[Mapping[str, A
             Column("backward from\noutput only", justify="center"),
             Column("tags", style="dim"),
         ],
-        title=f"{len(specs)} activations",
+        title=f"{len(rows)} activations",
     )
-    for spec, record in zip(specs, records, strict=True):
+    for row in rows:
         table.add_row(
-            spec.name,
-            spec.expr,
-            _expr(record, "derivative"),
-            _yes_no(record.get("output_only")),
-            ", ".join(spec.tags),
+            row["name"],
+            row["expr"],
+            row["derivative"],
+            _yes_no(row["output_only"]),
+            ", ".join(row["tags"]),
         )
     return table
 
@@ -80,14 +76,14 @@ def _summary(record: Mapping[str, Any], spec: ActivationSpec | None) -> Panel:
         grid.add_row("aliases", ", ".join(record["aliases"]))
     if spec is not None:
         grid.add_row("formula", spec.expr)
-    grid.add_row("f(x)", _expr(record, "expr"))
+    grid.add_row("f(x)", shown(record, "expr"))
     params = record.get("params") or {}
     if params:
         grid.add_row("parameters", ", ".join(f"{k} = {v:g}" for k, v in params.items()))
     order, wrt = record.get("order", 1), record.get("wrt", "x")
     label = _derivative_label(order, wrt)
-    grid.add_row(label, _expr(record, "derivative"))
-    selfref = _expr(record, "self_referential") if record.get("self_referential") else None
+    grid.add_row(label, shown(record, "derivative"))
+    selfref = shown(record, "self_referential") if record.get("self_referential") else None
     if selfref is not None:
         where = "needs only the output y" if record.get("output_only") else "needs the input x too"
         grid.add_row(f"{label} in y = f(x)", Text.assemble(selfref, (f"   ({where})", "dim")))
@@ -385,7 +381,7 @@ def columns_table(
             elif column == "expr":
                 row.append(spec.expr)
             elif column == "derivative":
-                row.append(_expr(record, "derivative"))
+                row.append(shown(record, "derivative"))
             elif column == "output_only":
                 row.append(_yes_no(record.get("output_only")))
             elif column == "tags":

@@ -1,0 +1,148 @@
+"""The rows of ``actderiv list``'s table: stored after a whole-catalog run, read back by the next
+one without loading the catalog or any record, and never used once a catalog file or the code
+has changed (or the file is corrupt)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from actderiv import listing
+from actderiv.cli import ExitStatus, cli
+
+TINY = Path(__file__).parent / "data" / "tiny.toml"
+
+
+def _stored() -> list[Path]:
+    return sorted((Path(os.environ["ACTDERIV_CACHE_DIR"]) / "lists").glob("*.json"))
+
+
+@pytest.fixture
+def catalog_file(tmp_path: Path) -> Path:
+    path = tmp_path / "catalog.toml"
+    path.write_text(TINY.read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def list_of(catalog_file: Path) -> Callable[..., Result]:
+    """``list_of("--tag", "x")``: ``actderiv --catalog FILE list …`` in-process, 200 columns."""
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        result = runner.invoke(
+            cli,
+            ["--catalog", str(catalog_file), "list", *args],
+            catch_exceptions=False,
+            env={"COLUMNS": "200"},
+        )
+        assert result.exit_code == ExitStatus.OK, result.output
+        return result
+
+    return invoke
+
+
+def _no_loading(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the catalog was loaded")
+
+    monkeypatch.setattr("actderiv.catalog.load_layers", fail)
+
+
+def test_a_second_list_reads_the_stored_rows(
+    list_of: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = list_of()
+    assert len(_stored()) == 1
+    assert "4 activations" in first.stdout
+
+    _no_loading(monkeypatch)
+    assert list_of().stdout == first.stdout
+
+
+def test_tags_filter_the_stored_rows_as_they_filter_the_catalog(
+    list_of: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = list_of("--tag", "SMOOTH")  # a part: computed from the records, not stored
+    assert _stored() == []
+    list_of()
+
+    _no_loading(monkeypatch)
+    stored = list_of("--tag", "SMOOTH")
+    assert stored.stdout == fresh.stdout
+    assert "2 activations" in stored.stdout
+    assert "relu" not in stored.stdout
+
+
+def test_a_changed_catalog_file_is_listed_afresh(
+    list_of: Callable[..., Result], catalog_file: Path
+) -> None:
+    list_of()
+    catalog_file.write_text(
+        catalog_file.read_text(encoding="utf-8").replace(
+            'expr = "max(0, x)"', 'expr = "max(0, 2*x)"'
+        ),
+        encoding="utf-8",
+    )
+
+    assert "max(0, 2*x)" in list_of().stdout
+    assert len(_stored()) == 2
+
+
+def test_other_code_means_other_rows(
+    list_of: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    list_of()
+    monkeypatch.setattr(listing, "code_fingerprint", lambda: "another engine")
+
+    list_of()
+    assert len(_stored()) == 2
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"",
+        b"{",
+        b"[]",
+        b'{"version": 1, "key": "KEY", "data": [{"name": 1}]}',
+        b'{"version": 1, "key": "KEY", "data": [{"name": "relu", "expr": "x", '
+        b'"derivative": "1", "output_only": 1, "tags": []}]}',
+        b'{"version": 1, "key": "KEY", "data": 7}',
+    ],
+)
+def test_a_corrupt_row_file_is_ignored_and_rebuilt(
+    list_of: Callable[..., Result], garbage: bytes
+) -> None:
+    first = list_of()
+    (stored,) = _stored()
+    stored.write_bytes(garbage.replace(b"KEY", stored.stem.encode()))
+
+    assert list_of().stdout == first.stdout
+    (again,) = _stored()
+    assert json.loads(again.read_bytes())["data"][0]["name"] == "sigmoid"
+
+
+def test_no_cache_means_no_stored_rows(
+    list_of: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACTDERIV_NO_CACHE", "1")
+    list_of()
+    assert _stored() == []
+
+
+def test_only_the_newest_row_files_are_kept() -> None:
+    for n in range(listing.KEEP + 3):
+        listing.write_rows(f"{n:064x}", [])
+    assert len(_stored()) == listing.KEEP
+
+
+def test_has_tag_matches_in_any_case_and_everything_without_tags() -> None:
+    assert listing.has_tag(["Smooth", "pytorch"], ["SMOOTH"])
+    assert not listing.has_tag(["pytorch"], ["smooth", "bounded"])
+    assert listing.has_tag([], [])
