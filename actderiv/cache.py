@@ -169,7 +169,8 @@ def write_json_atomic(path: Path, value: Any) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(value, handle, sort_keys=True)
+                # dumps, not dump: dump's chunked writes take the pure-Python encoder
+                handle.write(json.dumps(value, sort_keys=True))
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -177,10 +178,13 @@ def write_json_atomic(path: Path, value: Any) -> None:
             raise
 
 
-def read_stored(path: Path, version: int, key: str, decode: Callable[[Any], T]) -> T | None:
+def read_stored(
+    path: Path, version: int, key: str, decode: Callable[[Any], T], *, shipped: bool = False
+) -> T | None:
     """``decode`` of what :func:`write_stored` stored in ``path`` for ``version`` and ``key``;
     None when there is nothing (or something else) there. A file that cannot be read or decoded
-    (``decode`` raises ValueError, TypeError, KeyError or AttributeError) is removed."""
+    (``decode`` raises ValueError, TypeError, KeyError or AttributeError) is removed, unless it
+    was ``shipped`` with actderiv."""
     if not enabled():
         return None
     try:
@@ -191,9 +195,15 @@ def read_stored(path: Path, version: int, key: str, decode: Callable[[Any], T]) 
     except FileNotFoundError:
         return None
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        with contextlib.suppress(OSError):
-            path.unlink()
+        if not shipped:
+            with contextlib.suppress(OSError):
+                path.unlink()
         return None
+
+
+def stored_text(version: int, key: str, data: Any) -> str:
+    """The text of a file :func:`read_stored` reads (a file to ship with actderiv)."""
+    return json.dumps({"version": version, "key": key, "data": data}, sort_keys=True) + "\n"
 
 
 def write_stored(path: Path, version: int, key: str, data: Any, keep: int) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Final, Literal
 import mpmath
 import sympy as sp
 from sympy.functions.elementary.hyperbolic import HyperbolicFunction
+from sympy.logic.boolalg import BooleanFunction
 
 from actderiv.budget import attempt, time_budget
 from actderiv.derivation import Breakpoint, Derivation, SelfReferential
@@ -267,12 +268,15 @@ def proves_zero(
        as sinh(a)*sech(u)*sech(v) = a quotient of exponentials, which ``simplify`` often misses);
     4. piece by piece, for a Piecewise whose conditions are on x alone
        (:func:`_zero_on_every_piece`);
-    5. piece by piece with the parameters at ``at`` (a Piecewise whose conditions involve the
-       parameters, such as hardtanh's ``min_val < x < max_val``, is often 0 for some parameter
-       values only: PLU's pieces are ordered as claimed only for alpha < 1);
+    5. piece by piece with the parameters at ``at``, for a Piecewise whose conditions involve
+       the parameters (PLU's claimed derivative is 0 less its derivative only for alpha < 1,
+       where its pieces are ordered as claimed); then ``simplify``, for at most a second, to
+       tell whether it holds for every value as well (hardtanh's does);
     6. ``simplify``.
 
-    Rungs 2 to 5 each get at most half a second; the last one the whole step budget.
+    "In general" is for every value of each parameter of the sign of its default (see
+    :func:`actderiv.parse.param_symbol`). Rungs 2 to 5 each get at most half a second; the first
+    and the last the whole step budget.
     """
     cheap = min(opts.step_seconds, _CHEAP_PROOF_SECONDS)
     if attempt(lambda: sp.cancel(expr) == 0, opts.step_seconds, False):
@@ -298,6 +302,10 @@ def proves_zero(
         and _conditions_involve(expr, at)
         and attempt(partial(_zero_on_every_piece, expr.subs(at)), cheap, False)
     ):
+        # Often it holds for every value (hardtanh's, for one), which simplify may show quickly.
+        general = min(opts.step_seconds, _GENERAL_AFTER_VALUES_SECONDS)
+        if attempt(lambda: sp.simplify(expr) == 0, general, False):
+            return "in general"
         return "at the parameter values"
     if attempt(lambda: sp.simplify(expr) == 0, opts.step_seconds, False):
         return "in general"
@@ -307,6 +315,8 @@ def proves_zero(
 #: The budget of each cheap rung of :func:`proves_zero`: each succeeds within 0.2 s where it
 #: succeeds at all on the bundled catalog, and can otherwise run for seconds.
 _CHEAP_PROOF_SECONDS: Final = 0.5
+#: How long ``simplify`` may try to show that what holds at the parameter values holds for all.
+_GENERAL_AFTER_VALUES_SECONDS: Final = 1.0
 
 
 def _conditions_involve(expr: sp.Expr, symbols: Iterable[sp.Symbol]) -> bool:
@@ -334,9 +344,17 @@ def _zero_on_every_piece(expr: sp.Expr) -> bool:
         taken = taken | where
         if applies is sp.S.EmptySet or sp.cancel(piece) == 0:
             continue
-        if not _zero_with_signs(piece, applies):
+        if isinstance(applies, sp.FiniteSet):  # single points: the piece's values there
+            if not all(_zero_at(piece, point) for point in applies):
+                return False
+        elif not _zero_with_signs(piece, applies):
             return False
     return True
+
+
+def _zero_at(expr: sp.Expr, point: sp.Expr) -> bool:
+    value = expr.subs(X, point)
+    return not value.has(sp.nan, sp.zoo) and sp.cancel(value) == 0
 
 
 @lru_cache(maxsize=1024)
@@ -353,6 +371,8 @@ def _as_set(cond: Any) -> Any:
         return sp.Union(*(_as_set(arg) for arg in cond.args))
     if isinstance(cond, sp.Not):
         return sp.S.Reals - _as_set(cond.args[0])
+    if isinstance(cond, BooleanFunction):  # Xor, Implies, ...: no formula writes them
+        raise NotImplementedError(f"no set for the condition {cond}")
     return cond.as_set()
 
 
@@ -366,8 +386,7 @@ def _zero_with_signs(expr: sp.Expr, where: Any) -> bool:
         return False
     if where.contains(sp.S.Zero) is sp.false:
         return True
-    at_zero = expr.subs(X, 0)
-    return not at_zero.has(sp.nan, sp.zoo) and sp.cancel(at_zero) == 0
+    return _zero_at(expr, sp.S.Zero)
 
 
 _REWRITES: Final[tuple[Callable[[sp.Expr], sp.Expr], ...]] = (

@@ -2,12 +2,13 @@
 not changed reads one small file instead of rebuilding the catalog and parsing every record
 (about a third of ``list``'s time).
 
-Rows are stored under a key made of the catalog stack's key (every file's path and bytes and the
-loader's code, see :func:`actderiv.snapshot.snapshot_key`), the fingerprint of the code that makes
-records (:func:`actderiv.cache.code_fingerprint`: the engine's source, actderiv's and SymPy's
-versions) and this module's source, so a change to any of them gives a new key. Only rows made
-from records that are in the record cache are stored, and ``actderiv cache clear`` removes
-them. Pure apart from the cache files; no SymPy.
+Rows are stored under a key made of the catalog files' bytes, the code that reads catalogs
+(:func:`actderiv.snapshot.loader_fingerprint`), the code that makes records
+(:func:`actderiv.cache.code_fingerprint`: the engine's source, actderiv's and SymPy's versions)
+and this module's source, so a change to any of them gives a new key. The CLI stores the rows
+of a whole catalog only (a list filtered by tag is then made from them), nothing is read or
+stored when the cache is off, and ``actderiv cache clear`` removes them; the rows of the bundled
+catalog are shipped with actderiv, like its records. Pure apart from the cache files; no SymPy.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from actderiv.cache import (
     new_digest,
     read_stored,
     source_digest,
+    stored_text,
     write_stored,
 )
 
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
     from actderiv.model import ActivationSpec
 
 ROWS_VERSION: Final = 1
+#: The rows of the bundled catalog, shipped beside its records (``derived.jsonl``).
+SHIPPED_NAME: Final = "listed.json"
 #: Row files kept in the cache folder; older ones are removed when a new one is written.
 KEEP: Final = 16
 
@@ -70,18 +74,32 @@ def has_tag(item_tags: Iterable[str], tags: Sequence[str]) -> bool:
 
 
 def rows_key(layers: Sequence[tuple[str, bytes]]) -> str:
-    """The key of the rows of a catalog stack (see :func:`actderiv.catalog.read_layers`)."""
-    from actderiv.snapshot import snapshot_key
+    """The key of the rows of a catalog stack (see :func:`actderiv.catalog.read_layers`): the
+    files' bytes in order (not their paths, which no row shows, so that the rows of the bundled
+    catalog can be shipped), the loader's and the engine's code, and this module's."""
+    from actderiv.snapshot import loader_fingerprint
 
     digest = new_digest(f"rows {ROWS_VERSION}\0".encode())
-    digest.update(snapshot_key(layers).encode() + b"\0" + code_fingerprint().encode())
+    digest.update(loader_fingerprint().encode() + b"\0" + code_fingerprint().encode())
     digest.update(source_digest("listing", ("listing.py",)).encode())
+    for _, data in layers:
+        digest.update(len(data).to_bytes(8, "little") + data)
     return digest.hexdigest()
 
 
 def read_rows(key: str) -> list[Row] | None:
-    """The rows stored under ``key``, or None when there are none (or they are unreadable)."""
-    return read_stored(_path(key), ROWS_VERSION, key, _rows)
+    """The rows stored under ``key`` in the cache folder, else those shipped with actderiv for
+    the bundled catalog when they have that key; None when there are none."""
+    rows = read_stored(_path(key), ROWS_VERSION, key, _rows)
+    if rows is None:
+        shipped = Path(__file__).with_name(SHIPPED_NAME)
+        rows = read_stored(shipped, ROWS_VERSION, key, _rows, shipped=True)
+    return rows
+
+
+def shipped_text(key: str, rows: Sequence[Row]) -> str:
+    """The text of the rows file shipped with actderiv (``scripts/build_derived.py``)."""
+    return stored_text(ROWS_VERSION, key, list(rows))
 
 
 def write_rows(key: str, rows: Sequence[Row]) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from actderiv import api, cache
+from actderiv import api, cache, listing
+from actderiv.catalog import bundled_catalog_path, read_layers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,6 +143,20 @@ def test_the_shipped_records_cover_the_bundled_catalog() -> None:
         if cache.entry_key(s, catalog, {"order": 1, "wrt": None}) not in shipped
     ]
     assert stale == [], "actderiv/derived.jsonl is stale: run `python scripts/build_derived.py`"
+
+
+def test_the_shipped_list_rows_are_those_of_the_shipped_records() -> None:
+    """Fails when actderiv/listed.json is stale: run `python scripts/build_derived.py`."""
+    catalog = api.load_catalog()
+    layers = read_layers([bundled_catalog_path()])
+    shipped = cache.RecordCache()  # the test's cache folder is empty: shipped records only
+    records = [shipped.get(cache.entry_key(s, catalog, {"order": 1, "wrt": None})) for s in catalog]
+    assert None not in records, "actderiv/derived.jsonl is stale"
+    made = [listing.row(s, r) for s, r in zip(catalog, records, strict=True) if r is not None]
+
+    assert listing.read_rows(listing.rows_key(layers)) == made, (
+        "actderiv/listed.json is stale: run `python scripts/build_derived.py`"
+    )
 
 
 def test_every_shipped_record_is_verified() -> None:

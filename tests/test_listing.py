@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from actderiv import listing
+from actderiv import cache, listing
 from actderiv.cli import ExitStatus, cli
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
@@ -134,6 +134,26 @@ def test_no_cache_means_no_stored_rows(
     monkeypatch.setenv("ACTDERIV_NO_CACHE", "1")
     list_of()
     assert _stored() == []
+
+
+def test_the_first_list_of_the_bundled_catalog_reads_the_shipped_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_loading(monkeypatch)
+    result = CliRunner().invoke(cli, ["list"], catch_exceptions=False, env={"COLUMNS": "200"})
+
+    assert result.exit_code == ExitStatus.OK, result.output
+    assert "139 activations" in result.stdout
+    assert _stored() == []  # read from the package, nothing written
+
+
+def test_a_corrupt_shipped_file_is_not_used_and_not_removed(tmp_path: Path) -> None:
+    shipped = tmp_path / listing.SHIPPED_NAME
+    shipped.write_text('{"version": 1, "key": "k", "data": [{"name": 7}]}', encoding="utf-8")
+
+    assert cache.read_stored(shipped, 1, "k", list, shipped=True) == [{"name": 7}]
+    assert cache.read_stored(shipped, 1, "k", listing._rows, shipped=True) is None
+    assert shipped.exists()
 
 
 def test_only_the_newest_row_files_are_kept() -> None:

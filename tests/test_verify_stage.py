@@ -145,6 +145,7 @@ def test_the_cli_verify_leaves_out_the_search(tiny_catalog_path: Path) -> None:
         ("(1/6 if x > -3 and x < 3 else 0) - (0 if x >= 3 or x <= -3 else 1/6)", "in general"),
         ("(1 if x > 0 else 0) - (0 if x <= 0 else 1)", "in general"),
         ("(1 if x >= 0 else 0) - (0 if x <= 0 else 1)", None),  # differ at 0
+        ("(x if x == 1 else 0) - (2 if x == 1 else 0)", None),  # differ at 1
         # piece by piece with signs: SQ-RBF's claim against its derivative
         (
             "(-x if abs(x) <= 1 else (x - 2*sign(x) if abs(x) < 2 else 0))"
@@ -155,10 +156,77 @@ def test_the_cli_verify_leaves_out_the_search(tiny_catalog_path: Path) -> None:
     ],
 )
 def test_proves_zero(text: str, proved: engine.Proof | None) -> None:
-    params = {"a": 50.0} if "sinh(a" in text else {}
-    expr = formula_from_text(text, params, None).expr
+    assert engine.proves_zero(_expr(text), engine.EngineOptions()) == proved
 
-    assert engine.proves_zero(expr, engine.EngineOptions()) == proved
+
+def _expr(text: str) -> Any:
+    params = {"a": 50.0} if "sinh(a" in text else {}
+    return formula_from_text(text, params, None).expr
+
+
+#: Differences that simplify proves 0 too, or not at all: the cheap rungs must prove them alone.
+_CHEAP_PROOFS = [
+    "sinh(a/2)/(2*cosh(a*x/2)*cosh(a*(x - 1)/2))"
+    " - (1 - exp(-a))*exp(a*x)/((1 + exp(-a)*exp(a*x))*(exp(a*x) + 1))",
+    "abs(x)*sign(x)*exp(x) - x*exp(x)",
+    "(1/6 if x > -3 and x < 3 else 0) - (0 if x >= 3 or x <= -3 else 1/6)",
+    "(1 if x > 0 else 0) - (0 if x <= 0 else 1)",
+    "(1 if x != 0 else 0) - (0 if x == 0 else 1)",
+    "(1 if not (x > 0 and x < 1) else 0) - (0 if x > 0 and x < 1 else 1)",
+    "(x if x == 1 else 0) - (1 if x == 1 else 0)",  # a piece for one point: its value there
+    "(-x if abs(x) <= 1 else (x - 2*sign(x) if abs(x) < 2 else 0))"
+    " - (-x if abs(x) <= 1 else (-(2 - abs(x))*sign(x) if abs(x) < 2 else 0))",
+]
+
+
+@pytest.mark.parametrize("text", _CHEAP_PROOFS)
+def test_the_cheap_rungs_prove_without_simplify(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_simplify(*args: object, **kwargs: object) -> None:
+        raise NotImplementedError("simplify is not to be used here")
+
+    monkeypatch.setattr(engine.sp, "simplify", no_simplify)
+
+    assert engine.proves_zero(_expr(text), engine.EngineOptions()) == "in general"
+
+
+def test_the_first_true_condition_wins_piece_by_piece() -> None:
+    """Pieces are read in order: the second piece applies only where the first does not."""
+    same = _expr("(1 if x > 0 else (2 if x > -1 else 3))") - _expr(
+        "(1 if x > 0 else (2 if x > -1 and x <= 0 else 3))"
+    )
+    other = _expr("(1 if x > 0 else (2 if x > -1 else 3))") - _expr(
+        "(1 if x > 0 else (2 if x > -2 else 3))"
+    )
+
+    assert engine._zero_on_every_piece(same)
+    assert not engine._zero_on_every_piece(other)
+
+
+@pytest.mark.parametrize(
+    ("text", "inside", "outside"),
+    [
+        ("x > 0 and x < 1", [0.5], [0, 1, -1]),
+        ("x <= -1 or x >= 1", [-1, 1, 3], [0, 0.5]),
+        ("not (x > 0 and x < 1)", [0, 1, -1], [0.5]),
+        ("x == 2", [2], [0, 3]),
+        ("x != 2", [0, 3], [2]),
+    ],
+)
+def test_the_set_where_a_condition_holds(
+    text: str, inside: list[float], outside: list[float]
+) -> None:
+    (_, cond), _ = _expr(f"1 if {text} else 0").args
+    where = engine._as_set(cond)
+
+    assert all(where.contains(value) for value in inside)
+    assert not any(where.contains(value) for value in outside)
+
+
+def test_a_condition_of_another_kind_has_no_set() -> None:
+    import sympy as sp
+
+    with pytest.raises(NotImplementedError):
+        engine._as_set(sp.Xor(X > 0, X < 1))
 
 
 def test_proves_zero_at_the_parameter_values() -> None:
@@ -177,7 +245,8 @@ def test_proves_zero_at_the_parameter_values() -> None:
     assert engine.proves_zero(diff + claim.expr - wrong.expr, opts, formula.defaults) is None
 
 
-def test_claim_proved_at_the_parameter_values_says_so() -> None:
+def test_claim_proved_at_the_parameter_values_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACTDERIV_NO_CACHE", "1")  # proved now, not read from a shipped record
     catalog = api.load_catalog()
     record = api.records(catalog, [catalog.require("plu")], for_verify=True)[0]
     claim = next(c for c in record["verification"]["checks"] if c["name"] == "claimed derivative")
