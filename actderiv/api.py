@@ -21,16 +21,16 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from actderiv import cache as _cache
-from actderiv.catalog import load_catalog as _load_catalog
-from actderiv.catalog import load_catalogs as _load_catalogs
-from actderiv.model import SEARCH_CHECKS, ActivationSpec, Catalog
+from actderiv.catalog.load import load_catalog as _load_catalog
+from actderiv.catalog.load import load_catalogs as _load_catalogs
+from actderiv.catalog.model import SEARCH_CHECKS, ActivationSpec, Catalog
 from actderiv.results import ActivationReport, VerificationReport
+from actderiv.store import cache as _cache
 
 if TYPE_CHECKING:
-    from actderiv.derivation import Derivation
-    from actderiv.engine import EngineOptions
-    from actderiv.formula import CatalogResolver, Formula
+    from actderiv.engine.core import EngineOptions
+    from actderiv.engine.derivation import Derivation
+    from actderiv.engine.formula import CatalogResolver, Formula
 
 __all__ = [
     "ActivationReport",
@@ -208,8 +208,8 @@ def _derive_entry(
     options: EngineOptions | None = None,
 ) -> tuple[CatalogResolver, Formula, Derivation]:
     """Parse one entry (expanding its calls) and derive it: the one place that does both."""
-    from actderiv import engine
-    from actderiv.formula import CatalogResolver, formula_of
+    from actderiv.engine import core as engine
+    from actderiv.engine.formula import CatalogResolver, formula_of
 
     resolver = CatalogResolver(catalog)
     formula = formula_of(spec, resolver)
@@ -241,8 +241,8 @@ def derive_formula(
         FormulaError: the text is not an allowed formula.
         DerivationError: the derivation ran past its time budget.
     """
-    from actderiv import engine
-    from actderiv.formula import CatalogResolver, formula_from_text
+    from actderiv.engine import core as engine
+    from actderiv.engine.formula import CatalogResolver, formula_from_text
 
     resolver = CatalogResolver(catalog) if catalog is not None else None
     formula = formula_from_text(text, dict(params or {}), resolver)
@@ -372,10 +372,10 @@ def _fresh_record(
     catalog: Catalog, spec: ActivationSpec, *, order: int, wrt: str | None, whole: bool
 ) -> dict[str, Any]:
     """An entry's record computed afresh: whole, or (``whole=False``) what verify needs."""
-    from actderiv.engine import EngineOptions
-    from actderiv.properties import properties_record
+    from actderiv.engine.core import EngineOptions
+    from actderiv.engine.properties import properties_record
+    from actderiv.engine.verify import verify_derivation
     from actderiv.records import derivation_record
-    from actderiv.verify import verify_derivation
 
     options = EngineOptions(search_self_referential=whole)
     resolver, formula, d = _derive_entry(catalog, spec, order, wrt, options)
@@ -397,11 +397,11 @@ def formula_record(
     options: EngineOptions | None = None,
 ) -> dict[str, Any]:
     """The JSON record of a typed formula (never cached: typed formulas are cheap and one-off)."""
-    from actderiv import engine
-    from actderiv.formula import CatalogResolver, formula_from_text
-    from actderiv.properties import properties_record
+    from actderiv.engine import core as engine
+    from actderiv.engine.formula import CatalogResolver, formula_from_text
+    from actderiv.engine.properties import properties_record
+    from actderiv.engine.verify import verify_derivation
     from actderiv.records import derivation_record
-    from actderiv.verify import verify_derivation
 
     resolver = CatalogResolver(catalog) if catalog is not None else None
     formula = formula_from_text(text, dict(params or {}), resolver)
@@ -425,11 +425,11 @@ def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) ->
         UnknownActivationError: no entry has that name.
         FormulaError: ``claim`` is not an allowed formula.
     """
-    from actderiv import engine
+    from actderiv.engine import core as engine
+    from actderiv.engine.formula import CatalogResolver, formula_of
+    from actderiv.engine.verify import check_derivative
     from actderiv.errors import Location
-    from actderiv.formula import CatalogResolver, formula_of
-    from actderiv.parse import Scope, parse_formula
-    from actderiv.verify import check_derivative
+    from actderiv.lang.parse import Scope, parse_formula
 
     spec = catalog.require(name)
     resolver = CatalogResolver(catalog)

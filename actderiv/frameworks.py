@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from actderiv.errors import ActderivError
 
 if TYPE_CHECKING:
-    from actderiv.model import ActivationSpec, Catalog
+    from actderiv.catalog.model import ActivationSpec, Catalog
 
 __all__ = [
     "ABS_TOL",
@@ -315,10 +315,10 @@ class _Truth:
 def _truth(catalog: Catalog, spec: ActivationSpec) -> _Truth:
     import mpmath
 
-    from actderiv.engine import EngineOptions, differentiate, switch_points
-    from actderiv.formula import CatalogResolver, formula_of
-    from actderiv.numeric import compile_mp, real_value
-    from actderiv.parse import X
+    from actderiv.engine.core import EngineOptions, differentiate, switch_points
+    from actderiv.engine.formula import CatalogResolver, formula_of
+    from actderiv.lang.parse import X
+    from actderiv.numerics import compile_mp, real_value
 
     formula = formula_of(spec, CatalogResolver(catalog))
     f_mp = compile_mp(formula.at_defaults(formula.expr))

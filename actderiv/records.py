@@ -10,10 +10,10 @@ from typing import Any
 
 import sympy as sp
 
-from actderiv.cache import SCHEMA_VERSION
-from actderiv.derivation import Breakpoint, Derivation
-from actderiv.model import ActivationSpec
-from actderiv.verify import Verification
+from actderiv.catalog.model import ActivationSpec
+from actderiv.engine.derivation import Breakpoint, Derivation
+from actderiv.engine.verify import Verification
+from actderiv.store.cache import SCHEMA_VERSION
 
 
 def expr_text(expr: sp.Expr | None) -> str | None:
@@ -34,7 +34,7 @@ def derivation_record(
 ) -> dict[str, Any]:
     """The JSON record of one derivation (keys as in DESIGN.md; more keys are extras).
 
-    ``properties`` (from :mod:`actderiv.properties`) is stored as it is, or null.
+    ``properties`` (from :mod:`actderiv.engine.properties`) is stored as it is, or null.
     """
     selfref = d.self_referential
     return {

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from actderiv.model import ActivationSpec
+from actderiv.catalog.model import ActivationSpec
 
 if TYPE_CHECKING:
     from rich.console import RenderableType

@@ -28,8 +28,8 @@ ACTDERIV = [sys.executable, "-m", "actderiv"]
 SYMPY_BASELINE = """
 import sympy as sp
 from actderiv import api
-from actderiv.formula import CatalogResolver, formula_of
-from actderiv.parse import X
+from actderiv.engine.formula import CatalogResolver, formula_of
+from actderiv.lang.parse import X
 catalog = api.load_catalog()
 resolver = CatalogResolver(catalog)
 for spec in catalog:
@@ -46,8 +46,9 @@ def timed(cmd: list[str], env: dict[str, str], runs: int, warm_up: bool = False)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run(
+            cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -97,14 +98,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="start-up timings only")
     parser.add_argument("--runs", type=int, default=15, help="runs per start-up timing")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, {platform.system()} {platform.release()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {platform.system()} {platform.release()}"
+    )
     # Byte-compile actderiv first, as `pip install` does; a checkout run with
     # PYTHONDONTWRITEBYTECODE=1 would otherwise compile every module on every start.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "actderiv")], check=True)
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "ACTDERIV_CACHE_DIR": str(Path(tmp) / "cache"),
-               "ACTDERIV_CONFIG_DIR": str(Path(tmp) / "config"), "NO_COLOR": "1"}
+        env = {
+            **os.environ,
+            "ACTDERIV_CACHE_DIR": str(Path(tmp) / "cache"),
+            "ACTDERIV_CONFIG_DIR": str(Path(tmp) / "config"),
+            "NO_COLOR": "1",
+        }
         floor = timed(FLOOR, env, args.runs)
         print(f"floor  python -c 'import click, rich.console, rich.table'  {floor * 1000:7.1f} ms")
         for label, extra, target in (
@@ -114,28 +121,37 @@ def main() -> None:
             ("actderiv show sigmoid --json", ["show", "sigmoid", "--json"], 1.5),
         ):
             t = timed(ACTDERIV + extra, env, args.runs, warm_up=True)
-            print(f"{label:32} {t * 1000:7.1f} ms   {t / floor:5.2f}x floor   "
-                  f"(target ≤ {target}x)")
+            print(f"{label:32} {t * 1000:7.1f} ms   {t / floor:5.2f}x floor   (target ≤ {target}x)")
         if args.quick:
             return
         baseline = timed([sys.executable, "-c", SYMPY_BASELINE], env, 1)
         print(f"baseline  plain SymPy diff+simplify over the catalog  {baseline:7.1f} s")
         cold_env = {**env, "ACTDERIV_NO_CACHE": "1"}
         cold, tree_peak = run_with_peak([*ACTDERIV, "verify", "--all"], cold_env)
-        print(f"cold  actderiv verify --all (no cache)        {cold:7.1f} s   "
-              f"{cold / baseline:5.2f}x baseline   (target ≤ 1.0x)")
-        print(f"peak memory of verify --all, all processes together  {tree_peak:7.0f} MiB   "
-              f"(target < 1024 MiB); largest single process {peak_children_mib():.0f} MiB")
+        print(
+            f"cold  actderiv verify --all (no cache)        {cold:7.1f} s   "
+            f"{cold / baseline:5.2f}x baseline   (target ≤ 1.0x)"
+        )
+        print(
+            f"peak memory of verify --all, all processes together  {tree_peak:7.0f} MiB   "
+            f"(target < 1024 MiB); largest single process {peak_children_mib():.0f} MiB"
+        )
         warm_env = {**env}
-        subprocess.run([*ACTDERIV, "verify", "--all"], env=warm_env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*ACTDERIV, "verify", "--all"], env=warm_env, check=True, stdout=subprocess.DEVNULL
+        )
         warm = timed([*ACTDERIV, "verify", "--all"], warm_env, 3)
-        print(f"warm  actderiv verify --all (cache filled)    {warm:7.2f} s   "
-              f"{warm / floor:5.2f}x floor")
-        export = timed([*ACTDERIV, "export", "--all", "--format", "latex"], warm_env, 3,
-                       warm_up=True)
-        print(f"warm  actderiv export --all --format latex    {export:7.2f} s   "
-              f"{export / floor:5.2f}x floor")
+        print(
+            f"warm  actderiv verify --all (cache filled)    {warm:7.2f} s   "
+            f"{warm / floor:5.2f}x floor"
+        )
+        export = timed(
+            [*ACTDERIV, "export", "--all", "--format", "latex"], warm_env, 3, warm_up=True
+        )
+        print(
+            f"warm  actderiv export --all --format latex    {export:7.2f} s   "
+            f"{export / floor:5.2f}x floor"
+        )
 
 
 if __name__ == "__main__":

@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["ACTDERIV_NO_CACHE"] = "1"
 
-from actderiv import api, cache, listing  # noqa: E402
-from actderiv.catalog import read_layers  # noqa: E402
+from actderiv import api  # noqa: E402
+from actderiv.catalog.load import read_layers  # noqa: E402
+from actderiv.store import cache, listing  # noqa: E402
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from actderiv.catalog import load_catalog
+from actderiv.catalog.load import load_catalog
 from actderiv.cli import ExitStatus
 
 PROJECT = """\
@@ -45,13 +45,25 @@ def project(tmp_path: Path) -> Path:
 def test_add_keeps_every_comment_blank_line_and_entry_in_order(
     run: Callable[..., Result], project: Path
 ) -> None:
-    result = run("--catalog", str(project), "add", "third", "x*tanh(b*x)", "-p", "b=1.5",
-                 "--title", "Third", "--alias", "Drei", "--reference",
-                 "A paper | 2024 | https://x.org")
+    result = run(
+        "--catalog",
+        str(project),
+        "add",
+        "third",
+        "x*tanh(b*x)",
+        "-p",
+        "b=1.5",
+        "--title",
+        "Third",
+        "--alias",
+        "Drei",
+        "--reference",
+        "A paper | 2024 | https://x.org",
+    )
     assert result.exit_code == ExitStatus.OK, result.output
     text = project.read_text(encoding="utf-8")
     assert text.startswith(PROJECT)  # the old file, byte for byte, then the new entry
-    assert text[len(PROJECT):] == (
+    assert text[len(PROJECT) :] == (
         "\n[activations.third]\n"
         'title = "Third"\n'
         'aliases = ["Drei"]\n'
@@ -62,9 +74,7 @@ def test_add_keeps_every_comment_blank_line_and_entry_in_order(
     )
 
 
-def test_add_to_the_user_catalog_layers_over_the_bundled_one(
-    run: Callable[..., Result]
-) -> None:
+def test_add_to_the_user_catalog_layers_over_the_bundled_one(run: Callable[..., Result]) -> None:
     result = run("add", "my_swish", "x*sigmoid(b*x)", "-p", "b=1.5")
     assert result.exit_code == ExitStatus.OK, result.output
     user = Path(os.environ["ACTDERIV_CONFIG_DIR"]) / "catalog.toml"
@@ -77,12 +87,15 @@ def test_add_to_the_user_catalog_layers_over_the_bundled_one(
     assert shown["verified"] is True
 
 
-@pytest.mark.parametrize(("name", "alias", "owner"), [
-    ("relu", None, "relu"),            # a bundled key
-    ("RELU", None, "relu"),            # ignoring case
-    ("my_act", "ReLU", "relu"),        # an alias that is a bundled alias
-    ("my_act", "sigmoid", "sigmoid"),  # an alias that is a bundled key
-])
+@pytest.mark.parametrize(
+    ("name", "alias", "owner"),
+    [
+        ("relu", None, "relu"),  # a bundled key
+        ("RELU", None, "relu"),  # ignoring case
+        ("my_act", "ReLU", "relu"),  # an alias that is a bundled alias
+        ("my_act", "sigmoid", "sigmoid"),  # an alias that is a bundled key
+    ],
+)
 def test_clashing_names_are_refused_and_nothing_is_written(
     run: Callable[..., Result], name: str, alias: str | None, owner: str
 ) -> None:
@@ -188,8 +201,10 @@ def test_catalog_check_reports_every_problem_with_file_and_line(
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"{bad}:3: activations.a.expr: attribute access")
     assert f"{bad}:9: activations.c: name or alias 'A' is already used by 'a'" in lines
-    assert any(line.startswith(f"{bad}:7: activations.b.expr: cycle of calls between entries")
-               for line in lines)
+    assert any(
+        line.startswith(f"{bad}:7: activations.b.expr: cycle of calls between entries")
+        for line in lines
+    )
     assert lines[-1] == f"3 problem(s) in {bad}"
 
 
@@ -201,9 +216,20 @@ def test_catalog_check_passes_the_bundled_catalog(run: Callable[..., Result]) ->
 
 def _add_process(catalog: Path, name: str, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "actderiv", "--catalog", str(catalog), "add", name,
-         f"x*tanh(x) + {len(name)}*x"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "actderiv",
+            "--catalog",
+            str(catalog),
+            "add",
+            name,
+            f"x*tanh(x) + {len(name)}*x",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

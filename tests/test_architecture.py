@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from actderiv import api, cache, listing
-from actderiv.catalog import bundled_catalog_path, read_layers
+from actderiv import api
+from actderiv.catalog.load import bundled_catalog_path, read_layers
+from actderiv.store import cache, listing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,7 +65,7 @@ def test_list_with_a_warm_cache_loads_only_what_it_needs(tmp_path: Path) -> None
     loaded = _modules_after(_cli("list"), tmp_path)
 
     assert "actderiv.cli.inspect" in loaded  # the probe sees the modules it should
-    assert not {"tomllib", "actderiv.grammar", "tomlkit", "sympy"} & loaded
+    assert not {"tomllib", "actderiv.lang.grammar", "tomlkit", "sympy"} & loaded
     assert not {"actderiv.cli.checks", "actderiv.cli.export", "actderiv.cli.catalog_cmds"} & loaded
 
 
@@ -111,20 +112,20 @@ def test_deriving_a_formula_does_import_sympy(tmp_path: Path) -> None:
     "module",
     [
         "actderiv.errors",
-        "actderiv.model",
-        "actderiv.derivation",
-        "actderiv.grammar",
-        "actderiv.catalog",
-        "actderiv.parse",
-        "actderiv.formula",
-        "actderiv.engine",
-        "actderiv.numeric",
-        "actderiv.verify",
+        "actderiv.catalog.model",
+        "actderiv.engine.derivation",
+        "actderiv.lang.grammar",
+        "actderiv.catalog.load",
+        "actderiv.lang.parse",
+        "actderiv.engine.formula",
+        "actderiv.engine.core",
+        "actderiv.numerics",
+        "actderiv.engine.verify",
         "actderiv.records",
         "actderiv.api",
-        "actderiv.cache",
-        "actderiv.snapshot",
-        "actderiv.listing",
+        "actderiv.store.cache",
+        "actderiv.store.snapshot",
+        "actderiv.store.listing",
         "actderiv.render.json",
     ],
 )

@@ -1,4 +1,4 @@
-"""Catalog validation (actderiv.catalog): a good file loads; every problem is reported, at once.
+"""Catalog validation (actderiv.catalog.load): a good file loads; all problems reported at once.
 
 Each error is pinned whole as ``file:line: activations.NAME[.field]: message`` (STYLE.md §10), so
 an off-by-one line number fails the test.
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from actderiv.catalog import load_catalog, parse_catalog
+from actderiv.catalog.load import load_catalog, parse_catalog
+from actderiv.catalog.model import Catalog, Claims, KinkClaim, Reference
 from actderiv.errors import CatalogError, CatalogErrors, Location, UnknownActivationError
-from actderiv.model import Catalog, Claims, KinkClaim, Reference
 
 VALID = """\
 # A small catalog.

@@ -16,16 +16,15 @@ from click.testing import Result
 
 from actderiv import api
 from actderiv.cli import ExitStatus
-from actderiv.numeric import compile_mp
-from actderiv.parse import X, Y, number
+from actderiv.lang.parse import X, Y, number
+from actderiv.numerics import compile_mp
 
 CATALOG = api.load_catalog()
 
 
 def _true_value(name: str, x: float, function: bool) -> mpmath.mpf:
     d = api.derive(CATALOG, name)
-    defaults = {s: number(v) for s in d.expr.free_symbols - {X} for n, v in d.params
-                if s.name == n}
+    defaults = {s: number(v) for s in d.expr.free_symbols - {X} for n, v in d.params if s.name == n}
     f = compile_mp(d.expr.subs(defaults))
     with mpmath.workdps(30):
         if function:
@@ -34,14 +33,16 @@ def _true_value(name: str, x: float, function: bool) -> mpmath.mpf:
 
 
 def _claim_value(name: str, claim: str, x: float) -> mpmath.mpf:
-    from actderiv.formula import CatalogResolver, formula_of
-    from actderiv.parse import Scope, parse_formula
+    from actderiv.engine.formula import CatalogResolver, formula_of
+    from actderiv.lang.parse import Scope, parse_formula
 
     spec = CATALOG.require(name)
     formula = formula_of(spec, CatalogResolver(CATALOG))
     expr = parse_formula(claim, Scope(formula.symbols, None, allow_y=True))
-    env = {**{s: mpmath.mpf(float(formula.defaults[s])) for s in formula.defaults},
-           X: mpmath.mpf(x)}
+    env = {
+        **{s: mpmath.mpf(float(formula.defaults[s])) for s in formula.defaults},
+        X: mpmath.mpf(x),
+    }
     with mpmath.workdps(30):
         y = compile_mp(formula.expr)(env)
         return compile_mp(expr)({**env, Y: y})
@@ -53,15 +54,20 @@ WRONG = [
     ("softsign", "derivative", "1 - y**2", {"everywhere"}),  # old Wikipedia
     ("tanh", "function", "2/(1 + exp(2*x)) - 1", {"everywhere"}),  # a transcription
     ("cloglog", "function", "1 - exp(-exp(-x))", {"everywhere"}),  # an activation package
-    ("hard_elish", "function",  # an activation package's negative branch
-     "x*min(1, (x + 1)/2) if x >= 0 else (1 + exp(-x))*max(0, min(1, (x + 1)/2))", {"region"}),
+    (
+        "hard_elish",
+        "function",  # an activation package's negative branch
+        "x*min(1, (x + 1)/2) if x >= 0 else (1 + exp(-x))*max(0, min(1, (x + 1)/2))",
+        {"region"},
+    ),
     ("relu", "derivative", "1 if x >= 0 else 0", {"kink"}),  # the x >= 0 branch at the kink
     ("leaky_relu", "derivative", "1 if x >= 0 else negative_slope", {"kink"}),
 ]
 
 
-@pytest.mark.parametrize(("name", "kind", "claim", "verdicts"), WRONG,
-                         ids=[f"{w[0]}-{w[1]}" for w in WRONG])
+@pytest.mark.parametrize(
+    ("name", "kind", "claim", "verdicts"), WRONG, ids=[f"{w[0]}-{w[1]}" for w in WRONG]
+)
 def test_check_catches_published_errors(
     run: Callable[..., Result], name: str, kind: str, claim: str, verdicts: set[str]
 ) -> None:
@@ -76,10 +82,12 @@ def test_check_catches_published_errors(
         return  # at a kink the 'true' value is the convention: checked in test_kink_* below
     truth = _true_value(name, x, kind == "function")
     assert float(example["expected"]) == pytest.approx(float(truth), rel=1e-9, abs=1e-15)
-    assert float(example["got"]) == pytest.approx(float(_claim_value(name, claim, x)),
-                                                  rel=1e-9, abs=1e-15)
+    assert float(example["got"]) == pytest.approx(
+        float(_claim_value(name, claim, x)), rel=1e-9, abs=1e-15
+    )
     assert abs(float(example["got"]) - float(example["expected"])) > 1e-6 * max(
-        1.0, abs(float(example["expected"])))
+        1.0, abs(float(example["expected"]))
+    )
 
 
 def test_kink_counterexample_names_pytorchs_value(run: Callable[..., Result]) -> None:
@@ -89,8 +97,9 @@ def test_kink_counterexample_names_pytorchs_value(run: Callable[..., Result]) ->
 
 
 def test_a_wrong_region_is_located(run: Callable[..., Result]) -> None:
-    out = json.loads(run("check", "selu", "-d", "scale*(y + alpha if x < 0 else 1)",
-                         "--json").stdout)
+    out = json.loads(
+        run("check", "selu", "-d", "scale*(y + alpha if x < 0 else 1)", "--json").stdout
+    )
     assert out["regions"], out
     assert all(hi < 0 for _, hi in out["regions"])  # wrong only on the negative branch
 

@@ -22,7 +22,7 @@ from click.testing import Result
 
 from actderiv import __version__, api
 from actderiv.cli import ExitStatus, cli
-from actderiv.derivation import Derivation
+from actderiv.engine.derivation import Derivation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -284,7 +284,7 @@ def test_list_from_the_cache_loads_neither_the_api_nor_the_derivation_records(
     loaded = set(out.stdout.split())
 
     assert "actderiv.cli.inspect" in loaded  # the probe sees what list loads
-    assert not {"actderiv.api", "actderiv.results", "actderiv.derivation", "sympy"} & loaded
+    assert not {"actderiv.api", "actderiv.results", "actderiv.engine.derivation", "sympy"} & loaded
     assert "rich.panel" not in loaded
 
 
@@ -763,12 +763,12 @@ def test_derive_refuses_parameters_named_like_the_formula_language(tiny: Run, na
 
 @pytest.fixture
 def contained_budget(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Give actderiv.budget a fresh deadline stack and restore SIGALRM afterwards.
+    """Give actderiv.engine.budget a fresh deadline stack and restore SIGALRM afterwards.
 
     A NaN budget once stayed on the module-level stack and broke every later derivation in the
     process; should that come back, it must not spill into the rest of the session.
     """
-    from actderiv import budget
+    from actderiv.engine import budget
 
     monkeypatch.setattr(budget, "_deadlines", [])
     handler = signal.getsignal(signal.SIGALRM)
@@ -792,7 +792,7 @@ def test_derive_timeout_nan_is_a_usage_error(tiny: Run) -> None:
 @pytest.mark.usefixtures("contained_budget")
 def test_a_nan_budget_does_not_break_later_derivations(tiny: Run) -> None:
     # Was: the NaN deadline stayed on the budget stack and every later derivation failed.
-    from actderiv.engine import EngineOptions
+    from actderiv.engine.core import EngineOptions
 
     with pytest.raises(ValueError, match=r"^a time budget must be a positive number of seconds"):
         api.derive_formula("x*tanh(x)", options=EngineOptions(total_seconds=float("nan")))

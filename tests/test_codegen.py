@@ -21,11 +21,11 @@ import pytest
 import sympy as sp
 
 from actderiv import api
+from actderiv.catalog.model import ActivationSpec
 from actderiv.codegen import TARGETS, CodegenSource, codegen_source, generate
 from actderiv.errors import CodegenError
-from actderiv.model import ActivationSpec
-from actderiv.numeric import compile_mp
-from actderiv.parse import X, Y
+from actderiv.lang.parse import X, Y
+from actderiv.numerics import compile_mp
 
 CATALOG = api.load_catalog()
 ENTRIES = list(CATALOG)

@@ -1,4 +1,4 @@
-"""The formula allow-list (actderiv.grammar): what is accepted, and the exact refusal for the rest.
+"""The formula allow-list (actderiv.lang.grammar): what is accepted, the exact refusal for the rest.
 
 Every refusal is pinned whole, caret line included (STYLE.md §10), because an off-by-one caret
 or a reworded hint is exactly what a partial ``in`` check would let through.
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from actderiv.errors import FormulaError
-from actderiv.grammar import (
+from actderiv.lang.grammar import (
     MAX_DEPTH,
     MAX_LENGTH,
     MAX_NODES,

@@ -22,10 +22,6 @@ import pytest
 from click.testing import Result
 
 # Imported here so that forked children start with SymPy and the engine already loaded.
-import actderiv.api
-import actderiv.engine
-import actderiv.records
-import actderiv.verify  # noqa: F401
 from actderiv.cli import ExitStatus
 
 LIMIT = 10.0
@@ -405,7 +401,7 @@ def test_show_refuses_hostile_names(run: Callable[..., Result], name: str) -> No
 def test_derive_refuses_formulas_that_are_not_real(
     run: Callable[..., Result], tiny_catalog_path: Path, text: str, caret: str
 ) -> None:
-    # Was: a traceback (actderiv.numeric.NotNumeric) from the verification step.
+    # Was: a traceback (actderiv.numerics.NotNumeric) from the verification step.
     outcome = guarded(run, "--catalog", str(tiny_catalog_path), "derive", text)
 
     assert_refused(outcome)
@@ -417,7 +413,7 @@ def test_derive_refuses_formulas_that_are_not_real(
 def test_list_refuses_a_catalog_formula_that_is_not_real(
     run: Callable[..., Result], tmp_path: Path
 ) -> None:
-    # Was: a traceback (actderiv.numeric.NotNumeric) from 'list'.
+    # Was: a traceback (actderiv.numerics.NotNumeric) from 'list'.
     path = write_catalog(tmp_path, "log(0)*x")
 
     outcome = guarded(run, "--catalog", str(path), "list")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from actderiv import cache, listing
 from actderiv.cli import ExitStatus, cli
+from actderiv.store import cache, listing
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
 
@@ -51,7 +51,7 @@ def _no_loading(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: object, **kwargs: object) -> None:
         raise AssertionError("the catalog was loaded")
 
-    monkeypatch.setattr("actderiv.catalog.load_layers", fail)
+    monkeypatch.setattr("actderiv.catalog.load.load_layers", fail)
 
 
 def test_a_second_list_reads_the_stored_rows(

@@ -1,4 +1,4 @@
-"""Formula text → SymPy (actderiv.parse): exact numbers, branches, ties, catalog calls."""
+"""Formula text → SymPy (actderiv.lang.parse): exact numbers, branches, ties, catalog calls."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 import sympy as sp
 import sympy.parsing.sympy_parser
 
-from actderiv.catalog import parse_catalog
+from actderiv.catalog.load import parse_catalog
+from actderiv.engine.formula import CatalogResolver, formula_of
 from actderiv.errors import FormulaError, Location
-from actderiv.formula import CatalogResolver, formula_of
-from actderiv.parse import Scope, X, Y, number, param_symbol, parse_formula
+from actderiv.lang.parse import Scope, X, Y, number, param_symbol, parse_formula
 
 ALPHA = sp.Symbol("alpha", positive=True)
 SCOPE = Scope({"alpha": ALPHA})

@@ -46,7 +46,11 @@ def test_pathological_formulas_end_in_bounded_time_and_memory(name: str, tmp_pat
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     proc = subprocess.run(
         [sys.executable, "-m", "actderiv", "derive", formula, *args, "--timeout", "10", "--json"],
-        capture_output=True, text=True, env=env, timeout=240, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+        check=False,
     )
     elapsed = time.monotonic() - start
     peak_kib = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from actderiv import api, plot
+from actderiv import api
+from actderiv.render import plot
 
 GOLDEN = Path(__file__).parent / "golden" / "plot"
 

@@ -16,17 +16,67 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from actderiv.errors import FormulaError
-from actderiv.numeric import compile_mp
-from actderiv.parse import Scope, X, param_symbol, parse_formula
-from actderiv.unparse import to_formula
+from actderiv.lang.parse import Scope, X, param_symbol, parse_formula
+from actderiv.lang.unparse import to_formula
+from actderiv.numerics import compile_mp
 
 A = param_symbol("a", 0.5)
 SCOPE = Scope({"a": A})
 TOKENS = [
-    "x", "a", "y", "e", "pi", "1", "2.5", "1e3", "9", "64", "(", ")", "+", "-", "*", "/", "**",
-    " if ", " else ", " and ", " or ", " not ", "<", "<=", ">", "==", "!=", ",", "exp(", "log(",
-    "tanh(", "max(", "min(", "abs(", "sqrt(", "erf(", "clip(", "heaviside(", ".", "__class__",
-    "[", "]", "lambda", ":", "'", '"', "__import__(", "import ", "^", "@", "%", "\x00", "é", "ｘ",
+    "x",
+    "a",
+    "y",
+    "e",
+    "pi",
+    "1",
+    "2.5",
+    "1e3",
+    "9",
+    "64",
+    "(",
+    ")",
+    "+",
+    "-",
+    "*",
+    "/",
+    "**",
+    " if ",
+    " else ",
+    " and ",
+    " or ",
+    " not ",
+    "<",
+    "<=",
+    ">",
+    "==",
+    "!=",
+    ",",
+    "exp(",
+    "log(",
+    "tanh(",
+    "max(",
+    "min(",
+    "abs(",
+    "sqrt(",
+    "erf(",
+    "clip(",
+    "heaviside(",
+    ".",
+    "__class__",
+    "[",
+    "]",
+    "lambda",
+    ":",
+    "'",
+    '"',
+    "__import__(",
+    "import ",
+    "^",
+    "@",
+    "%",
+    "\x00",
+    "é",
+    "ｘ",
 ]
 
 
@@ -52,13 +102,15 @@ _FUNC = st.sampled_from(["exp", "tanh", "atan", "sin", "erf", "abs", "sqrt", "lo
 
 def _grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return st.one_of(
-        st.tuples(_FUNC, inner).map(lambda t: f"{t[0]}(({t[1]})**2)" if t[0] in ("sqrt", "log1p")
-                                    else f"{t[0]}({t[1]})"),
+        st.tuples(_FUNC, inner).map(
+            lambda t: f"{t[0]}(({t[1]})**2)" if t[0] in ("sqrt", "log1p") else f"{t[0]}({t[1]})"
+        ),
         st.tuples(inner, st.sampled_from(["+", "-", "*"]), inner).map(lambda t: f"({' '.join(t)})"),
         st.tuples(inner, inner).map(lambda t: f"max({t[0]}, {t[1]})"),
         st.tuples(inner, inner).map(lambda t: f"min({t[0]}, {t[1]})"),
         st.tuples(inner, inner, st.sampled_from(["<", "<=", ">", ">="])).map(
-            lambda t: f"({t[0]} if x {t[2]} 0.25 else {t[1]})"),
+            lambda t: f"({t[0]} if x {t[2]} 0.25 else {t[1]})"
+        ),
         inner.map(lambda c: f"({c})**2"),
     )
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from actderiv import cache, snapshot
-from actderiv.catalog import bundled_catalog_path, load_catalogs
+from actderiv.catalog.load import bundled_catalog_path, load_catalogs
+from actderiv.catalog.model import Catalog
 from actderiv.errors import CatalogErrors
-from actderiv.model import Catalog
+from actderiv.store import cache, snapshot
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
 
@@ -48,7 +48,7 @@ def test_a_second_load_reads_the_snapshot(monkeypatch: pytest.MonkeyPatch) -> No
     def no_validation(*args: object, **kwargs: object) -> None:
         raise AssertionError("the catalog was validated again")
 
-    monkeypatch.setattr("actderiv.catalog.build_catalog", no_validation)
+    monkeypatch.setattr("actderiv.catalog.load.build_catalog", no_validation)
     _same(first, load_catalogs([TINY]))
 
 

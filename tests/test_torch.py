@@ -13,9 +13,9 @@ import mpmath
 import pytest
 
 from actderiv import api, frameworks
-from actderiv.model import ActivationSpec
-from actderiv.numeric import compile_mp
-from actderiv.parse import X, number
+from actderiv.catalog.model import ActivationSpec
+from actderiv.lang.parse import X, number
+from actderiv.numerics import compile_mp
 
 CATALOG = api.load_catalog()
 TORCH_ENTRIES = [spec for spec in CATALOG if spec.torch]

@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from actderiv import api, engine
-from actderiv.formula import formula_from_text
-from actderiv.model import SEARCH_CHECKS, Catalog
-from actderiv.parse import X
+from actderiv import api
+from actderiv.catalog.model import SEARCH_CHECKS, Catalog
+from actderiv.engine import core as engine
+from actderiv.engine.formula import formula_from_text
+from actderiv.lang.parse import X
 
 DATA = Path(__file__).parent / "data"
 

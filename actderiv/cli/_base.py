@@ -20,7 +20,7 @@ from actderiv.errors import ActderivError, BudgetExceeded, DerivationError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from actderiv.model import ActivationSpec, Catalog
+    from actderiv.catalog.model import ActivationSpec, Catalog
 
 
 class ExitStatus(IntEnum):
@@ -41,19 +41,19 @@ class CliState(NamedTuple):  # not a dataclass: a NamedTuple takes a third of th
 
     def paths(self) -> Sequence[Path]:
         """The catalog files named with --catalog, else the bundled one and the user's."""
-        from actderiv.catalog import default_catalog_paths
+        from actderiv.catalog.load import default_catalog_paths
 
         return self.catalog_paths or default_catalog_paths()
 
     def catalog(self) -> Catalog:
         """The catalogs of :meth:`paths`, layered."""
-        from actderiv.catalog import load_catalogs
+        from actderiv.catalog.load import load_catalogs
 
         return load_catalogs(self.paths())
 
     def target(self) -> Path:
         """The catalog file that add and remove write: the one --catalog names, else the user's."""
-        from actderiv.catalog import user_catalog_path
+        from actderiv.catalog.load import user_catalog_path
 
         if len(self.catalog_paths) > 1:
             raise click.UsageError("add and remove write one catalog: give --catalog once")
@@ -195,7 +195,7 @@ def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
 
 
 def _filter(catalog: Catalog, tags: Sequence[str]) -> list[ActivationSpec]:
-    from actderiv.listing import has_tag
+    from actderiv.store.listing import has_tag
 
     return [spec for spec in catalog if has_tag(spec.tags, tags)]
 
@@ -226,7 +226,7 @@ def _all_cached(catalog: Catalog, specs: Sequence[ActivationSpec]) -> list[dict[
     """The whole records of ``specs`` when the cache holds every one (as ``list`` finds for the
     bundled catalog), looked up as :func:`actderiv.api.records` does but without loading the API
     and its result classes; None when one is missing."""
-    from actderiv import cache
+    from actderiv.store import cache
 
     if not cache.enabled():
         return None
@@ -312,7 +312,7 @@ def _parse_param(
     param: click.Parameter,
     values: tuple[str, ...],
 ) -> dict[str, float]:
-    from actderiv.catalog import check_param_name
+    from actderiv.catalog.load import check_param_name
 
     out: dict[str, float] = {}
     for text in values:

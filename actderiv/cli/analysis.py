@@ -71,7 +71,7 @@ def gradient(
       actderiv gradient sigmoid --depth 10
       actderiv gradient "x if x > 0 else a*(exp(x) - 1)" --formula -p a=0.5
     """
-    from actderiv import properties
+    from actderiv.engine import properties
 
     try:
         if formula or params:

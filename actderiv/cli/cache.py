@@ -16,9 +16,9 @@ def cache() -> None:
 def cache_clear() -> None:
     """Remove every cached result, catalog snapshot and list table (they are rebuilt when next
     needed)."""
-    from actderiv.cache import RecordCache
-    from actderiv.listing import clear_rows
-    from actderiv.snapshot import clear_snapshots
+    from actderiv.store.cache import RecordCache
+    from actderiv.store.listing import clear_rows
+    from actderiv.store.snapshot import clear_snapshots
 
     store = RecordCache()
     removed = store.clear()
@@ -33,6 +33,6 @@ def cache_clear() -> None:
 @cache.command("path")
 def cache_path() -> None:
     """Print the folder that holds the cache."""
-    from actderiv.cache import cache_dir
+    from actderiv.store.cache import cache_dir
 
     click.echo(str(cache_dir()))

@@ -95,8 +95,8 @@ def add(
       actderiv --catalog project.toml add sq "x**2 if x > 0 else 0" --dry-run
     """
     from actderiv import api
-    from actderiv.catalog import bundled_catalog_path
-    from actderiv.edit import NewEntry, add_entry, preview
+    from actderiv.catalog.edit import NewEntry, add_entry, preview
+    from actderiv.catalog.load import bundled_catalog_path
 
     target = state.target()
     others = [] if state.catalog_paths else [bundled_catalog_path()]
@@ -157,8 +157,8 @@ def remove(state: CliState, name: str) -> None:
 
     Entries of the bundled catalog cannot be removed; an entry that others call is refused.
     """
-    from actderiv.catalog import bundled_catalog_path
-    from actderiv.edit import remove_entry
+    from actderiv.catalog.edit import remove_entry
+    from actderiv.catalog.load import bundled_catalog_path
 
     target = state.target()
     others = [] if state.catalog_paths else [bundled_catalog_path()]
@@ -181,7 +181,7 @@ def catalog_check(state: CliState, paths: tuple[Path, ...], as_json: bool) -> No
     Each problem is reported with file:line and the entry's name; exits with status 1 when
     there is any.
     """
-    from actderiv.catalog import default_catalog_paths, load_catalogs
+    from actderiv.catalog.load import default_catalog_paths, load_catalogs
     from actderiv.errors import CatalogError, CatalogErrors
 
     files = list(paths or state.catalog_paths or default_catalog_paths())

@@ -18,7 +18,7 @@ from actderiv.cli._base import (
 )
 
 if TYPE_CHECKING:
-    from actderiv.model import ActivationSpec, Catalog
+    from actderiv.catalog.model import ActivationSpec, Catalog
 
 
 @cli.command()

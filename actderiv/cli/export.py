@@ -13,7 +13,7 @@ import click
 from actderiv.cli._base import CliState, cli, complete_names, output_option, write_output
 
 if TYPE_CHECKING:
-    from actderiv.model import ActivationSpec, Catalog
+    from actderiv.catalog.model import ActivationSpec, Catalog
 
 _EXPORT_FORMATS = ("latex", "markdown", "json")
 _PLOT_FORMATS = ("terminal", "pgfplots", "png", "svg", "pdf")
@@ -197,7 +197,8 @@ def plot_command(
       actderiv plot gelu silu --range -4 4 -o gelu.pdf
       actderiv plot relu elu --format pgfplots --standalone -o figure.tex
     """
-    from actderiv import api, plot
+    from actderiv import api
+    from actderiv.render import plot
 
     fmt = fmt or (_SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "terminal"
     if output is not None and fmt in plot.IMAGE_FORMATS and output.suffix.lower() != f".{fmt}":
@@ -221,7 +222,7 @@ def plot_command(
 
 
 def _image(curves: Sequence[Any], fmt: str) -> bytes:
-    from actderiv import plot
+    from actderiv.render import plot
 
     try:
         return plot.image(curves, fmt)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from actderiv.catalog.model import PROPERTY_KEYS
 from actderiv.cli._base import (
     _JSON,
     _ORDER,
@@ -22,10 +23,9 @@ from actderiv.cli._base import (
     complete_names,
     param_option,
 )
-from actderiv.model import PROPERTY_KEYS
 
 if TYPE_CHECKING:
-    from actderiv.listing import Row
+    from actderiv.store.listing import Row
 
 
 @cli.command("list")
@@ -70,8 +70,8 @@ def list_command(
 def _list_rows(state: CliState, tags: Sequence[str]) -> list[Row]:
     """The default table's rows: the stored ones when the catalog files and the code have not
     changed, else made from the records (and stored, when they cover the whole catalog)."""
-    from actderiv import listing
-    from actderiv.catalog import load_layers, read_layers
+    from actderiv.catalog.load import load_layers, read_layers
+    from actderiv.store import listing
 
     layers = read_layers(state.paths())
     key = listing.rows_key(layers)
@@ -167,7 +167,7 @@ def derive(
       actderiv derive "log(1 + exp(b*x))/b" -p b=2 --wrt b
     """
     from actderiv import api
-    from actderiv.engine import EngineOptions
+    from actderiv.engine.core import EngineOptions
 
     _check_wrt(wrt, params)
     catalog = state.catalog()

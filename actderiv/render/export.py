@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from actderiv.derivation import Derivation
-    from actderiv.model import ActivationSpec, Catalog
+    from actderiv.catalog.model import ActivationSpec, Catalog
+    from actderiv.engine.derivation import Derivation
     from actderiv.render.latex import Dialect
 
 #: Version of the ``export --format json`` document; bump it when a key changes meaning.
@@ -146,7 +146,7 @@ def _fragments(
     jobs: int | None,
     progress: Callable[[ActivationSpec], None] | None,
 ) -> list[dict[str, Any]]:
-    from actderiv import cache
+    from actderiv.store import cache
 
     store = cache.RecordCache(use_shipped=False) if cache.enabled() else None
     keys = [_key(spec, catalog, precision) for spec in specs]
@@ -166,12 +166,12 @@ def _fragments(
 
 
 def _key(spec: ActivationSpec, catalog: Catalog, precision: int) -> str:
-    from actderiv import cache
+    from actderiv.store import cache
 
     digest = hashlib.sha256(b"export fragments\0")
     digest.update(cache.entry_key(spec, catalog, {"order": 1, "wrt": None}).encode())
     here = Path(__file__).resolve().parent
-    for name in ("export.py", "latex.py"):
+    for name in ("export.py", "latex.py", "texprint.py"):
         digest.update((here / name).read_bytes())
     digest.update(str(precision).encode())
     return digest.hexdigest()

@@ -12,9 +12,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from actderiv.listing import Row, shown
-from actderiv.model import ActivationSpec
+from actderiv.catalog.model import ActivationSpec
 from actderiv.render.grid import Cell, Column, Grid
+from actderiv.store.listing import Row, shown
 
 if TYPE_CHECKING:
     from rich.panel import Panel

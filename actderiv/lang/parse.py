@@ -1,6 +1,7 @@
 """Formula text → SymPy expression, through the allow-listed grammar only.
 
-The text is checked by :mod:`actderiv.grammar` and the checked syntax tree is then translated node
+The text is checked by :mod:`actderiv.lang.grammar` and the checked syntax tree is then
+translated node
 by node into SymPy constructors; no text ever reaches ``eval``, ``sympify`` or ``parse_expr``.
 Pure: no I/O, no printing.
 """
@@ -16,7 +17,7 @@ from typing import Any, Final
 import sympy as sp
 
 from actderiv.errors import FormulaError, Location
-from actderiv.grammar import MAX_EXPONENT, Names, check_formula
+from actderiv.lang.grammar import MAX_EXPONENT, Names, check_formula
 
 X: Final = sp.Symbol("x", real=True)
 """The input of every activation."""

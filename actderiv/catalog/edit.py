@@ -21,9 +21,9 @@ from typing import Any
 import tomlkit
 from tomlkit.items import Table
 
-from actderiv.catalog import build_catalog
+from actderiv.catalog.load import build_catalog
+from actderiv.catalog.model import Catalog
 from actderiv.errors import CatalogError, Location
-from actderiv.model import Catalog
 
 NEW_FILE_HEADER = (
     "actderiv user catalog: entries here extend or override the bundled catalog.\n"

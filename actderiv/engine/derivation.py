@@ -1,6 +1,6 @@
 """What the engine derives about a formula: frozen records of SymPy expressions.
 
-Pure: no I/O, no printing. Apart from :mod:`actderiv.model` (the catalog's records), so that
+Pure: no I/O, no printing. Apart from :mod:`actderiv.catalog.model` (the catalog's records), so that
 loading and listing the catalog never creates these classes; SymPy is imported only for type
 checking.
 """

@@ -1,7 +1,8 @@
 """The derivation engine: derivatives, readable forms, self-referential forms and breakpoints.
 
-Everything here works on SymPy expressions in the real symbol ``x`` (see :mod:`actderiv.parse`).
-Work that can run long (simplify, solve, limit) goes through :func:`actderiv.budget.attempt` and
+Everything here works on SymPy expressions in the real symbol ``x`` (:mod:`actderiv.lang.parse`).
+Work that can run long (simplify, solve, limit) goes through
+:func:`actderiv.engine.budget.attempt` and
 falls back to a less polished answer when its time is up. Pure: no I/O, no printing.
 """
 
@@ -19,12 +20,12 @@ import sympy as sp
 from sympy.functions.elementary.hyperbolic import HyperbolicFunction
 from sympy.logic.boolalg import BooleanFunction
 
-from actderiv.budget import attempt, time_budget
-from actderiv.derivation import Breakpoint, Derivation, SelfReferential
+from actderiv.engine.budget import attempt, time_budget
+from actderiv.engine.derivation import Breakpoint, Derivation, SelfReferential
+from actderiv.engine.formula import Formula
 from actderiv.errors import BudgetExceeded, DerivationError
-from actderiv.formula import Formula
-from actderiv.numeric import NotNumeric, close, compile_mp, real_value
-from actderiv.parse import X, Y
+from actderiv.lang.parse import X, Y
+from actderiv.numerics import NotNumeric, close, compile_mp, real_value
 
 #: Points at which candidate forms are checked; irrational-looking values avoid landing on kinks.
 SAMPLE_XS: Final = tuple(
@@ -275,7 +276,8 @@ def proves_zero(
     6. ``simplify``.
 
     "In general" is for every value of each parameter of the sign of its default (see
-    :func:`actderiv.parse.param_symbol`). Rungs 2 to 5 each get at most half a second; the first
+    :func:`actderiv.lang.parse.param_symbol`). Rungs 2 to 5 each get at most half a second; the
+    first
     and the last the whole step budget.
     """
     cheap = min(opts.step_seconds, _CHEAP_PROOF_SECONDS)

@@ -27,10 +27,10 @@ from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 from actderiv import __version__
+from actderiv.catalog.model import Catalog
 from actderiv.errors import CodegenError
-from actderiv.model import Catalog
-from actderiv.numeric import NotNumeric, compile_mp, real_value
-from actderiv.parse import X, Y, number
+from actderiv.lang.parse import X, Y, number
+from actderiv.numerics import NotNumeric, compile_mp, real_value
 
 #: The targets ``generate`` knows, in the order the CLI lists them.
 TARGETS: Final = ("numpy", "torch", "jax", "c")
@@ -91,9 +91,9 @@ def codegen_source(
         UnknownActivationError: no entry has that name.
         CodegenError: ``params`` names a parameter the entry does not have.
     """
-    from actderiv import engine
-    from actderiv.budget import attempt
-    from actderiv.formula import CatalogResolver, Formula, formula_of
+    from actderiv.engine import core as engine
+    from actderiv.engine.budget import attempt
+    from actderiv.engine.formula import CatalogResolver, Formula, formula_of
 
     spec = catalog.require(name)
     formula = formula_of(spec, CatalogResolver(catalog))
@@ -133,7 +133,7 @@ def codegen_source(
 
 def _cached_output_only(catalog: Catalog, name: str) -> bool | None:
     """What a cached record says about the output-only form, without deriving anything."""
-    from actderiv import cache
+    from actderiv.store import cache
 
     if not cache.enabled():
         return None
@@ -929,7 +929,7 @@ def codegen(
 
 
 def _text(expr: sp.Expr | None) -> str:
-    from actderiv.unparse import to_formula
+    from actderiv.lang.unparse import to_formula
 
     if expr is None:
         return ""

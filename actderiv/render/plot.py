@@ -1,6 +1,6 @@
 """Pictures of f and f': sample them numerically, then draw as text, pgfplots code or an image.
 
-Sampling compiles the SymPy expressions with :func:`actderiv.numeric.compile_mp` (mpmath, no
+Sampling compiles the SymPy expressions with :func:`actderiv.numerics.compile_mp` (mpmath, no
 ``lambdify``, no generated source). Every drawing is a pure function that returns text or bytes;
 the CLI writes them. Images need matplotlib (``pip install 'actderiv[plot]'``).
 Pure: no I/O, no printing; never imports click or rich.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from actderiv.derivation import Derivation
+    from actderiv.engine.derivation import Derivation
 
 DEFAULT_RANGE: Final = (-5.0, 5.0)
 DEFAULT_POINTS: Final = 201
@@ -43,7 +43,7 @@ def sample(d: Derivation, lo: float = -5.0, hi: float = 5.0, points: int = DEFAU
     """
     import mpmath
 
-    from actderiv.numeric import compile_mp, real_value
+    from actderiv.numerics import compile_mp, real_value
 
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"the range must be two finite numbers A < B, not {lo:g} {hi:g}")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from actderiv import __version__
-from actderiv.model import ActivationSpec, Catalog
+from actderiv.catalog.model import ActivationSpec, Catalog
 
 try:  # the builtin BLAKE2, not hashlib's: importing hashlib loads OpenSSL (3 ms, a tenth of `list`)
     from _blake2 import blake2b
@@ -32,17 +32,17 @@ T = TypeVar("T")
 SCHEMA_VERSION: Final = 1
 #: Modules whose code decides what a record holds.
 _ENGINE_MODULES: Final = (
-    "grammar.py",
-    "parse.py",
-    "formula.py",
-    "engine.py",
-    "numeric.py",
+    "lang/grammar.py",
+    "lang/parse.py",
+    "engine/formula.py",
+    "engine/core.py",
+    "numerics.py",
     "records.py",
-    "verify.py",
-    "budget.py",
-    "cache.py",
+    "engine/verify.py",
+    "engine/budget.py",
+    "store/cache.py",
     "api.py",
-    "properties.py",
+    "engine/properties.py",
 )
 SHIPPED_NAME: Final = "derived.jsonl"
 
@@ -76,7 +76,7 @@ def source_digest(label: str, modules: Iterable[str]) -> str:
     """A digest of ``label`` and the source of actderiv's ``modules`` (file names); modules
     without a source file (an install that ships bytecode only) count by name alone."""
     digest = new_digest(label.encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     for name in modules:
         path = package / name
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
@@ -141,7 +141,7 @@ def _with_callees(spec: ActivationSpec, catalog: Catalog) -> list[ActivationSpec
     if catalog.get(spec.name) is spec and spec.name in catalog.callees:
         names = (spec.name, *catalog.callees[spec.name])
         return [catalog.require(n) for n in sorted(names)]
-    from actderiv.grammar import Names, called_names, check_formula
+    from actderiv.lang.grammar import Names, called_names, check_formula
 
     keys = frozenset(catalog.keys)
     seen: dict[str, ActivationSpec] = {}

@@ -1,7 +1,7 @@
 """Frozen records of the catalog: its entries and the catalog itself.
 
 Pure: no I/O, no printing, no SymPy. What the engine derives from an entry is in
-:mod:`actderiv.derivation`, apart, so that loading and listing the catalog never pays for it.
+:mod:`actderiv.engine.derivation`, apart, so that loading and listing the catalog never pays for it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Final
 
 from actderiv.errors import Location, UnknownActivationError
 
-#: The properties of an activation, as keyed in the JSON contract (see actderiv.properties).
+#: The properties of an activation, as keyed in the JSON contract (see actderiv.engine.properties).
 PROPERTY_KEYS: Final = (
     "range",
     "bounded_below",
@@ -28,7 +28,7 @@ PROPERTY_KEYS: Final = (
     "derivative_limits",
     "dead_zones",
 )
-#: The checks of a self-referential form the engine found (see actderiv.verify). ``verify`` does
+#: The checks of a self-referential form the engine found (actderiv.engine.verify). ``verify`` does
 #: not search for such forms, so it leaves these checks out of what it reports.
 SEARCH_CHECKS: Final = ("self-referential form", "output-only flag")
 
@@ -101,7 +101,7 @@ class Catalog:
     #: (sorted), when known: the loader fills it while it checks the calls, so cache keys need
     #: not parse formulas again.
     callees: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
-    #: The digest of each entry's content (see actderiv.cache.content_digest), when known: a
+    #: The digest of each entry's content (see actderiv.store.cache.content_digest), when known: a
     #: catalog read from a snapshot carries them, so cache keys need not serialise entries.
     digests: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 

@@ -1,4 +1,4 @@
-"""SymPy expression → text in actderiv's formula language (the inverse of :mod:`actderiv.parse`).
+"""SymPy expression → text in actderiv's formula language (inverse of :mod:`~actderiv.lang.parse`).
 
 ``parse_formula(to_formula(e))`` gives back ``e``: branches print as ``a if cond else b``,
 conditions with ``and``/``or``/``not``, ``Abs`` as ``abs`` and ``E`` as ``e``. Pure: no I/O.

@@ -20,14 +20,14 @@ from typing import Any, Final, Literal, TypeVar
 import mpmath
 import sympy as sp
 
-from actderiv.budget import attempt, time_budget
-from actderiv.engine import EngineOptions, as_branches, differentiate, switch_points
+from actderiv.catalog.model import PROPERTY_KEYS, Catalog
+from actderiv.engine.budget import attempt, time_budget
+from actderiv.engine.core import EngineOptions, as_branches, differentiate, switch_points
+from actderiv.engine.formula import CatalogResolver, Formula, formula_of
+from actderiv.engine.verify import sample_points
 from actderiv.errors import BudgetExceeded
-from actderiv.formula import CatalogResolver, Formula, formula_of
-from actderiv.model import PROPERTY_KEYS, Catalog
-from actderiv.numeric import NotNumeric, compile_mp, real_value
-from actderiv.parse import X
-from actderiv.verify import sample_points
+from actderiv.lang.parse import X
+from actderiv.numerics import NotNumeric, compile_mp, real_value
 
 T = TypeVar("T")
 Method = Literal["proved", "sampled"]
@@ -798,7 +798,7 @@ def gradient_of_text(
     text: str, params: dict[str, float], depth: int, catalog: Catalog | None = None
 ) -> dict[str, Any]:
     """:func:`gradient_of` for a typed formula (which may call the entries of ``catalog``)."""
-    from actderiv.formula import formula_from_text
+    from actderiv.engine.formula import formula_from_text
 
     resolver = CatalogResolver(catalog) if catalog is not None else None
     return gradient_of(formula_from_text(text, params, resolver), depth, None)

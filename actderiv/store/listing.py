@@ -3,8 +3,9 @@ not changed reads one small file instead of rebuilding the catalog and parsing e
 (about a third of ``list``'s time).
 
 Rows are stored under a key made of the catalog files' bytes, the code that reads catalogs
-(:func:`actderiv.snapshot.loader_fingerprint`), the code that makes records
-(:func:`actderiv.cache.code_fingerprint`: the engine's source, actderiv's and SymPy's versions)
+(:func:`actderiv.store.snapshot.loader_fingerprint`), the code that makes records
+(:func:`actderiv.store.cache.code_fingerprint`: the engine's source, actderiv's and SymPy's
+versions)
 and this module's source, so a change to any of them gives a new key. The CLI stores the rows
 of a whole catalog only (a list filtered by tag is then made from them), nothing is read or
 stored when the cache is off, and ``actderiv cache clear`` removes them; the rows of the bundled
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypedDict
 
-from actderiv.cache import (
+from actderiv.store.cache import (
     cache_dir,
     clear_folder,
     code_fingerprint,
@@ -29,7 +30,7 @@ from actderiv.cache import (
 )
 
 if TYPE_CHECKING:
-    from actderiv.model import ActivationSpec
+    from actderiv.catalog.model import ActivationSpec
 
 ROWS_VERSION: Final = 1
 #: The rows of the bundled catalog, shipped beside its records (``derived.jsonl``).
@@ -74,14 +75,14 @@ def has_tag(item_tags: Iterable[str], tags: Sequence[str]) -> bool:
 
 
 def rows_key(layers: Sequence[tuple[str, bytes]]) -> str:
-    """The key of the rows of a catalog stack (see :func:`actderiv.catalog.read_layers`): the
+    """The key of the rows of a catalog stack (see :func:`actderiv.catalog.load.read_layers`): the
     files' bytes in order (not their paths, which no row shows, so that the rows of the bundled
     catalog can be shipped), the loader's and the engine's code, and this module's."""
-    from actderiv.snapshot import loader_fingerprint
+    from actderiv.store.snapshot import loader_fingerprint
 
     digest = new_digest(f"rows {ROWS_VERSION}\0".encode())
     digest.update(loader_fingerprint().encode() + b"\0" + code_fingerprint().encode())
-    digest.update(source_digest("listing", ("listing.py",)).encode())
+    digest.update(source_digest("listing", ("store/listing.py",)).encode())
     for _, data in layers:
         digest.update(len(data).to_bytes(8, "little") + data)
     return digest.hexdigest()

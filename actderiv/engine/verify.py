@@ -18,9 +18,9 @@ from typing import Any, Final, Literal
 import mpmath
 import sympy as sp
 
-from actderiv.budget import attempt, time_budget
-from actderiv.derivation import Derivation
-from actderiv.engine import (
+from actderiv.catalog.model import SEARCH_CHECKS, ActivationSpec
+from actderiv.engine.budget import attempt, time_budget
+from actderiv.engine.core import (
     IDENTITIES,
     READABLE_SECONDS,
     EngineOptions,
@@ -29,11 +29,11 @@ from actderiv.engine import (
     proves_zero,
     switch_points,
 )
+from actderiv.engine.derivation import Derivation
+from actderiv.engine.formula import CatalogResolver, Formula
 from actderiv.errors import BudgetExceeded, FormulaError
-from actderiv.formula import CatalogResolver, Formula
-from actderiv.model import SEARCH_CHECKS, ActivationSpec
-from actderiv.numeric import NotNumeric, close, compile_mp, real_value
-from actderiv.parse import Scope, X, Y, number, parse_formula
+from actderiv.lang.parse import Scope, X, Y, number, parse_formula
+from actderiv.numerics import NotNumeric, close, compile_mp, real_value
 
 Status = Literal["proved", "confirmed", "failed", "undecided"]
 STATUSES: Final[tuple[Status, ...]] = ("proved", "confirmed", "failed", "undecided")

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from actderiv.catalog.model import ActivationSpec, Catalog
 from actderiv.errors import CatalogError, Location
-from actderiv.model import ActivationSpec, Catalog
-from actderiv.parse import Scope, X, number, param_symbol, parse_formula
+from actderiv.lang.parse import Scope, X, number, param_symbol, parse_formula
 
 MAX_CALL_DEPTH = 16
 

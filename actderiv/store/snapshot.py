@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from actderiv import __version__
-from actderiv.cache import (
+from actderiv.catalog.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
+from actderiv.errors import Location
+from actderiv.store.cache import (
     cache_dir,
     clear_folder,
     content_digest,
@@ -27,18 +29,16 @@ from actderiv.cache import (
     source_digest,
     write_stored,
 )
-from actderiv.errors import Location
-from actderiv.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
 
 SNAPSHOT_VERSION: Final = 3
 #: Modules whose code decides what a loaded catalog holds (cache.py: the entries' digests).
 _LOADER_MODULES: Final = (
-    "catalog.py",
-    "grammar.py",
-    "model.py",
+    "catalog/load.py",
+    "lang/grammar.py",
+    "catalog/model.py",
     "errors.py",
-    "snapshot.py",
-    "cache.py",
+    "store/snapshot.py",
+    "store/cache.py",
 )
 #: Snapshots kept in the cache folder; older ones are removed when a new one is written.
 KEEP: Final = 16

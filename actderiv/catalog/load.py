@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from actderiv.catalog.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
 from actderiv.errors import CatalogError, CatalogErrors, FormulaError, Location
-from actderiv.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
 
 BUNDLED_NAME: Final = "catalog.toml"
 MAX_CATALOG_BYTES: Final = 16 * 2**20
@@ -49,7 +49,7 @@ def bundled_catalog_path() -> Path:
     if packaged.is_file():
         return Path(str(packaged))
     # A source checkout (editable install or PYTHONPATH): catalog.toml sits beside the package.
-    return Path(__file__).resolve().parent.parent / BUNDLED_NAME
+    return Path(__file__).resolve().parents[2] / BUNDLED_NAME
 
 
 def user_catalog_path() -> Path:
@@ -111,7 +111,7 @@ def read_layers(paths: Sequence[str | Path]) -> list[tuple[str, bytes]]:
 def load_layers(layers: Sequence[tuple[str, bytes]]) -> Catalog:
     """The catalog of :func:`read_layers`' files: from its snapshot when one is stored for
     exactly these files, else parsed, validated and stored."""
-    from actderiv import snapshot
+    from actderiv.store import snapshot
 
     key = snapshot.snapshot_key(layers)
     catalog = snapshot.read_snapshot(key)
@@ -273,7 +273,7 @@ class _LineIndex:
 
 
 def _entry(name: str, raw: Any, source: str, lines: _LineIndex) -> ActivationSpec:
-    from actderiv.grammar import CONSTANTS, FUNCTIONS, VARIABLES
+    from actderiv.lang.grammar import CONSTANTS, FUNCTIONS, VARIABLES
 
     def at(key: str = "") -> Location:
         dotted = f"activations.{name}" + (f".{key}" if key else "")
@@ -407,7 +407,7 @@ def _params(
 
 def check_param_name(name: str) -> str | None:
     """Why ``name`` cannot name a parameter, or None when it can."""
-    from actderiv.grammar import RESERVED
+    from actderiv.lang.grammar import RESERVED
 
     if not re.match(_PARAM_RE, name) or name in RESERVED:
         shown = name if len(name) <= 40 else name[:40] + "…"
@@ -545,7 +545,7 @@ def _check_calls(
     filled with the entries each entry's formula or claims call directly (what its derived
     record depends on, besides itself).
     """
-    from actderiv.grammar import Names, called_names, check_formula
+    from actderiv.lang.grammar import Names, called_names, check_formula
 
     entries = [*entries, *(b for b in broken if b.name not in {e.name for e in entries})]
     keys = frozenset(spec.name for spec in entries)
@@ -574,7 +574,7 @@ def _check_claims(
 ) -> list[CatalogError]:
     """Claims are formulas too (with y = f(x)): check them when the catalog loads. The entries
     they call are added to ``calls``."""
-    from actderiv.grammar import Names, called_names, check_formula
+    from actderiv.lang.grammar import Names, called_names, check_formula
 
     problems: list[CatalogError] = []
     names = Names.of(params=spec.param_dict, calls=keys - {spec.name}, allow_y=True)

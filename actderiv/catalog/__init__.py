@@ -1,0 +1,1 @@
+"""The catalog: TOML text to frozen records (no SymPy), and atomic edits."""

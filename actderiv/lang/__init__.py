@@ -1,0 +1,1 @@
+"""Formula text and SymPy: the allow-listed grammar, the parser, and back to text."""

@@ -1,0 +1,1 @@
+"""The on-disk caches: derived records, catalog snapshots, list rows."""
