@@ -21,6 +21,7 @@ from actderiv.lang.grammar import (
     called_names,
     check_formula,
 )
+from actderiv.lang.parse import Scope, X, parse_formula
 
 #: The names of a typical catalog entry: two parameters and one other entry it may call.
 NAMES = Names.of(params=("alpha", "beta"), calls=("sigmoid",))
@@ -412,7 +413,7 @@ def test_refused_formulas_are_marked_exactly(text: str, message: str) -> None:
 
 
 def test_limits_are_what_the_messages_below_assume() -> None:
-    assert (MAX_LENGTH, MAX_DEPTH, MAX_NODES) == (2000, 64, 400)
+    assert (MAX_LENGTH, MAX_DEPTH, MAX_NODES) == (2000, 64, 1000)
 
 
 def test_formula_of_max_length_is_accepted() -> None:
@@ -480,12 +481,57 @@ def test_unary_minus_nested_deeper_than_max_depth_is_refused() -> None:
 
 
 def test_more_parts_than_max_nodes_are_refused() -> None:
-    accepted = "max(" + ", ".join(["x"] * (MAX_NODES - 1)) + ")"
-    refused = "max(" + ", ".join(["x"] * MAX_NODES) + ")"
+    accepted = "+".join(["x"] * (MAX_NODES // 2))  # 500 names and 499 sums: 999 parts
+    refused = "+".join(["x"] * (MAX_NODES // 2 + 1))
 
-    assert isinstance(check_formula(accepted, NAMES), ast.Call)
+    assert isinstance(check_formula(accepted, NAMES), ast.BinOp)
     assert refusal(refused) == (
-        "formula has more than 400 parts\n    max(" + "x, " * 22 + "x,…\n    " + "^" * 72
+        "formula has more than 1000 parts\n    " + "x+" * 36 + "…\n    " + "^" * 72
+    )
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/"])
+def test_a_flat_chain_of_hundreds_of_terms_is_not_deep_nesting(op: str) -> None:
+    text = op.join(["x"] * 300)  # 299 operators, leaning left: nesting depth 2, not 300
+
+    assert isinstance(check_formula(text, NAMES), ast.BinOp)
+    assert parse_formula(text, Scope({})) is not None
+
+
+def test_parentheses_still_count_as_nesting() -> None:
+    text = "x" + "+(x" * MAX_DEPTH + ")" * MAX_DEPTH
+
+    assert refusal(text).startswith("formula is nested more than 64 levels deep")
+
+
+def test_nested_powers_are_bounded_by_their_total_degree() -> None:
+    assert isinstance(check_formula("((x+1)**8)**8", NAMES), ast.BinOp)  # degree 64
+    assert refusal("(((x+1)**64)**64)**64") == (
+        "nested powers multiply to an exponent larger than 64\n"
+        "    (((x+1)**64)**64)**64\n"
+        "     ^^^^^^^^^^^^^^^"
+    )
+
+
+@pytest.mark.parametrize("literal", ["1e-999", "1.5e-320", "0.001e-400", "2E-310"])
+def test_underflowing_literals_are_refused_not_read_as_zero(literal: str) -> None:
+    assert refusal(f"x*{literal}").startswith("number literal smaller than 2.225e-308 in magnitude")
+
+
+def test_a_zero_literal_written_with_an_exponent_is_zero() -> None:
+    assert parse_formula("x + 0.0e5", Scope({})) == parse_formula("x", Scope({}))
+
+
+def test_max_takes_at_most_sixteen_arguments_and_stays_small() -> None:
+    many = "max(" + ", ".join(f"x**{k % 5 + 1}/{k + 1}" for k in range(16)) + ")"
+    expr = parse_formula(many, Scope({}))  # six of these took 83 s as nested folds
+
+    assert len(expr.args) <= 16  # one piece per argument at most
+    for x in (-2.5, -0.5, 0.0, 0.3, 1.7, 4.0):
+        want = max((x ** (k % 5 + 1)) / (k + 1) for k in range(16))
+        assert float(expr.subs(X, x)) == pytest.approx(want)
+    assert refusal("max(" + ", ".join(["x"] * 17) + ")").startswith(
+        "max() takes at most 16 arguments"
     )
 
 

@@ -9,6 +9,7 @@ No text is ever evaluated. Pure: no I/O, no SymPy (so the catalog can be validat
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -19,14 +20,20 @@ MAX_LENGTH: Final = 2000
 """Longest formula accepted, in characters."""
 MAX_DEPTH: Final = 64
 """Deepest nesting of the syntax tree."""
-MAX_NODES: Final = 400
-"""Most syntax-tree nodes in one formula."""
+MAX_NODES: Final = 1000
+"""Most syntax-tree nodes in one formula (a flat sum of 500 terms fits)."""
 MAX_LITERAL: Final = 1e12
 """Largest absolute value of a numeric literal."""
 MAX_LITERAL_DIGITS: Final = 40
 """Longest numeric literal, in characters."""
 MAX_EXPONENT: Final = 64
-"""Largest absolute value of a constant exponent in ``a ** b``."""
+"""Largest absolute value of a constant exponent in ``a ** b``, and of the product of the
+exponents of nested powers (``((x+1)**8)**8`` has degree 64: ``((x+1)**64)**64`` is refused)."""
+MAX_FUNCTION_ARGS: Final = 16
+"""Most arguments of ``max`` and ``min``."""
+
+#: Operators whose chains are flat: ``a+b-c+d`` is one sum, nested no deeper than its terms.
+_CHAINS: Final = ((ast.Add, ast.Sub), (ast.Mult, ast.Div))
 
 #: Functions a formula may call: name → (fewest, most) arguments (``None``: any number ≥ fewest).
 FUNCTIONS: Final[dict[str, tuple[int, int | None]]] = {
@@ -184,18 +191,37 @@ class _Checker:
         return FormulaError(message, self.full, (start, max(end, start + 1)))
 
     def check(self, root: ast.expr) -> None:
-        stack: list[tuple[ast.AST, int, str]] = [(root, 1, "value")]
+        # (node, nesting depth, role, product of the constant exponents of the powers around it)
+        stack: list[tuple[ast.AST, int, str, float]] = [(root, 1, "value", 1.0)]
         count = 0
         while stack:
-            node, depth, role = stack.pop()
+            node, depth, role, power = stack.pop()
             count += 1
             if count > MAX_NODES:
                 raise self.fail(root, f"formula has more than {MAX_NODES} parts")
             if depth > MAX_DEPTH:
                 raise self.fail(node, f"formula is nested more than {MAX_DEPTH} levels deep")
+            inner = power
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+                exponent = _constant_value(node.right)
+                if (
+                    exponent is not None
+                    and not any(isinstance(n, ast.Name) for n in ast.walk(node.right))
+                    and any(isinstance(n, ast.Name) for n in ast.walk(node.left))
+                ):  # a polynomial's degree; constants are bounded by their size when parsed
+                    inner = power * max(1.0, abs(exponent))
+                    if inner > MAX_EXPONENT and abs(exponent) <= MAX_EXPONENT:
+                        raise self.fail(
+                            node,
+                            f"nested powers multiply to an exponent larger than {MAX_EXPONENT}",
+                        )
             # children in reverse, so that the leftmost problem in the text is found first
             for child, child_role in reversed(self.visit(node, role)):
-                stack.append((child, depth + 1, child_role))
+                flat = _same_chain(node, child) and child is getattr(node, "left", None)
+                base = isinstance(node, ast.BinOp) and child is node.left
+                stack.append(
+                    (child, depth if flat else depth + 1, child_role, inner if base else power)
+                )
 
     def visit(self, node: ast.AST, role: str) -> Sequence[tuple[ast.AST, str]]:
         """Check one node in its role ('value' or 'condition'); return its children and roles."""
@@ -255,6 +281,13 @@ class _Checker:
             raise self.fail(node, f"number literal longer than {MAX_LITERAL_DIGITS} characters")
         if not abs(value) <= MAX_LITERAL:  # also catches inf and nan (1e999999)
             raise self.fail(node, f"number literal larger than {MAX_LITERAL:g} in magnitude")
+        mantissa = source.lower().split("e")[0]
+        if (value == 0 and any(d in mantissa for d in "123456789")) or (
+            0 < abs(value) < sys.float_info.min
+        ):
+            raise self.fail(
+                node, f"number literal smaller than {sys.float_info.min:.4g} in magnitude"
+            )
 
     def check_name(self, node: ast.Name) -> None:
         name = node.id
@@ -284,6 +317,8 @@ class _Checker:
         if name in FUNCTIONS:
             low, high = FUNCTIONS[name]
             n = len(node.args)
+            if high is None and n > MAX_FUNCTION_ARGS:
+                raise self.fail(node, f"{name}() takes at most {MAX_FUNCTION_ARGS} arguments")
             if n < low or (high is not None and n > high):
                 want = (
                     f"{low}"
@@ -313,6 +348,13 @@ class _Checker:
                 )
             if abs(value) > MAX_EXPONENT:
                 raise self.fail(exponent, f"exponent larger than {MAX_EXPONENT} in magnitude")
+
+
+def _same_chain(parent: ast.AST, child: ast.AST) -> bool:
+    """Whether ``child`` continues ``parent``'s chain of sums or of products (``a+b+c``)."""
+    if not (isinstance(parent, ast.BinOp) and isinstance(child, ast.BinOp)):
+        return False
+    return any(isinstance(parent.op, ops) and isinstance(child.op, ops) for ops in _CHAINS)
 
 
 def _constant_value(node: ast.expr) -> float | None:

@@ -127,18 +127,28 @@ _COMPARE: Final[dict[type, Callable[[Any, Any], Any]]] = {
 
 def maximum(*args: sp.Expr) -> sp.Expr:
     """``max`` with ties going to the first argument: ``max(0, x)`` has derivative 0 at 0."""
-    out = args[0]
-    for arg in args[1:]:
-        out = sp.piecewise_fold(sp.Piecewise((out, sp.Ge(out, arg)), (arg, True)))
-    return out
+    return _extreme(args, sp.Gt, sp.Ge)
 
 
 def minimum(*args: sp.Expr) -> sp.Expr:
     """``min`` with ties going to the first argument."""
-    out = args[0]
-    for arg in args[1:]:
-        out = sp.piecewise_fold(sp.Piecewise((out, sp.Le(out, arg)), (arg, True)))
-    return out
+    return _extreme(args, sp.Lt, sp.Le)
+
+
+def _extreme(args: tuple[sp.Expr, ...], strict: Any, loose: Any) -> sp.Expr:
+    """One piece per argument: a_i where it beats every earlier argument strictly and every
+    later one or ties (so ties go to the first); the last argument otherwise. The pieces grow
+    with the square of the number of arguments, never exponentially as nested two-argument
+    folds do (max of six polynomials took 83 s that way)."""
+    if len(args) == 2:  # the common case, printed as it always was
+        first, second = args
+        return sp.piecewise_fold(sp.Piecewise((first, loose(first, second)), (second, True)))
+    pieces = []
+    for i, arg in enumerate(args[:-1]):
+        beats = [strict(arg, other) for other in args[:i]]
+        beats += [loose(arg, other) for other in args[i + 1 :]]
+        pieces.append((arg, sp.And(*beats)))
+    return sp.piecewise_fold(sp.Piecewise(*pieces, (args[-1], True)))
 
 
 def clip(u: sp.Expr, low: sp.Expr, high: sp.Expr) -> sp.Expr:
@@ -157,12 +167,15 @@ class _Translator:
         if isinstance(node, ast.Name):
             return self.name(node.id)
         if isinstance(node, ast.BinOp):
-            left, right = self.value(node.left), self.value(node.right)
-            if isinstance(node.op, ast.Div) and right == 0:
-                raise self.fail(node, "division by zero")
-            if isinstance(node.op, ast.Pow):
-                self.check_power(node, left, right)
-            return self.finite(node, sp.piecewise_fold(_BINARY[type(node.op)](left, right)))
+            # A chain a+b+c+… leans left: walk its spine without recursion, so that a flat sum
+            # of hundreds of terms needs no deep Python stack; each step is as it always was.
+            spine = [node]
+            while isinstance(spine[-1].left, ast.BinOp):
+                spine.append(spine[-1].left)
+            result = self.value(spine[-1].left)
+            for step in reversed(spine):
+                result = self.binary(step, result, self.value(step.right))
+            return result
         if isinstance(node, ast.UnaryOp):
             operand = self.value(node.operand)
             return -operand if isinstance(node.op, ast.USub) else operand
@@ -176,6 +189,13 @@ class _Translator:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             return self.finite(node, self.call(node.func.id, [self.value(a) for a in node.args]))
         raise self.fail(node, "not allowed in a formula")  # unreachable: the grammar refused it
+
+    def binary(self, node: ast.BinOp, left: sp.Expr, right: sp.Expr) -> sp.Expr:
+        if isinstance(node.op, ast.Div) and right == 0:
+            raise self.fail(node, "division by zero")
+        if isinstance(node.op, ast.Pow):
+            self.check_power(node, left, right)
+        return self.finite(node, sp.piecewise_fold(_BINARY[type(node.op)](left, right)))
 
     def check_power(self, node: ast.BinOp, base: sp.Expr, exponent: sp.Expr) -> None:
         """Refuse powers that SymPy would evaluate into enormous numbers (or never finish)."""
