@@ -19,6 +19,8 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
+from actderiv.render.safe import printable
+
 Cell = str | Text
 _WORD = re.compile(r"\S+")
 #: A folded column is never made narrower than this.
@@ -281,8 +283,11 @@ def _lines(cell: Cell, width: int) -> list[Cell]:
 
 
 def _untabbed(cell: Cell) -> Cell:
+    """The cell with tabs expanded and control characters shown as escapes (render/safe.py)."""
     if isinstance(cell, str):
-        return cell.expandtabs(4)
+        return printable(cell).expandtabs(4)
+    if printable(cell.plain) != cell.plain:
+        cell = Text(printable(cell.plain), style=cell.style)
     if "\t" not in cell.plain:
         return cell
     copy = cell.copy()

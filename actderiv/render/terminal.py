@@ -14,10 +14,25 @@ from rich.text import Text
 
 from actderiv.catalog.model import ActivationSpec
 from actderiv.render.grid import Cell, Column, Grid
+from actderiv.render.safe import printable
 from actderiv.store.listing import Row, shown
 
 if TYPE_CHECKING:
     from rich.panel import Panel
+
+
+def _safe(cell: RenderableType) -> RenderableType:
+    """A cell for a Rich table: text as plain Text (never read as markup), controls escaped."""
+    return Text(printable(cell)) if isinstance(cell, str) else cell
+
+
+def _add_row(table: Table, *cells: RenderableType) -> None:
+    table.add_row(*(_safe(cell) for cell in cells))
+
+
+def _title(name: object, rest: str) -> Text:
+    """A panel title: the name in bold, then plain text."""
+    return Text.assemble((printable(str(name)), "bold"), printable(rest))
 
 
 def _yes_no(value: bool | None) -> Text:
@@ -61,7 +76,7 @@ def record_view(record: Mapping[str, Any], spec: ActivationSpec | None = None) -
     if spec is not None and spec.references:
         parts.append(_references(spec))
     for note in record.get("notes") or ():
-        parts.append(Text(f"note: {note}", style="dim"))
+        parts.append(Text(printable(f"note: {note}"), style="dim"))
     return Group(*parts)
 
 
@@ -73,30 +88,34 @@ def _summary(record: Mapping[str, Any], spec: ActivationSpec | None) -> Panel:
     grid.add_column(overflow="fold")
     name = record.get("name")
     if record.get("aliases"):
-        grid.add_row("aliases", ", ".join(record["aliases"]))
+        _add_row(grid, "aliases", ", ".join(record["aliases"]))
     if spec is not None:
-        grid.add_row("formula", spec.expr)
-    grid.add_row("f(x)", shown(record, "expr"))
+        _add_row(grid, "formula", spec.expr)
+    _add_row(grid, "f(x)", shown(record, "expr"))
     params = record.get("params") or {}
     if params:
-        grid.add_row("parameters", ", ".join(f"{k} = {v:g}" for k, v in params.items()))
+        _add_row(grid, "parameters", ", ".join(f"{k} = {v:g}" for k, v in params.items()))
     order, wrt = record.get("order", 1), record.get("wrt", "x")
     label = _derivative_label(order, wrt)
-    grid.add_row(label, shown(record, "derivative"))
+    _add_row(grid, label, shown(record, "derivative"))
     selfref = shown(record, "self_referential") if record.get("self_referential") else None
     if selfref is not None:
         where = "needs only the output y" if record.get("output_only") else "needs the input x too"
-        grid.add_row(f"{label} in y = f(x)", Text.assemble(selfref, (f"   ({where})", "dim")))
+        _add_row(
+            grid,
+            f"{label} in y = f(x)",
+            Text.assemble(printable(selfref), (f"   ({where})", "dim")),
+        )
     else:
-        grid.add_row(f"{label} in y = f(x)", Text("none found", style="dim"))
+        _add_row(grid, f"{label} in y = f(x)", Text("none found", style="dim"))
     if spec is not None and spec.tags:
-        grid.add_row("tags", ", ".join(spec.tags))
+        _add_row(grid, "tags", ", ".join(spec.tags))
     if spec is not None and spec.torch:
-        grid.add_row("PyTorch", f"torch.nn.functional.{spec.torch}")
+        _add_row(grid, "PyTorch", f"torch.nn.functional.{spec.torch}")
     verified = record.get("verified")
     if record.get("verification") is not None:
-        grid.add_row("verified", _yes_no(bool(verified)))
-    title = f"[bold]{name}[/bold] — {record.get('title')}" if name else "formula"
+        _add_row(grid, "verified", _yes_no(bool(verified)))
+    title = _title(name, f" — {record.get('title')}") if name else Text("formula")
     return Panel(grid, title=title, title_align="left")
 
 
@@ -111,7 +130,8 @@ def _breakpoints(record: Mapping[str, Any]) -> Table:
     for column in ("x", "left", "right", "as written", "PyTorch", "continuous", "differentiable"):
         table.add_column(column, justify="right" if column != "x" else "left")
     for bp in record["breakpoints"]:
-        table.add_row(
+        _add_row(
+            table,
             bp["x"],
             bp["left"] or "?",
             bp["right"] or "?",
@@ -128,7 +148,7 @@ def _param_derivatives(record: Mapping[str, Any]) -> Table:
     table.add_column("parameter", style="bold")
     table.add_column("∂f/∂parameter", overflow="fold")
     for name, expr in record["param_derivatives"].items():
-        table.add_row(name, expr.replace("**", "^"))
+        _add_row(table, name, expr.replace("**", "^"))
     return table
 
 
@@ -140,7 +160,7 @@ def _references(spec: ActivationSpec) -> Table:
         who = f"{ref.authors} " if ref.authors else ""
         year = f"({ref.year}) " if ref.year else ""
         link = f" {ref.link}" if ref.link else ""
-        table.add_row("reference", f"{who}{year}{ref.title}{link}")
+        _add_row(table, "reference", f"{who}{year}{ref.title}{link}")
     return table
 
 
@@ -177,8 +197,8 @@ def verify_table(summary: Mapping[str, Any]) -> Group:
             if counts.get("failed")
             else Text("undecided", style="yellow")
         )
-        table.add_row(
-            result["name"], *(str(counts.get(s, 0)) for s in _STATUS_STYLE), outcome, first
+        _add_row(
+            table, result["name"], *(str(counts.get(s, 0)) for s in _STATUS_STYLE), outcome, first
         )
     totals = summary["summary"]
     line = Text.assemble(
@@ -198,11 +218,11 @@ def check_view(result: Mapping[str, Any]) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
-    grid.add_row("claim", result["claim"])
+    _add_row(grid, "claim", result["claim"])
     if result.get("kind") == "function":
-        grid.add_row("f(x)", result["expr"].replace("**", "^"))
+        _add_row(grid, "f(x)", result["expr"].replace("**", "^"))
     else:
-        grid.add_row("derivative", result["derivative"].replace("**", "^"))
+        _add_row(grid, "derivative", result["derivative"].replace("**", "^"))
     verdicts = {
         "same": Text("the same function", style="green"),
         "everywhere": Text("wrong everywhere", style="bold red"),
@@ -210,15 +230,16 @@ def check_view(result: Mapping[str, Any]) -> Panel:
         "kink": Text("wrong at a kink", style="bold red"),
         "undecided": Text("undecided", style="yellow"),
     }
-    grid.add_row("verdict", verdicts[result["verdict"]])
-    grid.add_row("why", result["detail"])
+    _add_row(grid, "verdict", verdicts[result["verdict"]])
+    _add_row(grid, "why", result["detail"])
     example = result.get("counterexample")
     if example:
-        grid.add_row(
+        _add_row(
+            grid,
             "counterexample",
             f"x = {example['x']}: true {example['expected']}, claimed {example['got']}",
         )
-    return Panel(grid, title=f"[bold]{result['name']}[/bold]: check", title_align="left")
+    return Panel(grid, title=_title(result["name"], ": check"), title_align="left")
 
 
 def added_view(
@@ -232,20 +253,22 @@ def added_view(
     from rich.syntax import Syntax
 
     if written and failed:
-        head = Text(f"added to {target} with failed checks (--force)", style="bold yellow")
+        head = Text(
+            printable(f"added to {target} with failed checks (--force)"), style="bold yellow"
+        )
     elif written:
-        head = Text(f"added to {target}", style="bold green")
+        head = Text(printable(f"added to {target}"), style="bold green")
     elif failed:
         head = Text("not added: a check failed (use --force to add it anyway)", style="bold red")
     else:
-        head = Text(f"dry run: would add to {target}", style="bold")
+        head = Text(printable(f"dry run: would add to {target}"), style="bold")
     parts: list[RenderableType] = [
         head,
         Syntax(toml, "toml", theme="ansi_dark"),
         record_view(record),
     ]
     for check in failed:
-        parts.append(Text(f"failed: {check['name']}: {check['detail']}", style="red"))
+        parts.append(Text(printable(f"failed: {check['name']}: {check['detail']}"), style="red"))
     return Group(*parts)
 
 
@@ -341,10 +364,10 @@ def properties_table(props: Mapping[str, Any]) -> Group:
     for key, label in PROPERTY_LABELS.items():
         method = (props.get("method") or {}).get(key) or "?"
         how = f"sampled on {sampled}" if method == "sampled" and sampled else method
-        table.add_row(label, property_cell(props, key), Text(how))
+        _add_row(table, label, property_cell(props, key), Text(how))
     parts: list[RenderableType] = [table]
     for note in props.get("notes") or ():
-        parts.append(Text(f"note: {note}", style="dim"))
+        parts.append(Text(printable(f"note: {note}"), style="dim"))
     return Group(*parts)
 
 
@@ -397,9 +420,10 @@ def compare_table(records: Sequence[Mapping[str, Any]]) -> Group:
     table = Table(title="properties (at the default parameters)", title_justify="left")
     table.add_column("property", style="bold", no_wrap=True)
     for record in records:
-        table.add_column(str(record.get("name") or "formula"), overflow="fold")
+        table.add_column(printable(str(record.get("name") or "formula")), overflow="fold")
     for key, label in PROPERTY_LABELS.items():
-        table.add_row(
+        _add_row(
+            table,
             label,
             *(property_cell(r.get("properties") or {}, key) for r in records),
         )
@@ -427,31 +451,34 @@ def gradient_view(result: Mapping[str, Any]) -> Panel:
     depth = result["depth"]
     m = result["max_abs_derivative"]
     how = "" if result["method"] == "proved" else "  (sampled, not proved)"
-    grid.add_row("max |f'|", f"{_num(m['value'])} at {m['at']}{how}")
+    _add_row(grid, "max |f'|", f"{_num(m['value'])} at {m['at']}{how}")
     if result.get("slopes"):
-        grid.add_row("slopes", "f' is one of " + ", ".join(result["slopes"]) + " per unit")
-    grid.add_row(
+        _add_row(grid, "slopes", "f' is one of " + ", ".join(result["slopes"]) + " per unit")
+    _add_row(
+        grid,
         f"through {depth} layers",
         f"|gradient| ≤ ({_num(m['value'])})^{depth} = {result['bound']}   (unit weights)",
     )
     verdict = result.get("verdict") or "undecided"
-    grid.add_row("verdict", Text(verdict, style=_VERDICT_STYLE.get(verdict, "yellow")))
+    _add_row(grid, "verdict", Text(verdict, style=_VERDICT_STYLE.get(verdict, "yellow")))
     gains = result["gains"]
-    grid.add_row(
-        Text("E[f'(z)²]"), Text(f"{gains['derivative_second_moment']:.6g}   (z ~ N(0, 1))")
+    _add_row(
+        grid, Text("E[f'(z)²]"), Text(f"{gains['derivative_second_moment']:.6g}   (z ~ N(0, 1))")
     )
-    grid.add_row(Text("E[f(z)²]"), f"{gains['second_moment']:.6g}")
-    grid.add_row(Text("E[f(z)]"), f"{gains['mean']:.6g}")
-    grid.add_row(
-        Text(f"E[f'(z)²]^{depth}"), f"{result['typical']}   (typical squared gradient scale)"
+    _add_row(grid, Text("E[f(z)²]"), f"{gains['second_moment']:.6g}")
+    _add_row(grid, Text("E[f(z)]"), f"{gains['mean']:.6g}")
+    _add_row(
+        grid, Text(f"E[f'(z)²]^{depth}"), f"{result['typical']}   (typical squared gradient scale)"
     )
     gain = gains.get("variance_preserving_gain")
     if gain is not None:
-        grid.add_row("gain", Text(f"{gain:.6g}   (weight std × gain keeps E[f(z)²] = 1: He-style)"))
+        _add_row(
+            grid, "gain", Text(f"{gain:.6g}   (weight std × gain keeps E[f(z)²] = 1: He-style)")
+        )
     if result.get("self_normalizing"):
-        grid.add_row("fixed point", Text("mean 0, variance 1 (self-normalising)", style="green"))
+        _add_row(grid, "fixed point", Text("mean 0, variance 1 (self-normalising)", style="green"))
     name = result.get("name") or "formula"
-    title = f"[bold]{name}[/bold]: gradient through {depth} layers"
+    title = _title(name, f": gradient through {depth} layers")
     return Panel(grid, title=title, title_align="left")
 
 
@@ -485,7 +512,8 @@ def framework_view(record: Mapping[str, Any]) -> Group:
     skipped = [r for r in record["results"] if r["status"] == "skipped"]
     for r in checked:
         bad = len(r["mismatches"])
-        table.add_row(
+        _add_row(
+            table,
             r["name"],
             r["call"].removeprefix(f"{module}."),
             str(r["points"]),
@@ -496,7 +524,9 @@ def framework_view(record: Mapping[str, Any]) -> Group:
     parts: list[RenderableType] = [table] if checked else []
     if skipped:
         names = ", ".join(r["name"] for r in skipped)
-        parts.append(Text(f"skipped, no {module} counterpart ({len(skipped)}): {names}", "dim"))
+        parts.append(
+            Text(printable(f"skipped, no {module} counterpart ({len(skipped)}): {names}"), "dim")
+        )
     total = summary["mismatches"]
     parts.append(
         Text.assemble(
@@ -510,7 +540,7 @@ def framework_view(record: Mapping[str, Any]) -> Group:
         parts.extend(_mismatch_details(checked))
     for r in checked:
         for note in r["notes"]:
-            parts.append(Text(f"note: {r['name']}: {note}", style="dim"))
+            parts.append(Text(printable(f"note: {r['name']}: {note}"), style="dim"))
     return Group(*parts)
 
 
@@ -531,7 +561,8 @@ def _mismatch_details(results: Sequence[Mapping[str, Any]]) -> list[RenderableTy
         for m in r["mismatches"]:
             shown[m["kind"]] = shown.get(m["kind"], 0) + 1
             if shown[m["kind"]] <= FRAMEWORK_DETAIL_LIMIT:
-                table.add_row(
+                _add_row(
+                    table,
                     r["name"],
                     m["kind"],
                     _float_text(m["x"]),
