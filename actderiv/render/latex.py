@@ -162,23 +162,98 @@ def markdown_safe(tex: str) -> str:
 # The document: a booktabs table and one align block per activation.
 
 
+#: Characters with a meaning in LaTeX's text mode, and their literal forms.
+_TEXT_SPECIAL: Final = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+#: The lower-case Greek letters from U+03B1 on, by their LaTeX names.
+_GREEK: Final = (
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "o",
+    "pi",
+    "rho",
+    "varsigma",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+)
+#: Non-ASCII characters titles use, in forms pdflatex knows without extra packages.
+_TEXT_UNICODE: Final = {
+    "–": "--",
+    "—": "---",
+    "‘": "`",
+    "’": "'",
+    "“": "``",
+    "”": "''",
+    "…": r"\ldots{}",
+    "²": r"\ensuremath{^2}",
+    "′": r"\ensuremath{'}",
+    "±": r"\ensuremath{\pm}",
+    "∞": r"\ensuremath{\infty}",
+    **{
+        chr(0x3B1 + i): "\\ensuremath{\\" + name + "}"
+        for i, name in enumerate(_GREEK)
+        if name not in ("o", "varsigma")
+    },
+    "Γ": r"\ensuremath{\Gamma}",
+    "Δ": r"\ensuremath{\Delta}",
+    "Θ": r"\ensuremath{\Theta}",
+    "Λ": r"\ensuremath{\Lambda}",
+    "Π": r"\ensuremath{\Pi}",
+    "Σ": r"\ensuremath{\Sigma}",
+    "Φ": r"\ensuremath{\Phi}",
+    "Ψ": r"\ensuremath{\Psi}",
+    "Ω": r"\ensuremath{\Omega}",
+}
+
+
 def escape_text(text: str) -> str:
-    """Plain text for LaTeX's text mode (titles, tags)."""
+    """Plain text for LaTeX's text mode (titles, tags): every character prints as itself.
+
+    Line breaks and other white space become one space (a blank line would end the paragraph
+    inside a heading); control characters print as escapes (``\\x07``); Greek letters and
+    common punctuation print as LaTeX writes them; any other non-ASCII character prints as
+    ``[U+XXXX]``, since pdflatex without extra packages stops at characters it does not know.
+    """
+    from actderiv.render.safe import printable
+
     out = []
-    special = {
-        "\\": r"\textbackslash{}",
-        "&": r"\&",
-        "%": r"\%",
-        "$": r"\$",
-        "#": r"\#",
-        "_": r"\_",
-        "{": r"\{",
-        "}": r"\}",
-        "~": r"\textasciitilde{}",
-        "^": r"\textasciicircum{}",
-    }
-    for char in text:
-        out.append(special.get(char, char))
+    for char in printable(" ".join(text.split())):
+        if char in _TEXT_SPECIAL:
+            out.append(_TEXT_SPECIAL[char])
+        elif char.isascii():
+            out.append(char)
+        else:
+            out.append(_TEXT_UNICODE.get(char, f"[U+{ord(char):04X}]"))
     return "".join(out)
 
 

@@ -9,7 +9,7 @@ punctuation (GitHub's Markdown eats it: ``\\{``, ``\\_``, ``\\\\``), ``\\mathrm`
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 
 def render_markdown(entries: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
@@ -40,8 +40,28 @@ def _cell(text: str | None, math: bool, column: str) -> str:
     if math:
         return f"${text}$"
     if column == "name":
-        return f"`{text}`"
-    return text.replace("|", "\\|")
+        return f"`{escape_text(text)}`"
+    return escape_text(text)
+
+
+#: Characters that would make Markdown or the HTML it becomes out of plain text: HTML tags and
+#: entities, links and images, emphasis, code spans, and the cell separator.
+_MARKDOWN_SPECIAL: Final = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    "|": "\\|",
+    **{c: "\\" + c for c in "\\`*_[]()!#~$"},
+}
+
+
+def escape_text(text: str) -> str:
+    """Catalog text as inert Markdown, on one line: ``<script>`` shows as text, a newline
+    cannot split a table row, control characters print as escapes."""
+    from actderiv.render.safe import printable
+
+    flat = printable(" ".join(text.split()))
+    return "".join(_MARKDOWN_SPECIAL.get(c, c) for c in flat)
 
 
 def _params(item: Mapping[str, Any]) -> str:
