@@ -119,3 +119,7 @@ class BudgetExceeded(ActderivError):
 
 class CodegenError(ActderivError):
     """Code generation cannot write a formula for a target (a node it has no function for)."""
+
+
+class InvalidInput(ActderivError, ValueError):
+    """A number or option given to a command is out of the range it can work with."""

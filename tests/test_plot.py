@@ -189,3 +189,27 @@ def test_pgfplots_figure_compiles(
     assert done.returncode == 0, done.stdout[-3000:]
     assert (tmp_path / "doc.pdf").read_bytes().startswith(b"%PDF")
     assert "Overfull \\hbox" not in (tmp_path / "doc.log").read_text(errors="replace")
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "message"),
+    [
+        ("-1e308", "1e308", "the range -1e+308 1e+308 is too wide to plot"),
+        ("1", "1.0000000000000002", "the range 1.0 1.0000000000000002 is too narrow to plot"),
+    ],
+)
+def test_a_range_no_float_grid_can_span_is_refused_clearly(
+    run: Callable[..., Result], low: str, high: str, message: str
+) -> None:
+    result = run("plot", "sigmoid", "--range", low, high)  # was: ValueError from NaN
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {message}: B − A must be a finite number")
+
+
+def test_a_huge_but_finite_range_plots(run: Callable[..., Result]) -> None:
+    result = run("plot", "relu", "sigmoid", "--range", "-1e300", "1e300")
+
+    assert result.exit_code == 0, result.stderr
+    assert "-1e+300" in result.stdout
+    assert "1e+300" in result.stdout

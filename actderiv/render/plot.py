@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from actderiv.errors import InvalidInput
+
 if TYPE_CHECKING:
     from actderiv.engine.derivation import Derivation
 
@@ -46,9 +48,14 @@ def sample(d: Derivation, lo: float = -5.0, hi: float = 5.0, points: int = DEFAU
     from actderiv.numerics import compile_mp, real_value
 
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise ValueError(f"the range must be two finite numbers A < B, not {lo:g} {hi:g}")
+        raise InvalidInput(f"the range must be two finite numbers A < B, not {lo:g} {hi:g}")
+    if not math.isfinite(hi - lo) or (hi - lo) / max(abs(lo), abs(hi)) < 1e-12:
+        raise InvalidInput(
+            f"the range {lo!r} {hi!r} is too {'wide' if hi - lo > 1 else 'narrow'} to plot: "
+            "B − A must be a finite number and more than 1e-12 of |A| and |B|"
+        )
     if points < 2:
-        raise ValueError("a plot needs at least two points")
+        raise InvalidInput("a plot needs at least two points")
     symbols = d.expr.free_symbols | d.derivative.free_symbols
     by_name = {s.name: s for s in symbols}
     env: dict[Any, Any] = {by_name[k]: mpmath.mpf(v) for k, v in d.params if k in by_name}
@@ -85,7 +92,7 @@ def text_plot(curves: Sequence[Curve], width: int = 72, height: int = 21) -> str
         return round((x - lo) / (hi - lo) * (width - 1))
 
     def row(y: float) -> int:
-        return round((ymax - y) / (ymax - ymin) * (height - 1))
+        return min(height - 1, max(0, round((ymax - y) / (ymax - ymin) * (height - 1))))
 
     if ymin <= 0 <= ymax:
         grid[row(0)] = ["-"] * width
@@ -95,7 +102,8 @@ def text_plot(curves: Sequence[Curve], width: int = 72, height: int = 21) -> str
     for i, curve in enumerate(curves):
         f_mark, df_mark = _MARKERS[i % len(_MARKERS)]
         for values, mark in ((curve.df, df_mark), (curve.f, f_mark)):
-            _trace(grid, curve.xs, values, mark, col, row)
+            shown = [v if v is not None and ymin <= v <= ymax else None for v in values]
+            _trace(grid, curve.xs, shown, mark, col, row)
     return _frame(grid, curves, ymin, ymax)
 
 
@@ -124,12 +132,15 @@ def _trace(
 
 
 def _y_range(curves: Sequence[Curve]) -> tuple[float, float]:
+    """The values' span, widened where it is empty; values whose span overflows a float (f
+    near ±1e308) are dropped from the picture, as points outside every float are."""
     values = [v for c in curves for v in (*c.f, *c.df) if v is not None]
+    values = [v for v in values if abs(v) < 1e300]
     if not values:
         return -1.0, 1.0
     low, high = min(values), max(values)
-    if high - low < 1e-12:
-        return low - 1.0, high + 1.0
+    if high - low < 1e-12 * max(1.0, abs(low), abs(high)):
+        return low - max(1.0, abs(low)), high + max(1.0, abs(high))
     return low, high
 
 
