@@ -272,6 +272,63 @@ class ExportDocument(TypedDict):
     activations: list[ExportedRecord]
 
 
+#: A float in JSON, or "nan", "inf", "-inf" where the value is not finite.
+Number = float | str
+
+
+class Mismatch(TypedDict):
+    kind: Literal["value", "derivative", "kink", "overflow"]
+    x: float
+    expected: Number | None
+    got: Number | None
+    detail: str
+
+
+class KinkResult(TypedDict):
+    x: float
+    left: Number | None
+    right: Number | None
+    as_written: Number | None
+    recorded: Number | None
+    got: Number | None
+    choice: str
+    ok: bool
+
+
+class FrameworkResult(TypedDict):
+    name: str
+    call: str | None
+    status: str
+    skipped: str | None
+    points: int
+    mismatches: list[Mismatch]
+    kinks: list[KinkResult]
+    notes: list[str]
+
+
+class FrameworkSummary(TypedDict):
+    entries: int
+    checked: int
+    skipped: int
+    failed: int
+    points: int
+    kinks: int
+    mismatches: int
+    by_kind: dict[str, int]
+
+
+class FrameworkCheck(TypedDict):
+    """``verify --against FRAMEWORK --json``: autograd against the derivatives."""
+
+    schema_version: int
+    kind: Literal["actderiv-framework-check"]
+    framework: str
+    version: str | None
+    tolerance: dict[str, float]
+    summary: FrameworkSummary
+    results: list[FrameworkResult]
+
+
 class CacheCleared(TypedDict):
     """``cache clear --json``: the folder, and how many files of each kind were removed."""
 
@@ -291,6 +348,7 @@ KINDS: Final[dict[str, Any]] = {
     "add": Added,
     "catalog-check": CatalogCheck,
     "export": ExportDocument,
+    "framework-check": FrameworkCheck,
     "fragments": Fragments,
     "cache-clear": CacheCleared,
 }

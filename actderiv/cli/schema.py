@@ -18,6 +18,7 @@ KINDS = (
     "add",
     "catalog-check",
     "export",
+    "framework-check",
     "fragments",
     "cache-clear",
 )
