@@ -372,3 +372,15 @@ def test_no_cache_means_nothing_is_read_or_written(monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("ACTDERIV_NO_CACHE")
     assert [p.stem for p in _files(core.FRAGMENTS)] == ["f" * 64]
     assert _files(core.RECORDS) == []
+
+
+def test_the_shipped_fragments_cover_the_bundled_catalog() -> None:
+    """Fails when actderiv/store/fragments.jsonl is stale: run `python scripts/build_derived.py`."""
+    catalog = api.load_catalog()
+    shipped = core.shipped_layer(fragments.SHIPPED_NAME, core.FRAGMENTS)
+    stale = [
+        s.name
+        for s in catalog
+        if fragments.fragments_key(s, catalog, export.DEFAULT_PRECISION) not in shipped
+    ]
+    assert stale == [], "fragments.jsonl is stale: run `python scripts/build_derived.py`"
