@@ -104,7 +104,7 @@ def code_digest(label: str, roots: tuple[str, ...]) -> str:
     kept for the process, and on disk with the size and modification time of each file: a
     later run whose files all still have theirs (what Python trusts for its bytecode) takes
     the digest without reading a source file."""
-    name = f"{label}\0{','.join(roots)}"
+    name = f"{PACKAGE}\0{label}\0{','.join(roots)}"  # (two checkouts may share a cache)
     memo = _closures()
     known = memo.get(name)
     if isinstance(known, dict) and _unchanged(known.get("files")):
