@@ -379,11 +379,13 @@ def _fresh_record(
 
     options = EngineOptions(search_self_referential=whole)
     resolver, formula, d = _derive_entry(catalog, spec, order, wrt, options)
-    return derivation_record(
-        d,
-        spec,
-        verify_derivation(formula, d, spec, resolver, options),
-        properties=properties_record(formula) if whole else None,
+    return dict(
+        derivation_record(
+            d,
+            spec,
+            verify_derivation(formula, d, spec, resolver, options),
+            properties=properties_record(formula) if whole else None,
+        )
     )
 
 
@@ -406,11 +408,13 @@ def formula_record(
     resolver = CatalogResolver(catalog) if catalog is not None else None
     formula = formula_from_text(text, dict(params or {}), resolver)
     d = engine.derive(formula, order=order, wrt=wrt, options=options)
-    return derivation_record(
-        d,
-        None,
-        verify_derivation(formula, d, None, resolver, options),
-        properties=properties_record(formula),
+    return dict(
+        derivation_record(
+            d,
+            None,
+            verify_derivation(formula, d, None, resolver, options),
+            properties=properties_record(formula),
+        )
     )
 
 

@@ -1,4 +1,4 @@
-"""Derivation (SymPy objects) → record (plain JSON data), the shape of DESIGN.md's JSON contract.
+"""Derivation (SymPy objects) → record (plain JSON data), typed by :mod:`actderiv.schema`.
 
 Every expression becomes a string that ``sympy.sympify`` parses back into an equal expression when
 ``x``, ``y`` and the parameters are given as real symbols. Pure: no I/O, no printing.
@@ -6,14 +6,17 @@ Every expression becomes a string that ``sympy.sympify`` parses back into an equ
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import sympy as sp
 
 from actderiv.catalog.model import ActivationSpec
 from actderiv.engine.derivation import Breakpoint, Derivation
 from actderiv.engine.verify import Verification
-from actderiv.store.cache import SCHEMA_VERSION
+from actderiv.schema import SCHEMA_VERSION, Check, Properties, Record
+from actderiv.schema import Breakpoint as BreakpointRecord
+from actderiv.schema import Verification as VerificationRecord
 
 
 def expr_text(expr: sp.Expr | None) -> str | None:
@@ -30,14 +33,14 @@ def derivation_record(
     spec: ActivationSpec | None = None,
     verification: Verification | None = None,
     *,
-    properties: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The JSON record of one derivation (keys as in DESIGN.md; more keys are extras).
+    properties: Mapping[str, Any] | None = None,
+) -> Record:
+    """The JSON record of one derivation (see :class:`actderiv.schema.Record`).
 
     ``properties`` (from :mod:`actderiv.engine.properties`) is stored as it is, or null.
     """
     selfref = d.self_referential
-    return {
+    record: Record = {
         "schema_version": SCHEMA_VERSION,
         "name": d.name,
         "title": d.title,
@@ -66,33 +69,44 @@ def derivation_record(
         "notes": list(d.notes),
         "verified": bool(verification and verification.passed),
         "verification": verification_record(verification) if verification else None,
-        "properties": properties,
+        "properties": cast("Properties | None", properties),
     }
+    exhausted = list(getattr(d, "exhausted", ()) or ())
+    if exhausted:
+        record["exhausted"] = exhausted
+    return record
 
 
-def verification_record(v: Verification) -> dict[str, Any]:
+def verification_record(v: Verification) -> VerificationRecord:
     """Counts by status and every check, with its counterexample when it failed."""
+    counts = v.counts()
+    checks: list[Check] = [
+        {
+            "name": c.name,
+            "status": c.status,
+            "detail": c.detail,
+            "counterexample": None
+            if c.counterexample is None
+            else {
+                "x": c.counterexample.x,
+                "expected": c.counterexample.expected,
+                "got": c.counterexample.got,
+            },
+        }
+        for c in v.checks
+    ]
     return {
-        "summary": v.counts(),
-        "checks": [
-            {
-                "name": c.name,
-                "status": c.status,
-                "detail": c.detail,
-                "counterexample": None
-                if c.counterexample is None
-                else {
-                    "x": c.counterexample.x,
-                    "expected": c.counterexample.expected,
-                    "got": c.counterexample.got,
-                },
-            }
-            for c in v.checks
-        ],
+        "summary": {
+            "proved": counts.get("proved", 0),
+            "confirmed": counts.get("confirmed", 0),
+            "failed": counts.get("failed", 0),
+            "undecided": counts.get("undecided", 0),
+        },
+        "checks": checks,
     }
 
 
-def _breakpoint(bp: Breakpoint) -> dict[str, Any]:
+def _breakpoint(bp: Breakpoint) -> BreakpointRecord:
     return {
         "x": expr_text(bp.x),
         "left": expr_text(bp.left),

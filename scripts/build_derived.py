@@ -1,17 +1,22 @@
-"""Rebuild actderiv/derived.jsonl and actderiv/listed.json: the records of the bundled catalog
-and the rows of its `list` table, shipped in the wheel.
+"""Rebuild the layers of the store shipped in the wheel, for the bundled catalog: its records
+(actderiv/store/derived.jsonl), the rows of its `list` table (actderiv/store/listed.json), its
+export fragments (actderiv/store/fragments.jsonl) and the import facts of actderiv's modules
+(actderiv/store/imports.json).
 
 With these, `actderiv list` and `actderiv show` answer for the bundled catalog without
-importing SymPy. Each record is keyed like the user cache (entry content, callees, code and SymPy
-versions), so a stale record is simply never used. Run after changing the engine or the catalog:
+importing SymPy, and a first `actderiv export --all` prints nothing afresh. Each item is keyed
+like the user cache (entry content, callees, the code that computes it, actderiv's and SymPy's
+versions), so a stale item is simply never used; results whose work budget ran out are not
+shipped. Run after changing the engine, the printers or the catalog:
 
     python scripts/build_derived.py
 
-tests/test_architecture.py fails while the file is stale.
+tests/test_architecture.py fails while the records are stale.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -23,7 +28,10 @@ os.environ["ACTDERIV_NO_CACHE"] = "1"
 
 from actderiv import api  # noqa: E402
 from actderiv.catalog.load import read_layers  # noqa: E402
-from actderiv.store import cache, listing  # noqa: E402
+from actderiv.render import export  # noqa: E402
+from actderiv.store import cache, deps, fragments, listing  # noqa: E402
+
+STORE = ROOT / "actderiv" / "store"
 
 
 def main() -> None:
@@ -32,19 +40,38 @@ def main() -> None:
     records = {}
     rows = []
     specs = list(catalog)
-    for number, (spec, record) in enumerate(zip(specs, api.records(catalog, specs), strict=True)):
+    found = api.records(catalog, specs)
+    for number, (spec, record) in enumerate(zip(specs, found, strict=True)):
         records[cache.entry_key(spec, catalog, {"order": 1, "wrt": None})] = record
         rows.append(listing.row(spec, record))
         print(f"[{number + 1}/{len(specs)}] {spec.name}", file=sys.stderr)
-    out = ROOT / "actderiv" / cache.SHIPPED_NAME
-    out.write_text(cache.shipped_text(records), encoding="utf-8")
-    key = listing.rows_key(read_layers([ROOT / "catalog.toml"]))
-    (ROOT / "actderiv" / listing.SHIPPED_NAME).write_text(
-        listing.shipped_text(key, rows), encoding="utf-8"
+    exhausted = [r["name"] for r in found if not cache.storable(r)]
+    (STORE / cache.SHIPPED_NAME).write_text(cache.shipped_text(records), encoding="utf-8")
+    rows_file = STORE / listing.SHIPPED_NAME
+    if exhausted:  # a table with a result whose budget ran out is not kept, nor shipped
+        rows_file.unlink(missing_ok=True)
+    else:
+        key = listing.rows_key(read_layers([ROOT / "catalog.toml"]))
+        rows_file.write_text(listing.shipped_text(key, rows), encoding="utf-8")
+    precision = export.DEFAULT_PRECISION
+    printed = {
+        fragments.fragments_key(spec, catalog, precision): text
+        for spec, (text, ran_out) in zip(
+            specs, export.fresh_fragments(catalog, specs, precision), strict=True
+        )
+        if not ran_out
+    }
+    (STORE / fragments.SHIPPED_NAME).write_text(fragments.shipped_text(printed), encoding="utf-8")
+    (STORE / deps.SHIPPED_NAME).write_text(
+        json.dumps(deps.facts_document(deps.package_facts()), sort_keys=True) + "\n",
+        encoding="utf-8",
     )
-    (ROOT / "actderiv" / "derived.json").unlink(missing_ok=True)  # the format before 0.1.1
+    for old in ("derived.json", "derived.jsonl", "listed.json"):  # where they were before 0.2
+        (ROOT / "actderiv" / old).unlink(missing_ok=True)
     print(
-        f"wrote {len(records)} records to {out} in {time.monotonic() - started:.1f} s",
+        f"wrote {len(records) - len(exhausted)} records and {len(printed)} export fragments "
+        f"to {STORE} in {time.monotonic() - started:.1f} s"
+        + (f"; work budgets ran out for {', '.join(exhausted)}" if exhausted else ""),
         file=sys.stderr,
     )
 

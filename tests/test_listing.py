@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from actderiv.cli import ExitStatus, cli
-from actderiv.store import cache, listing
+from actderiv.store import core, listing
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
 
@@ -98,7 +98,8 @@ def test_other_code_means_other_rows(
     list_of: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     list_of()
-    monkeypatch.setattr(listing, "code_fingerprint", lambda: "another engine")
+    other = core.Kind("lists", "lists", core.LISTS.version, ("actderiv.store.listing",), keep=16)
+    monkeypatch.setattr(listing, "LISTS", other)  # other code: another closure
 
     list_of()
     assert len(_stored()) == 2
@@ -110,10 +111,15 @@ def test_other_code_means_other_rows(
         b"",
         b"{",
         b"[]",
-        b'{"version": 1, "key": "KEY", "data": [{"name": 1}]}',
-        b'{"version": 1, "key": "KEY", "data": [{"name": "relu", "expr": "x", '
-        b'"derivative": "1", "output_only": 1, "tags": []}]}',
-        b'{"version": 1, "key": "KEY", "data": 7}',
+        b'{"kind": "lists", "version": 2, "key": "KEY"}\n[]',  # no digest
+        core.stored_text(core.LISTS, "KEY", [{"name": 1}]).encode(),
+        core.stored_text(
+            core.LISTS,
+            "KEY",
+            [{"name": "relu", "expr": "x", "derivative": "1", "output_only": 1, "tags": []}],
+        ).encode(),
+        core.stored_text(core.LISTS, "KEY", 7).encode(),
+        core.stored_text(core.LISTS, "another key", []).encode(),
     ],
 )
 def test_a_corrupt_row_file_is_ignored_and_rebuilt(
@@ -121,11 +127,14 @@ def test_a_corrupt_row_file_is_ignored_and_rebuilt(
 ) -> None:
     first = list_of()
     (stored,) = _stored()
-    stored.write_bytes(garbage.replace(b"KEY", stored.stem.encode()))
+    if b"another key" not in garbage:
+        garbage = garbage.replace(b"KEY", stored.stem.encode())
+    stored.write_bytes(garbage)
 
     assert list_of().stdout == first.stdout
     (again,) = _stored()
-    assert json.loads(again.read_bytes())["data"][0]["name"] == "sigmoid"
+    rows = json.loads(again.read_text(encoding="utf-8").partition("\n")[2])
+    assert rows[0]["name"] == "sigmoid"
 
 
 def test_no_cache_means_no_stored_rows(
@@ -149,17 +158,17 @@ def test_the_first_list_of_the_bundled_catalog_reads_the_shipped_rows(
 
 def test_a_corrupt_shipped_file_is_not_used_and_not_removed(tmp_path: Path) -> None:
     shipped = tmp_path / listing.SHIPPED_NAME
-    shipped.write_text('{"version": 1, "key": "k", "data": [{"name": 7}]}', encoding="utf-8")
+    shipped.write_text(core.stored_text(core.LISTS, "k", [{"name": 7}]), encoding="utf-8")
 
-    assert cache.read_stored(shipped, 1, "k", list, shipped=True) == [{"name": 7}]
-    assert cache.read_stored(shipped, 1, "k", listing._rows, shipped=True) is None
+    assert core.read_shipped(shipped, core.LISTS, "k", list) == [{"name": 7}]
+    assert core.read_shipped(shipped, core.LISTS, "k", listing._rows) is None
     assert shipped.exists()
 
 
 def test_only_the_newest_row_files_are_kept() -> None:
-    for n in range(listing.KEEP + 3):
+    for n in range(core.LISTS.keep + 3):
         listing.write_rows(f"{n:064x}", [])
-    assert len(_stored()) == listing.KEEP
+    assert len(_stored()) == core.LISTS.keep
 
 
 def test_has_tag_matches_in_any_case_and_everything_without_tags() -> None:

@@ -13,13 +13,19 @@ import pytest
 from actderiv.catalog.load import bundled_catalog_path, load_catalogs
 from actderiv.catalog.model import Catalog
 from actderiv.errors import CatalogErrors
-from actderiv.store import cache, snapshot
+from actderiv.store import cache, core, snapshot
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
 
 
 def _snapshots() -> list[Path]:
     return sorted((Path(os.environ["ACTDERIV_CACHE_DIR"]) / "catalogs").glob("*.json"))
+
+
+def _parts(path: Path) -> tuple[dict[str, object], object]:
+    """The header and the data of a stored file."""
+    head, _, body = path.read_text(encoding="utf-8").partition("\n")
+    return json.loads(head), json.loads(body)
 
 
 def _same(a: Catalog, b: Catalog) -> None:
@@ -83,18 +89,18 @@ def test_a_corrupt_snapshot_is_ignored_and_rebuilt(garbage: bytes) -> None:
     stored.write_bytes(garbage)
 
     _same(expected, load_catalogs([TINY]))
-    assert json.loads(stored.read_bytes())["version"] == snapshot.SNAPSHOT_VERSION
+    assert _parts(stored)[0]["version"] == core.SNAPSHOTS.version
 
 
 def test_a_snapshot_under_another_key_is_not_used() -> None:
     load_catalogs([TINY])
     (stored,) = _snapshots()
-    data = json.loads(stored.read_bytes())
-    data["key"] = "0" * 64  # copied from elsewhere: the key inside must match the file's
-
-    stored.write_text(json.dumps(data), encoding="utf-8")
+    _, data = _parts(stored)
+    # copied from elsewhere: the key inside must match the file's
+    stored.write_text(core.stored_text(core.SNAPSHOTS, "0" * 64, data), encoding="utf-8")
 
     assert snapshot.read_snapshot(stored.stem) is None
+    assert not stored.exists()  # a file that is not what its name says is removed
 
 
 def test_no_cache_means_no_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,12 +113,12 @@ def test_no_cache_means_no_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_only_the_newest_snapshots_are_kept(tmp_path: Path) -> None:
     text = TINY.read_text(encoding="utf-8")
-    for n in range(snapshot.KEEP + 3):
+    for n in range(core.SNAPSHOTS.keep + 3):
         path = tmp_path / f"c{n}.toml"
         path.write_text(text, encoding="utf-8")
         load_catalogs([path])
 
-    assert len(_snapshots()) == snapshot.KEEP
+    assert len(_snapshots()) == core.SNAPSHOTS.keep
 
 
 def test_cache_keys_from_a_snapshot_match_keys_from_parsing() -> None:
@@ -160,9 +166,10 @@ def test_stored_digests_count_only_for_the_catalogs_own_entries() -> None:
 def test_a_snapshot_with_bad_digests_is_not_used(digests: object) -> None:
     load_catalogs([TINY])
     (stored,) = _snapshots()
-    data = json.loads(stored.read_bytes())
-    data["data"]["digests"] = digests
-    stored.write_text(json.dumps(data), encoding="utf-8")
+    _, data = _parts(stored)
+    assert isinstance(data, dict)
+    data["digests"] = digests
+    stored.write_text(core.stored_text(core.SNAPSHOTS, stored.stem, data), encoding="utf-8")
 
     assert snapshot.read_snapshot(stored.stem) is None
 
@@ -192,18 +199,28 @@ def test_an_entry_depends_on_the_entries_its_claims_call(tmp_path: Path) -> None
     )
 
 
-@pytest.mark.parametrize("header", ["not json", "[1]", '{"schema_version": 999}', ""])
+@pytest.mark.parametrize("header", ["not json", "[1]", '{"kind": "records", "version": 999}', ""])
 def test_a_shipped_records_file_this_code_did_not_write_holds_nothing(header: str) -> None:
-    shipped = cache.ShippedRecords(header + '\nkey\t{"name": "x"}\n')
+    shipped = core.ShippedLayer(header + '\nkey\tdigest\t{"name": "x"}\n', core.RECORDS)
 
     assert len(shipped) == 0
     assert shipped.get("key") is None
 
 
 def test_shipped_records_are_parsed_one_at_a_time() -> None:
-    text = cache.shipped_text({"a": {"name": "a"}, "b": {"name": "b"}}) + "c\t{broken\n"
-    shipped = cache.ShippedRecords(text)
+    text = cache.shipped_text({"a": {"name": "a"}, "b": {"name": "b"}}) + "c\tx\t{broken\n"
+    shipped = core.ShippedLayer(text, core.RECORDS)
 
     assert sorted(shipped) == ["a", "b", "c"]
-    assert shipped["b"] == {"name": "b"}
-    assert shipped.get("c") is None  # a broken line is a miss, not a crash
+    assert json.loads(shipped["b"]) == {"name": "b"}
+    assert shipped.get("c") is None  # a line that is not what its digest says is a miss
+
+
+def test_a_stored_snapshot_whose_data_was_edited_is_not_used() -> None:
+    load_catalogs([TINY])
+    (stored,) = _snapshots()
+    text = stored.read_text(encoding="utf-8")
+    stored.write_text(text.replace('"sigmoid"', '"sigmoidx"'), encoding="utf-8")
+
+    assert snapshot.read_snapshot(stored.stem) is None
+    assert not stored.exists()

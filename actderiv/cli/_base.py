@@ -87,6 +87,7 @@ COMMAND_MODULES: dict[str, str] = {
     "list": "inspect",
     "plot": "export",
     "remove": "catalog_cmds",
+    "schema": "schema",
     "show": "inspect",
     "verify": "checks",
 }

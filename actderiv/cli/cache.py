@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from actderiv.cli._base import cli
+from actderiv.cli._base import _echo_json, cli
 
 
 @cli.group()
@@ -13,26 +13,28 @@ def cache() -> None:
 
 
 @cache.command("clear")
-def cache_clear() -> None:
-    """Remove every cached result, catalog snapshot and list table (they are rebuilt when next
-    needed)."""
-    from actderiv.store.cache import RecordCache
-    from actderiv.store.listing import clear_rows
-    from actderiv.store.snapshot import clear_snapshots
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
+def cache_clear(as_json: bool) -> None:
+    """Remove every cached result, catalog snapshot, list table and export fragment (they are
+    rebuilt when next needed)."""
+    from actderiv.store import core
 
-    store = RecordCache()
-    removed = store.clear()
-    snapshots = clear_snapshots()
-    tables = clear_rows()
+    removed = core.clear()
+    folder = core.cache_dir()
+    if as_json:
+        _echo_json({"folder": str(folder), "removed": removed})
+        return
     click.echo(
-        f"removed {removed} cached result(s), {snapshots} catalog snapshot(s) and {tables} list "
-        f"table(s) from {store.folder}"
+        f"removed {removed['records']} cached result(s), {removed['snapshots']} catalog "
+        f"snapshot(s) and {removed['lists']} list table(s) from {folder}"
     )
+    if removed["fragments"]:
+        click.echo(f"removed {removed['fragments']} export fragment(s)")
 
 
 @cache.command("path")
 def cache_path() -> None:
     """Print the folder that holds the cache."""
-    from actderiv.store.cache import cache_dir
+    from actderiv.store.core import cache_dir
 
     click.echo(str(cache_dir()))

@@ -82,7 +82,7 @@ def _list_rows(state: CliState, tags: Sequence[str]) -> list[Row]:
         records = _records(state, catalog, specs)
         rows = [listing.row(spec, record) for spec, record in zip(specs, records, strict=True)]
         if len(specs) == len(catalog):
-            listing.write_rows(key, rows)
+            listing.write_rows(key, rows, records)
     return [row for row in rows if listing.has_tag(row["tags"], tags)]
 
 

@@ -2,25 +2,25 @@
 
 An export entry is plain JSON data: the activation's record (all that ``show --json`` gives)
 plus LaTeX and Markdown strings printed from the SymPy objects of :func:`actderiv.api.derive`
-(record strings are never parsed back: untrusted text must not reach ``sympify``). Entries are
-kept in the record cache, so a second export of the same catalog derives nothing.
+(record strings are never parsed back: untrusted text must not reach ``sympify``). The printed
+strings are kept in the store (:mod:`actderiv.store.fragments`; those of the bundled catalog are
+shipped with actderiv), so an export of the same catalog derives nothing.
 
 Pure apart from the cache files: no printing; never imports click or rich.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from actderiv.catalog.model import ActivationSpec, Catalog
     from actderiv.engine.derivation import Derivation
     from actderiv.render.latex import Dialect
+    from actderiv.schema import Fragments, Printed
 
 #: Version of the ``export --format json`` document; bump it when a key changes meaning.
 EXPORT_SCHEMA_VERSION: Final = 1
@@ -145,36 +145,34 @@ def _fragments(
     precision: int,
     jobs: int | None,
     progress: Callable[[ActivationSpec], None] | None,
-) -> list[dict[str, Any]]:
-    from actderiv.store import cache
+) -> list[Fragments]:
+    """The printed formulas of ``specs``: from the store (the user's cache folder, else the
+    layer shipped for the bundled catalog) where their key is found, else printed afresh."""
+    from actderiv.store import fragments as store
 
-    store = cache.RecordCache(use_shipped=False) if cache.enabled() else None
-    keys = [_key(spec, catalog, precision) for spec in specs]
-    found: dict[int, dict[str, Any]] = {}
+    keys = [store.fragments_key(spec, catalog, precision) for spec in specs]
+    found: dict[int, Fragments] = {}
     for i, key in enumerate(keys):
-        hit = store.get(key) if store is not None else None
+        hit = store.read_fragments(key)
         if hit is not None:
-            found[i] = hit["fragments"]
+            found[i] = hit
             if progress is not None:
                 progress(specs[i])
     missing = [i for i in range(len(specs)) if i not in found]
-    for i, fragments in _derive_all(catalog, specs, missing, precision, jobs, progress):
-        found[i] = fragments
-        if store is not None:
-            store.put(keys[i], {"schema_version": cache.SCHEMA_VERSION, "fragments": fragments})
+    for i, (printed, exhausted) in _derive_all(catalog, specs, missing, precision, jobs, progress):
+        found[i] = printed
+        if not exhausted:
+            store.write_fragments(keys[i], printed)
     return [found[i] for i in range(len(specs))]
 
 
-def _key(spec: ActivationSpec, catalog: Catalog, precision: int) -> str:
-    from actderiv.store import cache
-
-    digest = hashlib.sha256(b"export fragments\0")
-    digest.update(cache.entry_key(spec, catalog, {"order": 1, "wrt": None}).encode())
-    here = Path(__file__).resolve().parent
-    for name in ("export.py", "latex.py", "texprint.py"):
-        digest.update((here / name).read_bytes())
-    digest.update(str(precision).encode())
-    return digest.hexdigest()
+def fresh_fragments(
+    catalog: Catalog, specs: Sequence[ActivationSpec], precision: int, jobs: int | None = None
+) -> list[tuple[Fragments, bool]]:
+    """The fragments of ``specs`` printed afresh (never from the store), each with whether a
+    work budget ran out deriving it (``scripts/build_derived.py`` ships the others)."""
+    done = _derive_all(catalog, specs, list(range(len(specs))), precision, jobs, None)
+    return [pair for _, pair in done]
 
 
 def _derive_all(
@@ -184,11 +182,11 @@ def _derive_all(
     precision: int,
     jobs: int | None,
     progress: Callable[[ActivationSpec], None] | None,
-) -> list[tuple[int, dict[str, Any]]]:
+) -> list[tuple[int, tuple[Fragments, bool]]]:
     import os
 
     workers = min(jobs or os.cpu_count() or 1, len(missing))
-    out: list[tuple[int, dict[str, Any]]] = []
+    out: list[tuple[int, tuple[Fragments, bool]]] = []
     if workers <= 1:
         for i in missing:
             out.append((i, _fresh(catalog, specs[i].name, precision)))
@@ -207,17 +205,20 @@ def _derive_all(
     return sorted(out, key=lambda pair: pair[0])
 
 
-def _fresh(catalog: Catalog, name: str, precision: int) -> dict[str, Any]:
+def _fresh(catalog: Catalog, name: str, precision: int) -> tuple[Fragments, bool]:
+    """One entry's fragments printed afresh, and whether a work budget ran out deriving it
+    (then they are not stored)."""
     from actderiv import api
 
     d = api.derive(catalog, name)
-    return {
+    printed: Fragments = {
         "latex": fragments(d, "latex", precision),
         "markdown": fragments(d, "markdown", precision),
     }
+    return printed, bool(getattr(d, "exhausted", ()))
 
 
-def fragments(d: Derivation, dialect: Dialect, precision: int) -> dict[str, Any]:
+def fragments(d: Derivation, dialect: Dialect, precision: int) -> Printed:
     """The formulas of one derivation printed in ``dialect``: plain strings, JSON-ready."""
     import sympy as sp
 
@@ -230,7 +231,7 @@ def fragments(d: Derivation, dialect: Dialect, precision: int) -> dict[str, Any]
         return None if expr is None else to_latex(expr, options, function=name)
 
     selfref = d.self_referential
-    return {
+    printed: Printed = {
         "function": function_tex(name, dialect),
         "expr": tex(d.expr),
         "derivative": tex(d.derivative),
@@ -241,6 +242,7 @@ def fragments(d: Derivation, dialect: Dialect, precision: int) -> dict[str, Any]
             for b in d.breakpoints
         ],
     }
+    return printed
 
 
 # ---------------------------------------------------------------------------------------------

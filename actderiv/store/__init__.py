@@ -1,1 +1,2 @@
-"""The on-disk caches: derived records, catalog snapshots, list rows."""
+"""The store: one cache folder and its kinds (derived records, catalog snapshots, list rows,
+export fragments), each keyed by what it depends on (:mod:`actderiv.store.core`)."""

@@ -1,112 +1,52 @@
-"""A persistent cache of derived records, keyed by everything a record depends on.
+"""Derived records in the store, keyed by everything a record depends on.
 
-The key covers the entry's own fields, every entry it calls (transitively), the options, the
-versions of actderiv and SymPy, and a fingerprint of the engine's source files, so a change to any
-of them misses the cache. Records are JSON (strings only), so reading them needs no SymPy. Writes
-are atomic (a temporary file renamed into place), so concurrent runs never see half a record; a
-corrupt record is ignored and removed. A read-only layer shipped inside the package holds the
+The key covers the entry's own fields, every entry it calls (transitively), the options, and
+the code: the records kind's digest (:data:`actderiv.store.core.RECORDS`: the actderiv modules
+that compute records, found statically, with actderiv's and SymPy's versions), so a change to
+any of them misses the cache. Records are JSON (strings only), so reading them needs no SymPy.
+Every record read back is checked against its key, its digest and the record schema
+(:mod:`actderiv.schema`); one that fails is a miss. A record whose work budget ran out
+(``exhausted``) is never stored. A read-only layer shipped inside the package holds the
 records of the bundled catalog. Pure apart from the cache files; no SymPy.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import re
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import cache, lru_cache
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final
 
-from actderiv import __version__
 from actderiv.catalog.model import ActivationSpec, Catalog
+from actderiv.schema import SCHEMA_VERSION
+from actderiv.store import core
+from actderiv.store.core import cache_dir, enabled, new_digest
 
-try:  # the builtin BLAKE2, not hashlib's: importing hashlib loads OpenSSL (3 ms, a tenth of `list`)
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - CPython builds _blake2 unless configured without it
-    from hashlib import blake2b
+if TYPE_CHECKING:
+    from actderiv.schema import Record
 
-T = TypeVar("T")
-SCHEMA_VERSION: Final = 1
-#: Modules whose code decides what a record holds.
-_ENGINE_MODULES: Final = (
-    "lang/grammar.py",
-    "lang/parse.py",
-    "engine/formula.py",
-    "engine/core.py",
-    "numerics.py",
-    "records.py",
-    "engine/verify.py",
-    "engine/budget.py",
-    "store/cache.py",
-    "api.py",
-    "engine/properties.py",
-)
+__all__ = [
+    "SCHEMA_VERSION",
+    "SHIPPED_NAME",
+    "RecordCache",
+    "cache_dir",
+    "content_digest",
+    "enabled",
+    "entry_key",
+    "shipped_keys",
+    "shipped_text",
+    "storable",
+]
+
 SHIPPED_NAME: Final = "derived.jsonl"
-
-
-def cache_dir() -> Path:
-    """Where derived records are kept: $ACTDERIV_CACHE_DIR, else the platform's cache folder."""
-    override = os.environ.get("ACTDERIV_CACHE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("actderiv", appauthor=False))
-
-
-def enabled() -> bool:
-    return os.environ.get("ACTDERIV_NO_CACHE", "") not in ("1", "true", "yes")
-
-
-@cache
-def code_fingerprint() -> str:
-    """A digest of actderiv's version, SymPy's version and the engine's source files."""
-    return source_digest(f"actderiv {__version__}; sympy {_sympy_version()}", _ENGINE_MODULES)
-
-
-def new_digest(data: bytes = b"") -> blake2b:
-    """A 256-bit BLAKE2b hash object, for every cache key and content digest."""
-    return blake2b(data, digest_size=32)
-
-
-def source_digest(label: str, modules: Iterable[str]) -> str:
-    """A digest of ``label`` and the source of actderiv's ``modules`` (file names); modules
-    without a source file (an install that ships bytecode only) count by name alone."""
-    digest = new_digest(label.encode())
-    package = Path(__file__).resolve().parents[1]
-    for name in modules:
-        path = package / name
-        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
-    return digest.hexdigest()
-
-
-def _sympy_version() -> str:
-    """SymPy's version without importing SymPy or importlib.metadata (both slow to import)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("sympy")
-    if spec is not None and spec.origin:
-        release = Path(spec.origin).parent / "release.py"
-        with contextlib.suppress(OSError):
-            found = re.search(r"__version__\s*=\s*[\"']([^\"']+)", release.read_text("utf-8"))
-            if found:
-                return found.group(1)
-    import importlib.metadata
-
-    try:
-        return importlib.metadata.version("sympy")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - sympy is a dependency
-        return "unknown"
 
 
 def entry_key(spec: ActivationSpec, catalog: Catalog, options: Mapping[str, Any]) -> str:
     """The cache key of one entry's record: its content, that of every entry its formula or its
     claims call (transitively), the options and the code. Contents count by their digests: the
     ones the catalog carries for its own entries (from its snapshot), else computed here."""
-    digest = new_digest(code_fingerprint().encode())
+    digest = new_digest(core.RECORDS.code().encode())
     digest.update(json.dumps(dict(options), sort_keys=True).encode())
     known = catalog.digests
     for dep in _with_callees(spec, catalog):
@@ -161,73 +101,20 @@ def _with_callees(spec: ActivationSpec, catalog: Catalog) -> list[ActivationSpec
     return [seen[k] for k in sorted(seen)]
 
 
-def write_json_atomic(path: Path, value: Any) -> None:
-    """Write JSON to a temporary file renamed into place; a cache that cannot be written is
-    simply not used, so OS errors are swallowed."""
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                # dumps, not dump: dump's chunked writes take the pure-Python encoder
-                handle.write(json.dumps(value, sort_keys=True))
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+def storable(record: Mapping[str, Any]) -> bool:
+    """Whether a record may be kept: not when a work budget ran out making it."""
+    return not record.get("exhausted")
 
 
-def read_stored(
-    path: Path, version: int, key: str, decode: Callable[[Any], T], *, shipped: bool = False
-) -> T | None:
-    """``decode`` of what :func:`write_stored` stored in ``path`` for ``version`` and ``key``;
-    None when there is nothing (or something else) there. A file that cannot be read or decoded
-    (``decode`` raises ValueError, TypeError, KeyError or AttributeError) is removed, unless it
-    was ``shipped`` with actderiv."""
-    if not enabled():
-        return None
-    try:
-        stored = json.loads(path.read_bytes())
-        if stored.get("version") != version or stored.get("key") != key:
-            return None
-        return decode(stored["data"])
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        if not shipped:
-            with contextlib.suppress(OSError):
-                path.unlink()
-        return None
+def _record(data: Any) -> Record:
+    """A record read back, checked against the schema (raises ValueError when it is not one)."""
+    from actderiv import schema
 
-
-def stored_text(version: int, key: str, data: Any) -> str:
-    """The text of a file :func:`read_stored` reads (a file to ship with actderiv)."""
-    return json.dumps({"version": version, "key": key, "data": data}, sort_keys=True) + "\n"
-
-
-def write_stored(path: Path, version: int, key: str, data: Any, keep: int) -> None:
-    """Store ``data`` in ``path`` for :func:`read_stored`, then remove all but the newest ``keep``
-    files of the folder (stores that gain a file whenever their inputs change: catalog
-    snapshots, list rows)."""
-    if not enabled():
-        return
-    write_json_atomic(path, {"version": version, "key": key, "data": data})
-    with contextlib.suppress(OSError):
-        # "[!.]*": not the temporary files of writes in progress (".tmp-…json")
-        old = sorted(path.parent.glob("[!.]*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in old[keep:]:
-            stale.unlink()
-
-
-def clear_folder(folder: Path) -> int:
-    """Remove every stored file in ``folder`` (not writes in progress); return how many."""
-    removed = 0
-    for path in folder.glob("[!.]*.json"):
-        with contextlib.suppress(OSError):
-            path.unlink()
-            removed += 1
-    return removed
+    schema.check(data, "record")
+    if data["schema_version"] != SCHEMA_VERSION or not storable(data):
+        raise ValueError("not a record this code keeps")
+    record: Record = data
+    return record
 
 
 class RecordCache:
@@ -235,101 +122,33 @@ class RecordCache:
 
     def __init__(self, folder: Path | None = None, use_shipped: bool = True) -> None:
         self.folder = folder if folder is not None else cache_dir()
-        self.shipped = _shipped() if use_shipped else {}
+        self.shipped = core.shipped_layer(SHIPPED_NAME, core.RECORDS) if use_shipped else {}
 
     def get(self, key: str) -> dict[str, Any] | None:
-        record = self.shipped.get(key)
-        if record is not None:
-            return dict(record)
-        path = self._path(key)
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, UnicodeDecodeError):
-            with contextlib.suppress(OSError):
-                path.unlink()
-            return None
-        if not isinstance(record, dict) or record.get("schema_version") != SCHEMA_VERSION:
-            return None
-        return record
+        """The record stored under ``key``; None when there is none (or none that checks)."""
+        text = self.shipped.get(key)
+        if text is not None:
+            try:
+                return dict(_record(json.loads(text)))
+            except (ValueError, RecursionError):
+                pass  # the shipped layer is read-only: a record that fails is only ignored
+        found = core.read(core.RECORDS, key, _record, self._path(key))
+        return None if found is None else dict(found)
 
     def put(self, key: str, record: Mapping[str, Any]) -> None:
-        """Store a record atomically; a cache that cannot be written is simply not used."""
-        write_json_atomic(self._path(key), record)
-
-    def clear(self) -> int:
-        """Remove every record in the user's cache folder; return how many were removed."""
-        removed = 0
-        root = self.folder / "records"
-        if not root.is_dir():
-            return 0
-        for path in sorted(root.rglob("*.json"), reverse=True):
-            with contextlib.suppress(OSError):
-                path.unlink()
-                removed += 1
-        for sub in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
-            with contextlib.suppress(OSError):
-                sub.rmdir()
-        return removed
+        """Store a record atomically, unless a work budget ran out making it; a cache that
+        cannot be written is simply not used."""
+        if storable(record) and enabled():
+            core.write_text_atomic(self._path(key), core.stored_text(core.RECORDS, key, record))
 
     def _path(self, key: str) -> Path:
-        return self.folder / "records" / key[:2] / f"{key}.json"
-
-
-class ShippedRecords(Mapping[str, dict[str, Any]]):
-    """The records shipped with actderiv: one ``KEY<TAB>JSON`` line per record, parsed only when
-    asked for (``show`` reads one record of 139 without parsing the others)."""
-
-    def __init__(self, text: str) -> None:
-        self._lines: dict[str, str] = {}
-        self._parsed: dict[str, dict[str, Any]] = {}
-        header, _, body = text.partition("\n")
-        try:
-            version = json.loads(header).get("schema_version")
-        except (ValueError, AttributeError):
-            return  # not a file this code wrote: no shipped records
-        if version != SCHEMA_VERSION:
-            return
-        for line in body.split("\n"):
-            key, tab, record = line.partition("\t")
-            if tab:
-                self._lines[key] = record
-
-    def __getitem__(self, key: str) -> dict[str, Any]:
-        record = self._parsed.get(key)
-        if record is None:
-            try:
-                record = json.loads(self._lines[key])
-            except ValueError:
-                raise KeyError(key) from None
-            if not isinstance(record, dict):
-                raise KeyError(key)
-            self._parsed[key] = record
-        return record
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._lines)
-
-    def __len__(self) -> int:
-        return len(self._lines)
+        return self.folder / core.RECORDS.folder / key[:2] / f"{key}.json"
 
 
 def shipped_text(records: Mapping[str, Mapping[str, Any]]) -> str:
-    """The text of the shipped file for ``records`` (see :class:`ShippedRecords`)."""
-    lines = [json.dumps({"schema_version": SCHEMA_VERSION})]
-    for key in sorted(records):
-        lines.append(key + "\t" + json.dumps(records[key], sort_keys=True, ensure_ascii=False))
-    return "\n".join(lines) + "\n"
-
-
-@cache
-def _shipped() -> Mapping[str, dict[str, Any]]:
-    try:
-        return ShippedRecords(Path(__file__).with_name(SHIPPED_NAME).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return {}
+    """The text of the shipped records file (``scripts/build_derived.py``)."""
+    return core.shipped_layer_text(core.RECORDS, {k: v for k, v in records.items() if storable(v)})
 
 
 def shipped_keys() -> Iterable[str]:
-    return _shipped().keys()
+    return core.shipped_layer(SHIPPED_NAME, core.RECORDS).keys()

@@ -2,14 +2,13 @@
 not changed reads one small file instead of rebuilding the catalog and parsing every record
 (about a third of ``list``'s time).
 
-Rows are stored under a key made of the catalog files' bytes, the code that reads catalogs
-(:func:`actderiv.store.snapshot.loader_fingerprint`), the code that makes records
-(:func:`actderiv.store.cache.code_fingerprint`: the engine's source, actderiv's and SymPy's
-versions)
-and this module's source, so a change to any of them gives a new key. The CLI stores the rows
-of a whole catalog only (a list filtered by tag is then made from them), nothing is read or
-stored when the cache is off, and ``actderiv cache clear`` removes them; the rows of the bundled
-catalog are shipped with actderiv, like its records. Pure apart from the cache files; no SymPy.
+Rows are stored under a key made of the catalog files' bytes and the list kind's code
+(:data:`actderiv.store.core.LISTS`: the modules that load catalogs, make records and make rows,
+found statically, with actderiv's and SymPy's versions), so a change to any of them gives a new
+key. The CLI stores the rows of a whole catalog only (a list filtered by tag is then made from
+them), and only when no record's work budget ran out; nothing is read or stored when the cache
+is off, and ``actderiv cache clear`` removes them; the rows of the bundled catalog are shipped
+with actderiv, like its records. Pure apart from the cache files; no SymPy.
 """
 
 from __future__ import annotations
@@ -18,29 +17,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypedDict
 
-from actderiv.store.cache import (
-    cache_dir,
-    clear_folder,
-    code_fingerprint,
-    new_digest,
-    read_stored,
-    source_digest,
-    stored_text,
-    write_stored,
-)
+from actderiv.store import core
+from actderiv.store.core import LISTS, new_digest
 
 if TYPE_CHECKING:
     from actderiv.catalog.model import ActivationSpec
 
-ROWS_VERSION: Final = 1
+__all__ = ["Row", "has_tag", "read_rows", "row", "rows_key", "shipped_text", "shown", "write_rows"]
+
 #: The rows of the bundled catalog, shipped beside its records (``derived.jsonl``).
 SHIPPED_NAME: Final = "listed.json"
-#: Row files kept in the cache folder; older ones are removed when a new one is written.
-KEEP: Final = 16
 
 
 class Row(TypedDict):
-    """One activation as ``list`` shows it."""
+    """One activation as ``list`` shows it (``actderiv.schema.ListRow``)."""
 
     name: str
     expr: str  # as the catalog writes it
@@ -77,12 +67,8 @@ def has_tag(item_tags: Iterable[str], tags: Sequence[str]) -> bool:
 def rows_key(layers: Sequence[tuple[str, bytes]]) -> str:
     """The key of the rows of a catalog stack (see :func:`actderiv.catalog.load.read_layers`): the
     files' bytes in order (not their paths, which no row shows, so that the rows of the bundled
-    catalog can be shipped), the loader's and the engine's code, and this module's."""
-    from actderiv.store.snapshot import loader_fingerprint
-
-    digest = new_digest(f"rows {ROWS_VERSION}\0".encode())
-    digest.update(loader_fingerprint().encode() + b"\0" + code_fingerprint().encode())
-    digest.update(source_digest("listing", ("store/listing.py",)).encode())
+    catalog can be shipped) and the list kind's code."""
+    digest = new_digest(f"rows\0{LISTS.code()}\0".encode())
     for _, data in layers:
         digest.update(len(data).to_bytes(8, "little") + data)
     return digest.hexdigest()
@@ -91,38 +77,35 @@ def rows_key(layers: Sequence[tuple[str, bytes]]) -> str:
 def read_rows(key: str) -> list[Row] | None:
     """The rows stored under ``key`` in the cache folder, else those shipped with actderiv for
     the bundled catalog when they have that key; None when there are none."""
-    rows = read_stored(_path(key), ROWS_VERSION, key, _rows)
+    rows = core.read(LISTS, key, _rows)
     if rows is None:
-        shipped = Path(__file__).with_name(SHIPPED_NAME)
-        rows = read_stored(shipped, ROWS_VERSION, key, _rows, shipped=True)
+        rows = core.read_shipped(Path(__file__).with_name(SHIPPED_NAME), LISTS, key, _rows)
     return rows
 
 
 def shipped_text(key: str, rows: Sequence[Row]) -> str:
     """The text of the rows file shipped with actderiv (``scripts/build_derived.py``)."""
-    return stored_text(ROWS_VERSION, key, list(rows))
+    return core.stored_text(LISTS, key, list(rows))
 
 
-def write_rows(key: str, rows: Sequence[Row]) -> None:
-    """Store ``rows`` under ``key``, and drop all but the newest :data:`KEEP` row files."""
-    write_stored(_path(key), ROWS_VERSION, key, list(rows), KEEP)
-
-
-def clear_rows() -> int:
-    """Remove every stored row file; return how many were removed."""
-    return clear_folder(cache_dir() / "lists")
-
-
-def _path(key: str) -> Path:
-    return cache_dir() / "lists" / f"{key}.json"
+def write_rows(key: str, rows: Sequence[Row], records: Iterable[Mapping[str, Any]] = ()) -> None:
+    """Store ``rows`` under ``key`` (the store keeps the newest few), unless a work budget ran
+    out making one of the ``records`` they were made from."""
+    if all(not r.get("exhausted") for r in records):
+        core.write(LISTS, key, list(rows))
 
 
 def _rows(data: Any) -> list[Row]:
-    """Rows read back, checked field by field (a foreign file raises, and is then removed)."""
-    rows = []
+    """Rows read back, checked field by field against :class:`Row` (a foreign file raises, and
+    is then removed; tests/test_schema.py checks that this agrees with the schema's check,
+    which would cost ``list`` the import of the schema module)."""
+    if not isinstance(data, list):
+        raise ValueError("not rows of actderiv list")
     for raw in data:
         if not (
-            isinstance(raw["name"], str)
+            isinstance(raw, dict)
+            and raw.keys() == _ROW_KEYS
+            and isinstance(raw["name"], str)
             and isinstance(raw["expr"], str)
             and isinstance(raw["derivative"], str)
             and (raw["output_only"] is None or isinstance(raw["output_only"], bool))
@@ -130,13 +113,8 @@ def _rows(data: Any) -> list[Row]:
             and all(isinstance(t, str) for t in raw["tags"])
         ):
             raise ValueError("not a row of actderiv list")
-        rows.append(
-            Row(
-                name=raw["name"],
-                expr=raw["expr"],
-                derivative=raw["derivative"],
-                output_only=raw["output_only"],
-                tags=raw["tags"],
-            )
-        )
+    rows: list[Row] = data
     return rows
+
+
+_ROW_KEYS: Final = frozenset(Row.__annotations__)

@@ -1,47 +1,25 @@
 """Validated catalogs kept on disk, so that a run whose catalog files have not changed skips the
 TOML parsing and the formula checks (about 60 ms for the bundled catalog, most of ``list``).
 
-A snapshot is the JSON form of a :class:`Catalog` (entries, locations, call graph, and the digest
-of each entry's content that cache keys are made of), stored in the cache folder under a key made
-of every catalog file's path and bytes and the source of the modules that read and check catalogs
-(and make the digests). Any change to a file or to that code gives a new key, so a stale
-snapshot is never read; only catalogs that validated are stored. Writes are atomic; a corrupt or
-foreign snapshot is ignored and rebuilt. JSON, not pickle: reading a cache file never runs code.
-Pure apart from the cache files; no SymPy.
+A snapshot is the JSON form of a :class:`Catalog` (entries, locations, call graph, and the digest of
+each entry's content that cache keys are made of), stored in the cache folder under a key made of
+every catalog file's path and bytes and the code of the modules that read and check catalogs (and
+make the digests), found statically by the store. Any change to a file or to that code gives a new
+key, so a stale snapshot is never read; only catalogs that validated are stored. Writes are atomic;
+a corrupt or foreign snapshot is ignored and rebuilt. JSON, not pickle: reading a cache file never
+runs code. Pure apart from the cache files; no SymPy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
-from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
-from actderiv import __version__
 from actderiv.catalog.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
 from actderiv.errors import Location
-from actderiv.store.cache import (
-    cache_dir,
-    clear_folder,
-    content_digest,
-    new_digest,
-    read_stored,
-    source_digest,
-    write_stored,
-)
-
-SNAPSHOT_VERSION: Final = 3
-#: Modules whose code decides what a loaded catalog holds (cache.py: the entries' digests).
-_LOADER_MODULES: Final = (
-    "catalog/load.py",
-    "lang/grammar.py",
-    "catalog/model.py",
-    "errors.py",
-    "store/snapshot.py",
-    "store/cache.py",
-)
-#: Snapshots kept in the cache folder; older ones are removed when a new one is written.
-KEEP: Final = 16
+from actderiv.store import core
+from actderiv.store.cache import content_digest
+from actderiv.store.core import SNAPSHOTS, new_digest
 
 
 def snapshot_key(layers: Sequence[tuple[str, bytes]]) -> str:
@@ -53,29 +31,20 @@ def snapshot_key(layers: Sequence[tuple[str, bytes]]) -> str:
     return digest.hexdigest()
 
 
-@cache
 def loader_fingerprint() -> str:
-    """A digest of the code that reads and checks catalogs (and actderiv's version)."""
-    return source_digest(f"actderiv {__version__}; snapshot {SNAPSHOT_VERSION}", _LOADER_MODULES)
+    """The code part of snapshot keys: the modules that read and check catalogs (and make the
+    entries' digests), found statically (:data:`actderiv.store.core.SNAPSHOTS`)."""
+    return SNAPSHOTS.code()
 
 
 def read_snapshot(key: str) -> Catalog | None:
     """The catalog stored under ``key``, or None when there is none (or it is unreadable)."""
-    return read_stored(_path(key), SNAPSHOT_VERSION, key, catalog_from_json)
+    return core.read(SNAPSHOTS, key, catalog_from_json)
 
 
 def write_snapshot(key: str, catalog: Catalog) -> None:
-    """Store ``catalog`` under ``key``, and drop all but the newest :data:`KEEP` snapshots."""
-    write_stored(_path(key), SNAPSHOT_VERSION, key, catalog_to_json(catalog), KEEP)
-
-
-def clear_snapshots() -> int:
-    """Remove every stored snapshot; return how many were removed."""
-    return clear_folder(cache_dir() / "catalogs")
-
-
-def _path(key: str) -> Path:
-    return cache_dir() / "catalogs" / f"{key}.json"
+    """Store ``catalog`` under ``key`` (the store keeps the newest few)."""
+    core.write(SNAPSHOTS, key, catalog_to_json(catalog))
 
 
 def catalog_to_json(catalog: Catalog) -> dict[str, Any]:
