@@ -23,6 +23,7 @@ from click.testing import Result
 from actderiv import __version__, api
 from actderiv.cli import ExitStatus, cli
 from actderiv.engine.derivation import Derivation
+from actderiv.errors import ActderivError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -184,7 +185,7 @@ def test_every_command_is_found_in_the_module_the_lazy_group_names() -> None:
         importlib.import_module(f"actderiv.cli.{module}")
         assert name in cli.commands, f"{name} is not defined in actderiv.cli.{module}"
     assert set(cli.commands) == set(COMMAND_MODULES)
-    modules = {p.stem for p in (ROOT / "actderiv" / "cli").glob("*.py")} - {"__init__", "_base"}
+    modules = {p.stem for p in (ROOT / "actderiv" / "cli").glob("*.py") if p.stem[0] != "_"}
     assert modules == set(COMMAND_MODULES.values())
 
 
@@ -568,6 +569,135 @@ def test_derive_without_expr_is_a_usage_error(tiny: Run) -> None:
 
     assert result.exit_code == ExitStatus.USAGE
     assert result.stderr.endswith("\nError: Missing argument 'EXPR'.\n")
+
+
+# --------------------------------------------------------------------------------------------
+# formulas that start with a minus sign, and the global options after the command
+
+
+@pytest.mark.parametrize(
+    ("args", "expr"),
+    [
+        (("-log(1 + exp(-x))",), "-log(1 + exp(-x))"),
+        (("-x*exp(x)", "--order", "2"), "-x*exp(x)"),
+        (("--order", "2", "-x*exp(x)"), "-x*exp(x)"),
+        (("-a*x", "-p", "a=-1"), "-a*x"),
+        (("-n2", "-x**3"), "-x**3"),
+        (("-2",), "-2"),
+        (("--", "-pi*x"), "-pi*x"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else None,
+)
+def test_derive_takes_a_formula_that_starts_with_a_minus_sign(
+    tiny: Run, args: tuple[str, ...], expr: str
+) -> None:
+    record = json_of(tiny("derive", "--json", *args))
+
+    assert sp.sympify(record["expr"]) == sp.sympify(expr)
+
+
+def test_a_formula_that_reads_as_an_option_is_still_one(tiny: Run) -> None:
+    result = tiny("derive", "-pi*x")  # -p i*x: the help says to write -- before it
+
+    assert result.exit_code == ExitStatus.USAGE
+    assert "'i*x' is not NAME=VALUE" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("derive", "x", "--bogus"), "No such option '--bogus'"),
+        (("list", "-x"), "No such option '-x'"),
+        (("derive", "-x", "-p"), "Option '-p' requires an argument"),
+    ],
+)
+def test_unknown_options_are_still_usage_errors(
+    tiny: Run, args: tuple[str, ...], message: str
+) -> None:
+    result = tiny(*args)
+
+    assert result.exit_code == ExitStatus.USAGE
+    assert message in result.stderr
+
+
+def test_add_and_check_and_gradient_take_formulas_with_a_minus_sign(
+    run: Run, tmp_path: Path
+) -> None:
+    mine = tmp_path / "mine.toml"
+
+    added = run("add", "neg_exp", "-x*exp(x)", "--catalog", str(mine))
+    checked = run("check", "sigmoid", "--derivative", "-y*(y - 1)", "--json")
+    gradient = json_of(run("gradient", "-x", "--formula", "--depth", "3", "--json"))
+
+    assert added.exit_code == ExitStatus.OK, added.output
+    assert 'expr = "-x*exp(x)"' in mine.read_text(encoding="utf-8")
+    assert json.loads(checked.stdout)["equal"] is True
+    assert gradient["depth"] == 3
+
+
+def test_catalog_after_the_command_means_what_it_means_before(
+    run: Run, tiny_catalog_path: Path, shared_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACTDERIV_CACHE_DIR", str(shared_cache))
+    tiny = str(tiny_catalog_path)
+
+    before = json_of(run("--catalog", tiny, "list", "--json"))
+    after = json_of(run("list", "--json", "--catalog", tiny))
+
+    assert after == before
+    assert [r["name"] for r in after] == ["sigmoid", "relu", "swish", "elu"]
+
+
+def test_catalogs_before_and_after_the_command_are_layered_in_order(
+    run: Run, tiny_catalog_path: Path, tmp_path: Path
+) -> None:
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[activations.cube]\ntitle = "Cube"\nexpr = "x**3"\n', encoding="utf-8")
+
+    split = run("--catalog", str(tiny_catalog_path), "show", "cube", "--catalog", str(extra))
+    only_after = run("show", "relu", "--catalog", str(extra))
+
+    assert split.exit_code == ExitStatus.OK, split.output
+    assert only_after.exit_code == ExitStatus.ERROR
+    assert "no activation named 'relu'" in only_after.stderr
+
+
+def test_catalog_after_the_command_replaces_the_environment_s(
+    run: Run, tiny_catalog_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[activations.cube]\ntitle = "Cube"\nexpr = "x**3"\n', encoding="utf-8")
+    monkeypatch.setenv("ACTDERIV_CATALOG", str(tiny_catalog_path))
+
+    result = run("catalog", "check", "--json", "--catalog", str(extra))
+
+    assert json_of(result)["files"] == [str(extra)]
+
+
+def test_color_and_traceback_after_the_command(tiny: Run) -> None:
+    coloured = tiny("show", "relu", "--color")
+    plain = tiny("show", "relu", "--color", "--no-color")
+
+    assert COLOUR.search(coloured.stdout)
+    assert not ANSI.search(plain.stdout)
+    with pytest.raises(ActderivError, match="no activation named 'nosuch'"):
+        tiny("show", "nosuch", "--traceback")
+
+
+@pytest.mark.parametrize("path", COMMAND_PATHS[1:], ids=" ".join)
+def test_every_command_s_help_lists_the_global_options(run: Run, path: tuple[str, ...]) -> None:
+    out = run(*path, "--help").stdout
+
+    for option in ("--catalog FILE", "--color / --no-color", "--traceback"):
+        assert f"\n  {option} " in out, option
+
+
+def test_the_help_says_where_the_options_and_a_leading_minus_go(run: Run) -> None:
+    assert "may also follow the command" in " ".join(run("--help").stdout.split())
+    derive = " ".join(run("derive", "--help").stdout.split())
+    assert "EXPR may start with a minus sign" in derive
+    assert 'actderiv derive "-log(1 + exp(-x))"' in derive
+    assert 'actderiv add neg_exp "-x*exp(x)" --catalog' in run("add", "--help").stdout
 
 
 # --------------------------------------------------------------------------------------------

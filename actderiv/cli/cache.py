@@ -16,23 +16,18 @@ def cache() -> None:
 def cache_clear() -> None:
     """Remove every cached result, catalog snapshot and list table (they are rebuilt when next
     needed)."""
-    from actderiv.store.cache import RecordCache
-    from actderiv.store.listing import clear_rows
-    from actderiv.store.snapshot import clear_snapshots
+    from actderiv.service import clear_cache
 
-    store = RecordCache()
-    removed = store.clear()
-    snapshots = clear_snapshots()
-    tables = clear_rows()
+    removed, snapshots, tables, folder = clear_cache()
     click.echo(
         f"removed {removed} cached result(s), {snapshots} catalog snapshot(s) and {tables} list "
-        f"table(s) from {store.folder}"
+        f"table(s) from {folder}"
     )
 
 
 @cache.command("path")
 def cache_path() -> None:
     """Print the folder that holds the cache."""
-    from actderiv.store.cache import cache_dir
+    from actderiv.service import cache_folder
 
-    click.echo(str(cache_dir()))
+    click.echo(str(cache_folder()))
