@@ -35,16 +35,6 @@ ANSI_SEQUENCE = re.compile(r"\x1b\[[0-9;]*m")
 COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7]|38;|4[0-7]|10[0-7]|48;)[0-9;]*m")
 
 
-@pytest.fixture
-def tiny(run: Run, tiny_catalog_path: Path) -> Run:
-    """``run`` with ``--catalog tests/data/tiny.toml`` in front."""
-
-    def invoke(*args: str) -> Result:
-        return run("--catalog", str(tiny_catalog_path), *args)
-
-    return invoke
-
-
 @pytest.fixture(scope="module")
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("shared-cache")
@@ -270,19 +260,10 @@ def test_list_writes_the_text_rich_would_write(
 
 
 def test_list_from_the_cache_loads_neither_the_api_nor_the_derivation_records(
-    warm: Run, shared_cache: Path, tiny_catalog_path: Path
+    warm: Run, shared_cache: Path, tiny_catalog_path: Path, modules_after: Any
 ) -> None:
     assert warm("list").exit_code == ExitStatus.OK  # every record is in the cache now
-    code = (
-        "import sys\nfrom click.testing import CliRunner\nfrom actderiv.cli import cli\n"
-        f"result = CliRunner().invoke(cli, ['--catalog', {str(tiny_catalog_path)!r}, 'list'])\n"
-        "assert result.exit_code == 0, result.output\nprint(' '.join(sorted(sys.modules)))\n"
-    )
-    env = {**os.environ, "ACTDERIV_CACHE_DIR": str(shared_cache)}
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True
-    )
-    loaded = set(out.stdout.split())
+    loaded = modules_after.cli("--catalog", str(tiny_catalog_path), "list", cache=shared_cache)
 
     assert "actderiv.cli.inspect" in loaded  # the probe sees what list loads
     assert not {"actderiv.api", "actderiv.results", "actderiv.engine.derivation", "sympy"} & loaded
