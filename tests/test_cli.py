@@ -179,6 +179,59 @@ def test_every_command_is_found_in_the_module_the_lazy_group_names() -> None:
     assert modules == set(COMMAND_MODULES.values())
 
 
+#: What the CLI may import from actderiv: itself, the service layer, errors, the terminal
+#: renderers and the model types; everything else goes through actderiv.service.Workspace.
+CLI_MAY_IMPORT = (
+    "actderiv.cli",
+    "actderiv.service",
+    "actderiv.errors",
+    "actderiv.render.terminal",
+    "actderiv.render.grid",
+    "actderiv.render.json",
+    "actderiv.catalog.model",
+)
+
+
+def test_the_cli_goes_through_the_service_layer() -> None:
+    import ast
+
+    imported = set()
+    for path in (ROOT / "actderiv" / "cli").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] if node.module != "actderiv" else []
+                names += [f"actderiv.{a.name}" for a in node.names if node.module == "actderiv"]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            imported |= {(path.name, n) for n in names if n.startswith("actderiv")}
+
+    assert imported  # the walk sees the imports
+    assert {
+        (file, name)
+        for file, name in imported
+        if not name.startswith(CLI_MAY_IMPORT) and name != "actderiv.__version__"
+    } == set()
+
+
+def test_the_workspace_answers_without_the_cli(tiny_catalog_path: Path) -> None:
+    from actderiv.service import Workspace
+
+    ws = Workspace([tiny_catalog_path])
+
+    assert [s.name for s in ws.specs(["PIECEWISE"])] == ["relu", "elu"]
+    assert [s.name for s in ws.named(["ReLU", "relu", "logistic"])] == ["relu", "sigmoid"]
+    summary = ws.verify(ws.named(["relu"]))
+    assert summary["summary"]["failed"] == 0
+    assert ws.check("sigmoid", "y*(1 - y)")["equal"] is True
+    outcome = Workspace([tiny_catalog_path]).add("cube", "x**3", dry_run=True)
+    assert (outcome.written, outcome.failed, outcome.target) == (False, [], tiny_catalog_path)
+    assert "[activations.cube]" in outcome.toml
+    with pytest.raises(ValueError, match="several were given"):
+        Workspace([tiny_catalog_path, tiny_catalog_path]).target()
+
+
 # --------------------------------------------------------------------------------------------
 # list
 
