@@ -1007,8 +1007,10 @@ def test_completion_reads_the_catalog_given_with_catalog(
     tmp_path: Path, tiny_catalog_path: Path
 ) -> None:
     found = _complete(f"actderiv --catalog {tiny_catalog_path} verify ", tmp_path)
+    after = _complete(f"actderiv verify --catalog {tiny_catalog_path} ", tmp_path)
 
     assert found == ["plain,sigmoid", "plain,relu", "plain,swish", "plain,elu"]
+    assert after == found
 
 
 def test_completion_scripts_are_printed_for_each_shell(tmp_path: Path) -> None:
