@@ -1,5 +1,6 @@
 """The command-line interface: help for every command, one real run of each, exit statuses, and
-the JSON contract of DESIGN.md (required keys; every expression string parses back with SymPy).
+the JSON contract of docs/ARCHITECTURE.md (required keys; every expression string parses back
+with SymPy).
 """
 
 from __future__ import annotations
