@@ -75,6 +75,7 @@ def warm_cache(tmp_path_factory: pytest.TempPathFactory, modules_after: Probe) -
     ],
     ids=lambda args: " ".join(args),
 )
+@pytest.mark.slow  # the warm_cache fixture derives and exports the tiny catalog in subprocesses
 def test_whole_catalog_commands_with_a_warm_cache_do_not_import_sympy(
     args: tuple[str, ...], modules_after: Probe, warm_cache: Path
 ) -> None:

@@ -19,7 +19,10 @@ def _examples(text: str) -> int:
     return len(doctest.DocTestParser().get_examples(text))
 
 
-@pytest.mark.parametrize(("page", "least"), [("docs/api.md", 30), ("README.md", 6)])
+@pytest.mark.parametrize(
+    ("page", "least"),
+    [pytest.param("docs/api.md", 30, marks=pytest.mark.slow), ("README.md", 6)],
+)
 def test_the_python_examples_of_the_docs_run(page: str, least: int) -> None:
     path = ROOT / page
     assert _examples(path.read_text(encoding="utf-8")) >= least  # the page is really tested
