@@ -3,6 +3,7 @@
     python benchmarks/bench.py               # everything (15 pairs of each start-up timing)
     python benchmarks/bench.py --runs 3      # a smoke run
     python benchmarks/bench.py --quick       # start-up only
+    python benchmarks/bench.py --export      # and a warm export --all
 
 Every figure is paired: the command and its baseline run one after the other (A B A B …), and
 the figure reported is the median of the pairs' ratios, so that a machine that slows down or
@@ -124,6 +125,9 @@ def run_with_peak(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="start-up timings only")
+    parser.add_argument(
+        "--export", action="store_true", help="also a warm export --all (minutes when cold)"
+    )
     parser.add_argument("--runs", type=int, default=15, help="pairs per start-up timing")
     parser.add_argument(
         "--verify-runs",
@@ -173,10 +177,10 @@ def main() -> None:
             f"peak memory of verify --all, all processes together  {tree_peak:7.0f} MiB   "
             f"(target < 1024 MiB); largest single process {peak_children_mib():.0f} MiB"
         )
-        for label, extra in (
-            ("actderiv verify --all (warm)", ["verify", "--all"]),
-            ("actderiv export --all (warm)", ["export", "--all", "--format", "latex"]),
-        ):
+        warm = [("actderiv verify --all (warm)", ["verify", "--all"])]
+        if args.export:
+            warm.append(("actderiv export --all (warm)", ["export", "--all", "--format", "latex"]))
+        for label, extra in warm:
             ratio, t, floor = paired(ACTDERIV + extra, FLOOR, pairs, env, warm_up=True)
             print(f"{label:30} {ratio:5.2f}x floor   ({t:.2f} s vs {floor * 1000:.1f} ms)")
 
