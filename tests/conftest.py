@@ -1,8 +1,11 @@
-"""Shared fixtures: a tiny catalog, a CLI runner, and an isolated cache folder for every test."""
+"""Shared fixtures: a tiny catalog, CLI runners, an isolated cache folder for every test, golden
+files, pdflatex, and a probe of what a fresh interpreter imports."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,6 +50,70 @@ def run() -> Callable[..., Result]:
     return invoke
 
 
+@pytest.fixture
+def tiny(run: Callable[..., Result], tiny_catalog_path: Path) -> Callable[..., Result]:
+    """``run`` with ``--catalog tests/data/tiny.toml`` in front."""
+
+    def invoke(*args: str) -> Result:
+        return run("--catalog", str(tiny_catalog_path), *args)
+
+    return invoke
+
+
+def _assert_golden(path: Path, text: str) -> None:
+    if os.environ.get("ACTDERIV_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+        return
+    assert text == path.read_bytes().decode("utf-8"), f"differs from {path}"
+
+
+@pytest.fixture
+def assert_golden() -> Callable[[Path, str], None]:
+    """``assert_golden(path, text)``: compare with a golden file (exact bytes);
+    ACTDERIV_UPDATE_GOLDEN=1 rewrites it instead."""
+    return _assert_golden
+
+
+def _modules_after(code: str, cache: Path) -> set[str]:
+    script = code + "\nimport sys\nprint(' '.join(sorted(sys.modules)))\n"
+    env = {**os.environ, "ACTDERIV_CACHE_DIR": str(cache)}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    return set(out.stdout.split())
+
+
+def cli_code(*args: str) -> str:
+    """Python code that runs the CLI in-process with ``args`` and asserts it succeeded."""
+    return (
+        "from click.testing import CliRunner\nfrom actderiv.cli import cli\n"
+        f"result = CliRunner().invoke(cli, {list(args)!r})\n"
+        "assert result.exit_code == 0, result.output\n"
+    )
+
+
+@pytest.fixture(scope="session")
+def modules_after(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., set[str]]:
+    """``modules_after(code, cache=None)``: run ``code`` in a fresh interpreter (with an empty
+    cache folder unless ``cache`` is given) and return the modules it loaded;
+    ``modules_after.cli(*args, cache=None)`` does it for a run of the CLI."""
+
+    class Probe:
+        def __call__(self, code: str, cache: Path | None = None) -> set[str]:
+            return _modules_after(code, cache or tmp_path_factory.mktemp("probe") / "cache")
+
+        def cli(self, *args: str, cache: Path | None = None) -> set[str]:
+            return self(cli_code(*args), cache)
+
+    return Probe()
+
+
 def _optional(module: str) -> object:
     """Import an optional dependency, or skip — unless CI demands it (ACTDERIV_REQUIRE_<NAME>=1).
 
@@ -80,3 +147,26 @@ def pdflatex() -> str:
             pytest.fail("pdflatex is not installed, and ACTDERIV_REQUIRE_LATEX=1 requires it")
         pytest.skip("pdflatex is not installed (apt-get install texlive-latex-recommended …)")
     return found
+
+
+@pytest.fixture
+def compile_latex(pdflatex: str) -> Callable[..., str]:
+    """``compile_latex(source, folder, runs=1)``: write ``folder/doc.tex``, run pdflatex on it
+    ``runs`` times (twice for references) and return the log; fails on any LaTeX error."""
+
+    def compile_(source: str, folder: Path, runs: int = 1) -> str:
+        (folder / "doc.tex").write_text(source, encoding="utf-8")
+        for _ in range(runs):
+            done = subprocess.run(
+                [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            log = (folder / "doc.log").read_text(encoding="utf-8", errors="replace")
+            assert done.returncode == 0, log[-3000:]
+        assert (folder / "doc.pdf").read_bytes().startswith(b"%PDF")
+        return log
+
+    return compile_

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,28 +14,7 @@ from actderiv.store import cache, listing
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _modules_after(code: str, tmp_path: Path, cache: Path | None = None) -> set[str]:
-    """Run ``code`` in a fresh interpreter (with an empty cache folder unless ``cache`` is
-    given); return the modules it loaded."""
-    script = code + "\nimport sys\nprint(' '.join(sorted(sys.modules)))\n"
-    env = {**os.environ, "ACTDERIV_CACHE_DIR": str(cache or tmp_path / "cache")}
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=True,
-    )
-    return set(out.stdout.split())
-
-
-def _cli(*args: str) -> str:
-    return (
-        "from click.testing import CliRunner\nfrom actderiv.cli import cli\n"
-        f"result = CliRunner().invoke(cli, {list(args)!r})\n"
-        "assert result.exit_code == 0, result.output\n"
-    )
+Probe = Any  # conftest's modules_after: probe(code, cache=None), probe.cli(*args, cache=None)
 
 
 @pytest.mark.parametrize(
@@ -51,18 +28,21 @@ def _cli(*args: str) -> str:
         ("derive", "--help"),
     ],
 )
-def test_common_commands_do_not_import_sympy(args: tuple[str, ...], tmp_path: Path) -> None:
-    loaded = _modules_after(_cli(*args), tmp_path)
+def test_common_commands_do_not_import_sympy(args: tuple[str, ...], modules_after: Probe) -> None:
+    loaded = modules_after.cli(*args)
     assert "sympy" not in loaded
     assert "mpmath" not in loaded
 
 
-def test_list_with_a_warm_cache_loads_only_what_it_needs(tmp_path: Path) -> None:
+def test_list_with_a_warm_cache_loads_only_what_it_needs(
+    tmp_path: Path, modules_after: Probe
+) -> None:
     """The second ``list`` reads the catalog snapshot (no TOML parser, no formula grammar) and
     imports only the CLI module that defines ``list``."""
-    _modules_after(_cli("list"), tmp_path)  # the first run stores the snapshot
+    cache = tmp_path / "cache"
+    modules_after.cli("list", cache=cache)  # the first run stores the snapshot
 
-    loaded = _modules_after(_cli("list"), tmp_path)
+    loaded = modules_after.cli("list", cache=cache)
 
     assert "actderiv.cli.inspect" in loaded  # the probe sees the modules it should
     assert not {"tomllib", "actderiv.lang.grammar", "tomlkit", "sympy"} & loaded
@@ -73,12 +53,12 @@ TINY = str(ROOT / "tests" / "data" / "tiny.toml")
 
 
 @pytest.fixture(scope="module")
-def warm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def warm_cache(tmp_path_factory: pytest.TempPathFactory, modules_after: Probe) -> Path:
     """A cache folder filled by a cold ``verify --all`` and ``export --all`` of the tiny catalog
     (the probe shows that they did derive: SymPy, or the worker pool that runs it)."""
     folder = tmp_path_factory.mktemp("warm")
     for args in (("verify", "--all"), ("export", "--all", "--format", "latex")):
-        cold = _modules_after(_cli("--catalog", TINY, *args), folder, folder / "cache")
+        cold = modules_after.cli("--catalog", TINY, *args, cache=folder / "cache")
         assert {"sympy", "concurrent.futures.process"} & cold, args
     return folder / "cache"
 
@@ -95,17 +75,18 @@ def warm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ],
     ids=lambda args: " ".join(args),
 )
+@pytest.mark.slow  # the warm_cache fixture derives and exports the tiny catalog in subprocesses
 def test_whole_catalog_commands_with_a_warm_cache_do_not_import_sympy(
-    args: tuple[str, ...], tmp_path: Path, warm_cache: Path
+    args: tuple[str, ...], modules_after: Probe, warm_cache: Path
 ) -> None:
-    again = _modules_after(_cli("--catalog", TINY, *args), tmp_path, warm_cache)
+    again = modules_after.cli("--catalog", TINY, *args, cache=warm_cache)
 
     assert not {"sympy", "mpmath", "concurrent.futures.process"} & again
 
 
-def test_deriving_a_formula_does_import_sympy(tmp_path: Path) -> None:
+def test_deriving_a_formula_does_import_sympy(modules_after: Probe) -> None:
     # The check above is only meaningful if this subprocess probe can see SymPy being loaded.
-    assert "sympy" in _modules_after(_cli("derive", "x*tanh(x)"), tmp_path)
+    assert "sympy" in modules_after.cli("derive", "x*tanh(x)")
 
 
 @pytest.mark.parametrize(
@@ -129,8 +110,8 @@ def test_deriving_a_formula_does_import_sympy(tmp_path: Path) -> None:
         "actderiv.render.json",
     ],
 )
-def test_core_modules_never_import_the_ui_libraries(module: str, tmp_path: Path) -> None:
-    loaded = _modules_after(f"import {module}", tmp_path)
+def test_core_modules_never_import_the_ui_libraries(module: str, modules_after: Probe) -> None:
+    loaded = modules_after(f"import {module}")
     assert not {"click", "rich", "actderiv.cli"} & loaded
 
 

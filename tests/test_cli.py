@@ -1,5 +1,6 @@
 """The command-line interface: help for every command, one real run of each, exit statuses, and
-the JSON contract of DESIGN.md (required keys; every expression string parses back with SymPy).
+the JSON contract of docs/ARCHITECTURE.md (required keys; every expression string parses back
+with SymPy).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from click.testing import Result
 from actderiv import __version__, api
 from actderiv.cli import ExitStatus, cli
 from actderiv.engine.derivation import Derivation
+from actderiv.errors import ActderivError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,16 +34,6 @@ Run = Callable[..., Result]
 ANSI = re.compile(r"\x1b\[")
 ANSI_SEQUENCE = re.compile(r"\x1b\[[0-9;]*m")
 COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7]|38;|4[0-7]|10[0-7]|48;)[0-9;]*m")
-
-
-@pytest.fixture
-def tiny(run: Run, tiny_catalog_path: Path) -> Run:
-    """``run`` with ``--catalog tests/data/tiny.toml`` in front."""
-
-    def invoke(*args: str) -> Result:
-        return run("--catalog", str(tiny_catalog_path), *args)
-
-    return invoke
 
 
 @pytest.fixture(scope="module")
@@ -184,8 +176,61 @@ def test_every_command_is_found_in_the_module_the_lazy_group_names() -> None:
         importlib.import_module(f"actderiv.cli.{module}")
         assert name in cli.commands, f"{name} is not defined in actderiv.cli.{module}"
     assert set(cli.commands) == set(COMMAND_MODULES)
-    modules = {p.stem for p in (ROOT / "actderiv" / "cli").glob("*.py")} - {"__init__", "_base"}
+    modules = {p.stem for p in (ROOT / "actderiv" / "cli").glob("*.py") if p.stem[0] != "_"}
     assert modules == set(COMMAND_MODULES.values())
+
+
+#: What the CLI may import from actderiv: itself, the service layer, errors, the terminal
+#: renderers and the model types; everything else goes through actderiv.service.Workspace.
+CLI_MAY_IMPORT = (
+    "actderiv.cli",
+    "actderiv.service",
+    "actderiv.errors",
+    "actderiv.render.terminal",
+    "actderiv.render.grid",
+    "actderiv.render.json",
+    "actderiv.catalog.model",
+)
+
+
+def test_the_cli_goes_through_the_service_layer() -> None:
+    import ast
+
+    imported = set()
+    for path in (ROOT / "actderiv" / "cli").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] if node.module != "actderiv" else []
+                names += [f"actderiv.{a.name}" for a in node.names if node.module == "actderiv"]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            imported |= {(path.name, n) for n in names if n.startswith("actderiv")}
+
+    assert imported  # the walk sees the imports
+    assert {
+        (file, name)
+        for file, name in imported
+        if not name.startswith(CLI_MAY_IMPORT) and name != "actderiv.__version__"
+    } == set()
+
+
+def test_the_workspace_answers_without_the_cli(tiny_catalog_path: Path) -> None:
+    from actderiv.service import Workspace
+
+    ws = Workspace([tiny_catalog_path])
+
+    assert [s.name for s in ws.specs(["PIECEWISE"])] == ["relu", "elu"]
+    assert [s.name for s in ws.named(["ReLU", "relu", "logistic"])] == ["relu", "sigmoid"]
+    summary = ws.verify(ws.named(["relu"]))
+    assert summary["summary"]["failed"] == 0
+    assert ws.check("sigmoid", "y*(1 - y)")["equal"] is True
+    outcome = Workspace([tiny_catalog_path]).add("cube", "x**3", dry_run=True)
+    assert (outcome.written, outcome.failed, outcome.target) == (False, [], tiny_catalog_path)
+    assert "[activations.cube]" in outcome.toml
+    with pytest.raises(ValueError, match="several were given"):
+        Workspace([tiny_catalog_path, tiny_catalog_path]).target()
 
 
 # --------------------------------------------------------------------------------------------
@@ -269,19 +314,10 @@ def test_list_writes_the_text_rich_would_write(
 
 
 def test_list_from_the_cache_loads_neither_the_api_nor_the_derivation_records(
-    warm: Run, shared_cache: Path, tiny_catalog_path: Path
+    warm: Run, shared_cache: Path, tiny_catalog_path: Path, modules_after: Any
 ) -> None:
     assert warm("list").exit_code == ExitStatus.OK  # every record is in the cache now
-    code = (
-        "import sys\nfrom click.testing import CliRunner\nfrom actderiv.cli import cli\n"
-        f"result = CliRunner().invoke(cli, ['--catalog', {str(tiny_catalog_path)!r}, 'list'])\n"
-        "assert result.exit_code == 0, result.output\nprint(' '.join(sorted(sys.modules)))\n"
-    )
-    env = {**os.environ, "ACTDERIV_CACHE_DIR": str(shared_cache)}
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True
-    )
-    loaded = set(out.stdout.split())
+    loaded = modules_after.cli("--catalog", str(tiny_catalog_path), "list", cache=shared_cache)
 
     assert "actderiv.cli.inspect" in loaded  # the probe sees what list loads
     assert not {"actderiv.api", "actderiv.results", "actderiv.engine.derivation", "sympy"} & loaded
@@ -571,6 +607,135 @@ def test_derive_without_expr_is_a_usage_error(tiny: Run) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# formulas that start with a minus sign, and the global options after the command
+
+
+@pytest.mark.parametrize(
+    ("args", "expr"),
+    [
+        (("-log(1 + exp(-x))",), "-log(1 + exp(-x))"),
+        (("-x*exp(x)", "--order", "2"), "-x*exp(x)"),
+        (("--order", "2", "-x*exp(x)"), "-x*exp(x)"),
+        (("-a*x", "-p", "a=-1"), "-a*x"),
+        (("-n2", "-x**3"), "-x**3"),
+        (("-2",), "-2"),
+        (("--", "-pi*x"), "-pi*x"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else None,
+)
+def test_derive_takes_a_formula_that_starts_with_a_minus_sign(
+    tiny: Run, args: tuple[str, ...], expr: str
+) -> None:
+    record = json_of(tiny("derive", "--json", *args))
+
+    assert sp.sympify(record["expr"]) == sp.sympify(expr)
+
+
+def test_a_formula_that_reads_as_an_option_is_still_one(tiny: Run) -> None:
+    result = tiny("derive", "-pi*x")  # -p i*x: the help says to write -- before it
+
+    assert result.exit_code == ExitStatus.USAGE
+    assert "'i*x' is not NAME=VALUE" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("derive", "x", "--bogus"), "No such option '--bogus'"),
+        (("list", "-x"), "No such option '-x'"),
+        (("derive", "-x", "-p"), "Option '-p' requires an argument"),
+    ],
+)
+def test_unknown_options_are_still_usage_errors(
+    tiny: Run, args: tuple[str, ...], message: str
+) -> None:
+    result = tiny(*args)
+
+    assert result.exit_code == ExitStatus.USAGE
+    assert message in result.stderr
+
+
+def test_add_and_check_and_gradient_take_formulas_with_a_minus_sign(
+    run: Run, tmp_path: Path
+) -> None:
+    mine = tmp_path / "mine.toml"
+
+    added = run("add", "neg_exp", "-x*exp(x)", "--catalog", str(mine))
+    checked = run("check", "sigmoid", "--derivative", "-y*(y - 1)", "--json")
+    gradient = json_of(run("gradient", "-x", "--formula", "--depth", "3", "--json"))
+
+    assert added.exit_code == ExitStatus.OK, added.output
+    assert 'expr = "-x*exp(x)"' in mine.read_text(encoding="utf-8")
+    assert json.loads(checked.stdout)["equal"] is True
+    assert gradient["depth"] == 3
+
+
+def test_catalog_after_the_command_means_what_it_means_before(
+    run: Run, tiny_catalog_path: Path, shared_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACTDERIV_CACHE_DIR", str(shared_cache))
+    tiny = str(tiny_catalog_path)
+
+    before = json_of(run("--catalog", tiny, "list", "--json"))
+    after = json_of(run("list", "--json", "--catalog", tiny))
+
+    assert after == before
+    assert [r["name"] for r in after] == ["sigmoid", "relu", "swish", "elu"]
+
+
+def test_catalogs_before_and_after_the_command_are_layered_in_order(
+    run: Run, tiny_catalog_path: Path, tmp_path: Path
+) -> None:
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[activations.cube]\ntitle = "Cube"\nexpr = "x**3"\n', encoding="utf-8")
+
+    split = run("--catalog", str(tiny_catalog_path), "show", "cube", "--catalog", str(extra))
+    only_after = run("show", "relu", "--catalog", str(extra))
+
+    assert split.exit_code == ExitStatus.OK, split.output
+    assert only_after.exit_code == ExitStatus.ERROR
+    assert "no activation named 'relu'" in only_after.stderr
+
+
+def test_catalog_after_the_command_replaces_the_environment_s(
+    run: Run, tiny_catalog_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[activations.cube]\ntitle = "Cube"\nexpr = "x**3"\n', encoding="utf-8")
+    monkeypatch.setenv("ACTDERIV_CATALOG", str(tiny_catalog_path))
+
+    result = run("catalog", "check", "--json", "--catalog", str(extra))
+
+    assert json_of(result)["files"] == [str(extra)]
+
+
+def test_color_and_traceback_after_the_command(tiny: Run) -> None:
+    coloured = tiny("show", "relu", "--color")
+    plain = tiny("show", "relu", "--color", "--no-color")
+
+    assert COLOUR.search(coloured.stdout)
+    assert not ANSI.search(plain.stdout)
+    with pytest.raises(ActderivError, match="no activation named 'nosuch'"):
+        tiny("show", "nosuch", "--traceback")
+
+
+@pytest.mark.parametrize("path", COMMAND_PATHS[1:], ids=" ".join)
+def test_every_command_s_help_lists_the_global_options(run: Run, path: tuple[str, ...]) -> None:
+    out = run(*path, "--help").stdout
+
+    for option in ("--catalog FILE", "--color / --no-color", "--traceback"):
+        assert f"\n  {option} " in out, option
+
+
+def test_the_help_says_where_the_options_and_a_leading_minus_go(run: Run) -> None:
+    assert "may also follow the command" in " ".join(run("--help").stdout.split())
+    derive = " ".join(run("derive", "--help").stdout.split())
+    assert "EXPR may start with a minus sign" in derive
+    assert 'actderiv derive "-log(1 + exp(-x))"' in derive
+    assert 'actderiv add neg_exp "-x*exp(x)" --catalog' in run("add", "--help").stdout
+
+
+# --------------------------------------------------------------------------------------------
 # cache
 
 
@@ -843,8 +1008,10 @@ def test_completion_reads_the_catalog_given_with_catalog(
     tmp_path: Path, tiny_catalog_path: Path
 ) -> None:
     found = _complete(f"actderiv --catalog {tiny_catalog_path} verify ", tmp_path)
+    after = _complete(f"actderiv verify --catalog {tiny_catalog_path} ", tmp_path)
 
     assert found == ["plain,sigmoid", "plain,relu", "plain,swish", "plain,elu"]
+    assert after == found
 
 
 def test_completion_scripts_are_printed_for_each_shell(tmp_path: Path) -> None:

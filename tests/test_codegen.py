@@ -295,6 +295,7 @@ def jax64(jax: Any) -> Iterator[Any]:
 JAX_SAMPLE = [s.name for s in TORCH_ENTRIES] + ["swish", "soft_clipping", "sinc", "symlog", "isru"]
 
 
+@pytest.mark.slow
 @pytest.mark.jax
 def test_jax_custom_jvp_matches_mpmath(sources: dict[str, CodegenSource], jax64: Any) -> None:
     jnp = jax64.numpy
@@ -365,6 +366,7 @@ def _c_function(lib: ctypes.CDLL, symbol: str, arity: int) -> Callable[..., floa
     return fn  # type: ignore[no-any-return]
 
 
+@pytest.mark.slow  # compiling every entry's C code is most of it
 def test_c_matches_mpmath(sources: dict[str, CodegenSource], c_library: ctypes.CDLL) -> None:
     failures = []
     for name, source in sources.items():

@@ -119,6 +119,7 @@ def _grow(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 FORMULA_TEXT = st.recursive(_LEAF, _grow, max_leaves=5)
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(FORMULA_TEXT)
 def test_generated_formulas_have_correct_derivatives(text: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,10 @@ def _examples(text: str) -> int:
     return len(doctest.DocTestParser().get_examples(text))
 
 
-@pytest.mark.parametrize(("page", "least"), [("docs/api.md", 30), ("README.md", 6)])
+@pytest.mark.parametrize(
+    ("page", "least"),
+    [pytest.param("docs/api.md", 30, marks=pytest.mark.slow), ("README.md", 6)],
+)
 def test_the_python_examples_of_the_docs_run(page: str, least: int) -> None:
     path = ROOT / page
     assert _examples(path.read_text(encoding="utf-8")) >= least  # the page is really tested
@@ -59,30 +63,18 @@ def test_every_public_api_function_is_documented_and_typed() -> None:
     ],
 )
 def test_the_notebook_latex_of_a_report_compiles(
-    pdflatex: str, tmp_path: Path, name: str, kwargs: dict[str, object]
+    compile_latex: Callable[..., str], tmp_path: Path, name: str, kwargs: dict[str, object]
 ) -> None:
-    import subprocess
-
     report = actderiv.api.report(actderiv.api.load_catalog(), name, **kwargs)  # type: ignore[arg-type]
     latex = report._repr_latex_()
     assert latex.startswith("$")
     assert latex.endswith("$")
-    (tmp_path / "r.tex").write_text(
+    compile_latex(
         "\\documentclass{article}\\usepackage{amsmath}\\begin{document}\n"
         + latex
         + "\n\\end{document}\n",
-        encoding="utf-8",
+        tmp_path,
     )
-
-    out = subprocess.run(
-        [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "r.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-    assert out.returncode == 0, out.stdout[-2000:]
 
 
 def test_a_verification_report_lists_failures_and_draws_the_verify_table() -> None:

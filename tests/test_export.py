@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -38,13 +35,7 @@ GOLDEN = Path(__file__).parent / "golden"
 x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
 
 
-def assert_golden(path: Path, text: str) -> None:
-    """Compare with a golden file; ACTDERIV_UPDATE_GOLDEN=1 rewrites it instead."""
-    if os.environ.get("ACTDERIV_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-        return
-    assert text == path.read_bytes().decode("utf-8"), f"differs from {path}"
+Golden = Callable[[Path, str], None]  # conftest's assert_golden
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +161,7 @@ def test_formats_map_to_functions() -> None:
 # --- golden files ----------------------------------------------------------------------------
 
 
-def test_latex_golden(tiny_entries: list[dict[str, Any]]) -> None:
+def test_latex_golden(tiny_entries: list[dict[str, Any]], assert_golden: Golden) -> None:
     assert_golden(GOLDEN / "latex" / "tiny.tex", render_latex(tiny_entries, DEFAULT_COLUMNS))
 
 
@@ -181,12 +172,14 @@ def test_latex_standalone_wraps_the_same_body(tiny_entries: list[dict[str, Any]]
     assert "\\begin{document}\n" + body + "\n\\end{document}\n" in whole
 
 
-def test_latex_golden_with_other_columns(tiny_entries: list[dict[str, Any]]) -> None:
+def test_latex_golden_with_other_columns(
+    tiny_entries: list[dict[str, Any]], assert_golden: Golden
+) -> None:
     columns = ("name", "title", "params", "range", "continuity", "monotonic", "verified", "tags")
     assert_golden(GOLDEN / "latex" / "tiny_columns.tex", render_latex(tiny_entries, columns))
 
 
-def test_markdown_golden(tiny_entries: list[dict[str, Any]]) -> None:
+def test_markdown_golden(tiny_entries: list[dict[str, Any]], assert_golden: Golden) -> None:
     text = render_markdown(tiny_entries, DEFAULT_COLUMNS)
     assert_golden(GOLDEN / "markdown" / "tiny.md", text)
     rows = [line for line in text.splitlines() if line.startswith("| `")]
@@ -196,7 +189,7 @@ def test_markdown_golden(tiny_entries: list[dict[str, Any]]) -> None:
         assert not re.search(r"\\[_{}\\,;:!]|[<>]", row)
 
 
-def test_json_golden(tiny_entries: list[dict[str, Any]]) -> None:
+def test_json_golden(tiny_entries: list[dict[str, Any]], assert_golden: Golden) -> None:
     document = export_document(tiny_entries)
     # properties and verification details belong to other modules, and a proof that runs out of
     # time under load becomes "sampled": test_json_holds_everything_show_json_gives covers them.
@@ -233,6 +226,7 @@ def test_export_command_writes_the_same_bytes_as_the_renderer(
     run: Callable[..., Result],
     tiny_catalog_path: Path,
     tmp_path: Path,
+    assert_golden: Golden,
 ) -> None:
     out = tmp_path / "table.tex"
     result = run("--catalog", str(tiny_catalog_path), "export", "relu", "-o", str(out))
@@ -295,41 +289,18 @@ def test_export_unknown_column(run: Callable[..., Result], tiny_catalog_path: Pa
 # --- pdflatex --------------------------------------------------------------------------------
 
 
-def compile_latex(pdflatex: str, source: str, folder: Path) -> str:
-    """Run pdflatex twice (for references); return the log. Fails on any LaTeX error."""
-    (folder / "doc.tex").write_text(source, encoding="utf-8")
-    for _ in range(2):
-        done = subprocess.run(
-            [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        log = (folder / "doc.log").read_text(encoding="utf-8", errors="replace")
-        assert done.returncode == 0, log[-3000:]
-    assert (folder / "doc.pdf").stat().st_size > 1000
-    return log
-
-
 @pytest.mark.slow
 def test_whole_catalog_compiles_without_overfull_boxes(
-    pdflatex: str, run: Callable[..., Result], tmp_path: Path
+    compile_latex: Callable[..., str], run: Callable[..., Result], tmp_path: Path
 ) -> None:
     out = tmp_path / "catalog.tex"
     result = run("export", "--all", "--standalone", "-o", str(out))
     assert result.exit_code == 0, result.stderr
-    log = compile_latex(pdflatex, out.read_text(encoding="utf-8"), tmp_path)
+    log = compile_latex(out.read_text(encoding="utf-8"), tmp_path, runs=2)  # twice: references
     assert "Overfull \\hbox" not in log
     assert "undefined" not in log.casefold()
 
 
 @pytest.mark.parametrize("command", ["export", "plot"])
-def test_help_does_not_import_sympy(command: str) -> None:
-    code = (
-        "import sys\nfrom click.testing import CliRunner\nfrom actderiv.cli import cli\n"
-        f"assert CliRunner().invoke(cli, [{command!r}, '--help']).exit_code == 0\n"
-        "print('sympy' in sys.modules, 'matplotlib' in sys.modules)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout == "False False\n"
+def test_help_does_not_import_sympy(command: str, modules_after: Any) -> None:
+    assert not {"sympy", "matplotlib"} & modules_after.cli(command, "--help")

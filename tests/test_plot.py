@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,15 +13,7 @@ from actderiv import api
 from actderiv.render import plot
 
 GOLDEN = Path(__file__).parent / "golden" / "plot"
-
-
-def assert_golden(path: Path, text: str) -> None:
-    """Compare with a golden file; ACTDERIV_UPDATE_GOLDEN=1 rewrites it instead."""
-    if os.environ.get("ACTDERIV_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-        return
-    assert text == path.read_bytes().decode("utf-8"), f"differs from {path}"
+Golden = Callable[[Path, str], None]
 
 
 @pytest.fixture(scope="module")
@@ -69,19 +59,15 @@ def test_sample_refuses_bad_ranges(
     assert str(info.value) == message
 
 
-def test_terminal_plot_golden(run: Callable[..., Result], tiny_catalog_path: Path) -> None:
-    result = run(
-        "--catalog", str(tiny_catalog_path), "plot", "sigmoid", "relu", "--range", "-4", "4"
-    )
+def test_terminal_plot_golden(tiny: Callable[..., Result], assert_golden: Golden) -> None:
+    result = tiny("plot", "sigmoid", "relu", "--range", "-4", "4")
     assert result.exit_code == 0
     assert result.stderr == ""
     assert_golden(GOLDEN / "sigmoid_relu.txt", result.stdout)
 
 
-def test_pgfplots_golden(run: Callable[..., Result], tiny_catalog_path: Path) -> None:
-    result = run(
-        "--catalog",
-        str(tiny_catalog_path),
+def test_pgfplots_golden(tiny: Callable[..., Result], assert_golden: Golden) -> None:
+    result = tiny(
         "plot",
         "relu",
         "elu",
@@ -164,31 +150,12 @@ def test_bad_range_is_an_error(run: Callable[..., Result], tiny_catalog_path: Pa
 
 
 def test_pgfplots_figure_compiles(
-    pdflatex: str, run: Callable[..., Result], tiny_catalog_path: Path, tmp_path: Path
+    compile_latex: Callable[..., str], tiny: Callable[..., Result], tmp_path: Path
 ) -> None:
-    out = tmp_path / "doc.tex"
-    result = run(
-        "--catalog",
-        str(tiny_catalog_path),
-        "plot",
-        "sigmoid",
-        "relu",
-        "elu",
-        "--standalone",
-        "-o",
-        str(out),
-    )
+    result = tiny("plot", "sigmoid", "relu", "elu", "--format", "pgfplots", "--standalone")
     assert result.exit_code == 0
-    done = subprocess.run(
-        [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-3000:]
-    assert (tmp_path / "doc.pdf").read_bytes().startswith(b"%PDF")
-    assert "Overfull \\hbox" not in (tmp_path / "doc.log").read_text(errors="replace")
+    log = compile_latex(result.stdout, tmp_path)
+    assert "Overfull \\hbox" not in log
 
 
 @pytest.mark.parametrize(

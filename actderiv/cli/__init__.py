@@ -1,5 +1,7 @@
-"""The command-line interface: a thin click layer over :mod:`actderiv.api`.
+"""The command-line interface: a thin click layer over :class:`actderiv.service.Workspace`.
 
+Commands parse arguments, ask the workspace and render what it returns (see docs/ARCHITECTURE.md);
+they import nothing else of actderiv but the errors, the terminal renderers and the model types.
 The only package that imports click. Heavy imports (SymPy, Rich) happen inside commands, so
 ``actderiv --help`` and ``actderiv list`` start fast. One module per group of commands; each
 registers its commands on the group in :mod:`actderiv.cli._base` when imported, and the group

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import math
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from enum import IntEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
 from actderiv import __version__
+from actderiv.cli._options import (
+    COLOR_HELP,
+    TRACEBACK,
+    TRACEBACK_HELP,
+    Command,
+    Group,
+    catalog_envvar_help,
+)
 from actderiv.errors import ActderivError, BudgetExceeded, DerivationError
+from actderiv.service import Workspace, param_name_problem
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from actderiv.catalog.model import ActivationSpec, Catalog
+    from actderiv.catalog.model import ActivationSpec
 
 
 class ExitStatus(IntEnum):
@@ -34,42 +46,66 @@ class ExitStatus(IntEnum):
 
 
 class CliState(NamedTuple):  # not a dataclass: a NamedTuple takes a third of the time to create
-    """What every command needs: which catalog, and how to write."""
+    """What every command needs: the workspace (which catalog), and how to write."""
 
     catalog_paths: tuple[Path, ...]
     color: bool | None
+    ws: Workspace
 
-    def paths(self) -> Sequence[Path]:
-        """The catalog files named with --catalog, else the bundled one and the user's."""
-        from actderiv.catalog.load import default_catalog_paths
+    @classmethod
+    def make(cls, catalog_paths: Sequence[Path], color: bool | None) -> CliState:
+        """The state for these options, with a workspace that draws progress bars on stderr."""
+        paths = tuple(catalog_paths)
+        return cls(paths, color, Workspace(paths, progress=partial(_progress_bar, color)))
 
-        return self.catalog_paths or default_catalog_paths()
-
-    def catalog(self) -> Catalog:
-        """The catalogs of :meth:`paths`, layered."""
-        from actderiv.catalog.load import load_catalogs
-
-        return load_catalogs(self.paths())
+    def changed(
+        self, *, catalog_paths: Sequence[Path] | None = None, color: bool | None = None
+    ) -> CliState:
+        """This state with other catalog files or colour (options given after the command)."""
+        return CliState.make(
+            self.catalog_paths if catalog_paths is None else catalog_paths,
+            self.color if color is None else color,
+        )
 
     def target(self) -> Path:
         """The catalog file that add and remove write: the one --catalog names, else the user's."""
-        from actderiv.catalog.load import user_catalog_path
-
         if len(self.catalog_paths) > 1:
             raise click.UsageError("add and remove write one catalog: give --catalog once")
-        return self.catalog_paths[0] if self.catalog_paths else user_catalog_path()
+        return self.ws.target()
 
     def console(self, stderr: bool = False) -> Console:
-        from rich.console import Console
+        return _console(self.color, stderr)
 
-        no_color = self.color is False or (self.color is None and "NO_COLOR" in os.environ)
-        return Console(
-            stderr=stderr,
-            no_color=no_color,
-            force_terminal=True if self.color else None,
-            highlight=False,
-            soft_wrap=False,
-        )
+
+def _console(color: bool | None, stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    no_color = color is False or (color is None and "NO_COLOR" in os.environ)
+    return Console(
+        stderr=stderr,
+        no_color=no_color,
+        force_terminal=True if color else None,
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+@contextlib.contextmanager
+def _bar(color: bool | None, total: int) -> Iterator[Callable[[ActivationSpec], None]]:
+    from rich.progress import Progress
+
+    with Progress(console=_console(color, stderr=True), transient=True) as progress:
+        task = progress.add_task("deriving", total=total)
+        yield lambda spec: progress.advance(task)
+
+
+def _progress_bar(
+    color: bool | None, total: int
+) -> AbstractContextManager[Callable[[ActivationSpec], None] | None]:
+    """A progress bar on a terminal for work on three entries or more, else nothing."""
+    if total < 3 or not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    return _bar(color, total)
 
 
 #: Which module of actderiv.cli defines each command. Modules are imported when their command
@@ -97,6 +133,9 @@ class _Group(click.Group):
     """Loads command modules lazily, and turns every :class:`ActderivError` into one short
     message and an exit status."""
 
+    command_class = Command
+    group_class = Group
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMAND_MODULES, *self.commands})
 
@@ -110,7 +149,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except ActderivError as exc:  # anything else is a bug: let its traceback show
-            if ctx.params.get("traceback"):
+            if ctx.params.get("traceback") or ctx.meta.get(TRACEBACK):
                 raise
             status = (
                 ExitStatus.TIMEOUT
@@ -152,18 +191,10 @@ def _print(state: CliState, renderable: Any) -> None:
     multiple=True,
     envvar="ACTDERIV_CATALOG",
     show_envvar=True,
-    help="Catalog file to use instead of the bundled and user catalogs; repeat to layer several "
-    "(later ones override earlier ones). ACTDERIV_CATALOG takes a list separated by "
-    f"'{os.pathsep}'.",
+    help=catalog_envvar_help(),
 )
-@click.option(
-    "--color/--no-color",
-    default=None,
-    help="Force colour on or off (default: on for terminals, off when NO_COLOR is set).",
-)
-@click.option(
-    "--traceback", is_flag=True, help="Show Python tracebacks for errors (for debugging)."
-)
+@click.option("--color/--no-color", default=None, help=COLOR_HELP)
+@click.option("--traceback", is_flag=True, help=TRACEBACK_HELP)
 @click.pass_context
 def cli(
     ctx: click.Context, catalog_paths: tuple[Path, ...], color: bool | None, traceback: bool
@@ -177,8 +208,10 @@ def cli(
       actderiv show elu --order 2
       actderiv derive "x*tanh(softplus(x))"
       actderiv derive "x/(1 + abs(x))" --json
+
+    The options above may also follow the command: actderiv show sigmoid --catalog mine.toml.
     """
-    ctx.obj = CliState(tuple(catalog_paths), color)
+    ctx.obj = CliState.make(catalog_paths, color)
 
 
 def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
@@ -186,60 +219,15 @@ def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
     included), each with its title; nothing when the catalog cannot be read."""
     from click.shell_completion import CompletionItem
 
-    paths = ctx.find_root().params.get("catalog_paths") or ()
+    from actderiv.cli._options import CATALOG_PATHS
+
+    paths = ctx.meta.get(CATALOG_PATHS) or ctx.find_root().params.get("catalog_paths") or ()
     try:
-        catalog = CliState(tuple(paths), None).catalog()
+        catalog = Workspace(paths).catalog()
     except ActderivError:
         return []
     start = incomplete.casefold()
     return [CompletionItem(s.name, help=s.title) for s in catalog if s.name.startswith(start)]
-
-
-def _filter(catalog: Catalog, tags: Sequence[str]) -> list[ActivationSpec]:
-    from actderiv.store.listing import has_tag
-
-    return [spec for spec in catalog if has_tag(spec.tags, tags)]
-
-
-def _records(
-    state: CliState,
-    catalog: Catalog,
-    specs: Sequence[ActivationSpec],
-    **kwargs: Any,
-) -> list[dict[str, Any]]:
-    """Records for ``specs``, with a progress bar on a terminal when anything must be derived."""
-    cached = None if kwargs else _all_cached(catalog, specs)
-    if cached is not None:
-        return cached
-    from actderiv import api
-
-    if len(specs) < 3 or not sys.stderr.isatty():
-        return api.records(catalog, specs, **kwargs)
-    from rich.progress import Progress
-
-    with Progress(console=state.console(stderr=True), transient=True) as progress:
-        task = progress.add_task("deriving", total=len(specs))
-        advance: Callable[[ActivationSpec], None] = lambda spec: progress.advance(task)  # noqa: E731
-        return api.records(catalog, specs, progress=advance, **kwargs)
-
-
-def _all_cached(catalog: Catalog, specs: Sequence[ActivationSpec]) -> list[dict[str, Any]] | None:
-    """The whole records of ``specs`` when the cache holds every one (as ``list`` finds for the
-    bundled catalog), looked up as :func:`actderiv.api.records` does but without loading the API
-    and its result classes; None when one is missing."""
-    from actderiv.store import cache
-
-    if not cache.enabled():
-        return None
-    store = cache.RecordCache()
-    options = {"order": 1, "wrt": None}
-    found = []
-    for spec in specs:
-        record = store.get(cache.entry_key(spec, catalog, options))
-        if record is None:
-            return None
-        found.append(record)
-    return found
 
 
 _ORDER = click.option(
@@ -313,15 +301,13 @@ def _parse_param(
     param: click.Parameter,
     values: tuple[str, ...],
 ) -> dict[str, float]:
-    from actderiv.catalog.load import check_param_name
-
     out: dict[str, float] = {}
     for text in values:
         name, sep, value = text.partition("=")
         name, value = name.strip(), value.strip()
         if not sep:
             raise click.BadParameter(f"{_short(text)!r} is not NAME=VALUE", ctx, param)
-        problem = check_param_name(name)
+        problem = param_name_problem(name)
         if problem:
             raise click.BadParameter(problem, ctx, param)
         if not value.isascii() or not re.fullmatch(_NUMBER, value):

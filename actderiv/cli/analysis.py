@@ -9,11 +9,11 @@ from actderiv.cli._base import (
     CliState,
     _echo_json,
     _print,
-    _records,
     cli,
     complete_names,
     param_option,
 )
+from actderiv.cli._options import FormulaCommand
 from actderiv.errors import ActderivError
 
 
@@ -28,9 +28,7 @@ def compare(state: CliState, names: tuple[str, ...], as_json: bool) -> None:
     Example:
       actderiv compare sigmoid tanh relu gelu
     """
-    catalog = state.catalog()
-    specs = list({s.name: s for s in (catalog.require(n) for n in names)}.values())
-    records = _records(state, catalog, specs)
+    records = state.ws.records(state.ws.named(names))
     if as_json:
         _echo_json([{"name": r["name"], "properties": r.get("properties")} for r in records])
         return
@@ -39,7 +37,7 @@ def compare(state: CliState, names: tuple[str, ...], as_json: bool) -> None:
     _print(state, compare_table(records))
 
 
-@cli.command()
+@cli.command(cls=FormulaCommand)
 @click.argument("name", shell_complete=complete_names)
 @click.option(
     "--depth",
@@ -71,13 +69,8 @@ def gradient(
       actderiv gradient sigmoid --depth 10
       actderiv gradient "x if x > 0 else a*(exp(x) - 1)" --formula -p a=0.5
     """
-    from actderiv.engine import properties
-
     try:
-        if formula or params:
-            result = properties.gradient_of_text(name, params, depth, state.catalog())
-        else:
-            result = properties.gradient_by_name(state.catalog(), name, depth)
+        result = state.ws.gradient(name, depth, params=params, formula=formula)
     except ValueError as exc:  # f is not defined on all of ℝ: a user's formula, not a bug
         if isinstance(exc, ActderivError):
             raise

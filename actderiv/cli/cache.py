@@ -17,10 +17,10 @@ def cache() -> None:
 def cache_clear(as_json: bool) -> None:
     """Remove every cached result, catalog snapshot, list table and export fragment (they are
     rebuilt when next needed)."""
-    from actderiv.store import core
+    from actderiv.service import cache_folder, clear_cache
 
-    removed = core.clear()
-    folder = core.cache_dir()
+    removed = clear_cache()
+    folder = cache_folder()
     if as_json:
         _echo_json({"folder": str(folder), "removed": removed})
         return
@@ -35,6 +35,6 @@ def cache_clear(as_json: bool) -> None:
 @cache.command("path")
 def cache_path() -> None:
     """Print the folder that holds the cache."""
-    from actderiv.store.core import cache_dir
+    from actderiv.service import cache_folder
 
-    click.echo(str(cache_dir()))
+    click.echo(str(cache_folder()))

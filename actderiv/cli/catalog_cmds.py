@@ -17,6 +17,7 @@ from actderiv.cli._base import (
     complete_names,
     param_option,
 )
+from actderiv.cli._options import FormulaCommand
 
 
 def _parse_reference(text: str) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def _parse_reference(text: str) -> dict[str, Any]:
     return ref
 
 
-@cli.command()
+@cli.command(cls=FormulaCommand)
 @click.argument("name")
 @click.argument("expr")
 @param_option("A parameter and its default (repeatable).")
@@ -93,60 +94,43 @@ def add(
       actderiv add my_swish "x*sigmoid(b*x)" -p b=1.5 --title "My swish" --tag self-gated
       actderiv add penalized "x if x > 0 else a*x" -p a=0.25 --derivative "1 if x > 0 else a"
       actderiv --catalog project.toml add sq "x**2 if x > 0 else 0" --dry-run
+      actderiv add neg_exp "-x*exp(x)" --catalog project.toml
     """
-    from actderiv import api
-    from actderiv.catalog.edit import NewEntry, add_entry, preview
-    from actderiv.catalog.load import bundled_catalog_path
-
-    target = state.target()
-    others = [] if state.catalog_paths else [bundled_catalog_path()]
-    entry = NewEntry(
-        name=name,
-        expr=expr,
-        title=title,
+    state.target()  # refuses several --catalog before the workspace is asked
+    outcome = state.ws.add(
+        name,
+        expr,
         params=params,
+        title=title,
         aliases=aliases,
         tags=tags,
         references=[_parse_reference(r) for r in references],
         notes=notes,
         derivative=derivative,
+        force=force,
+        dry_run=dry_run,
+        override=override,
     )
-    catalog = preview(entry, target, others, override)
-    record = api.record(catalog, name)
-    failed = [c for c in record["verification"]["checks"] if c["status"] == "failed"]
-    if failed and force:
-        summary = "; ".join(f"{c['name']}: {c['detail']}" for c in failed)
-        entry = NewEntry(**{**_fields(entry), "unverified": f"added with --force: {summary}"})
-    if not dry_run and (not failed or force):
-        add_entry(entry, target, others, override=override)
-    _report(state, entry, record, target, dry_run, as_json, failed, force)
-    if failed:
-        raise SystemExit(ExitStatus.VERIFY_FAILED)
-
-
-def _fields(entry: Any) -> dict[str, Any]:
-    return {f: getattr(entry, f) for f in entry.__dataclass_fields__}
-
-
-def _report(
-    state: CliState,
-    entry: Any,
-    record: dict[str, Any],
-    target: Path,
-    dry_run: bool,
-    as_json: bool,
-    failed: list[dict[str, Any]],
-    force: bool,
-) -> None:
-    written = not dry_run and (not failed or force)
     if as_json:
         _echo_json(
-            {"catalog": str(target), "written": written, "toml": entry.toml(), "record": record}
+            {
+                "catalog": str(outcome.target),
+                "written": outcome.written,
+                "toml": outcome.toml,
+                "record": outcome.record,
+            }
         )
-        return
-    from actderiv.render.terminal import added_view
+    else:
+        from actderiv.render.terminal import added_view
 
-    _print(state, added_view(entry.toml(), record, str(target), written, failed))
+        _print(
+            state,
+            added_view(
+                outcome.toml, outcome.record, str(outcome.target), outcome.written, outcome.failed
+            ),
+        )
+    if outcome.failed:
+        raise SystemExit(ExitStatus.VERIFY_FAILED)
 
 
 @cli.command()
@@ -157,12 +141,8 @@ def remove(state: CliState, name: str) -> None:
 
     Entries of the bundled catalog cannot be removed; an entry that others call is refused.
     """
-    from actderiv.catalog.edit import remove_entry
-    from actderiv.catalog.load import bundled_catalog_path
-
-    target = state.target()
-    others = [] if state.catalog_paths else [bundled_catalog_path()]
-    key = remove_entry(name, target, others)
+    state.target()  # refuses several --catalog
+    key, target = state.ws.remove(name)
     click.echo(f"removed {key} from {target}")
 
 
@@ -181,24 +161,14 @@ def catalog_check(state: CliState, paths: tuple[Path, ...], as_json: bool) -> No
     Each problem is reported with file:line and the entry's name; exits with status 1 when
     there is any.
     """
-    from actderiv.catalog.load import default_catalog_paths, load_catalogs
-    from actderiv.errors import CatalogError, CatalogErrors
-
-    files = list(paths or state.catalog_paths or default_catalog_paths())
-    try:
-        catalog = load_catalogs(files)
-    except CatalogErrors as exc:
-        problems = [str(e) for e in exc.errors]
-    except CatalogError as exc:
-        problems = [str(exc)]
-    else:
-        problems = []
+    checked = state.ws.check_files(paths)
+    files, problems = checked.files, checked.problems
     if as_json:
         _echo_json(
             {
                 "files": [str(f) for f in files],
                 "problems": problems,
-                "entries": 0 if problems else len(catalog),
+                "entries": checked.entries,
             }
         )
     elif problems:
@@ -206,6 +176,6 @@ def catalog_check(state: CliState, paths: tuple[Path, ...], as_json: bool) -> No
             click.echo(problem, err=True)
         click.echo(f"{len(problems)} problem(s) in {', '.join(map(str, files))}", err=True)
     else:
-        click.echo(f"ok: {len(catalog)} entries in {', '.join(map(str, files))}")
+        click.echo(f"ok: {checked.entries} entries in {', '.join(map(str, files))}")
     if problems:
         raise SystemExit(ExitStatus.ERROR)

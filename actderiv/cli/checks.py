@@ -12,13 +12,13 @@ from actderiv.cli._base import (
     ExitStatus,
     _echo_json,
     _print,
-    _records,
     cli,
     complete_names,
 )
+from actderiv.service import Unavailable
 
 if TYPE_CHECKING:
-    from actderiv.catalog.model import ActivationSpec, Catalog
+    from actderiv.catalog.model import ActivationSpec
 
 
 @cli.command()
@@ -59,16 +59,14 @@ def verify(
       actderiv verify --against torch --all
       actderiv verify --against jax gelu gelu_tanh relu
     """
-    from actderiv import api
-
     if bool(names) == everything:
         raise click.UsageError("name one or more activations, or use --all (not both)")
-    catalog = state.catalog()
+    catalog = state.ws.catalog()
     specs = list(catalog) if everything else [catalog.require(n) for n in names]
     if against is not None:
-        _verify_against(state, catalog, specs, against, as_json)
+        _verify_against(state, specs, against, as_json)
         return
-    summary = api.verification_summary(_records(state, catalog, specs, for_verify=True))
+    summary = state.ws.verify(specs)
     if as_json:
         _echo_json(summary)
     else:
@@ -80,27 +78,21 @@ def verify(
 
 
 def _verify_against(
-    state: CliState,
-    catalog: Catalog,
-    specs: list[ActivationSpec],
-    framework: str,
-    as_json: bool,
+    state: CliState, specs: list[ActivationSpec], framework: str, as_json: bool
 ) -> None:
     """``verify --against``: the catalog against torch.nn.functional or jax.nn."""
-    from actderiv import frameworks
-
     try:
-        comparison = frameworks.compare(catalog, specs, framework)
-    except frameworks.FrameworkNotInstalled as exc:
+        record, passed = state.ws.verify_against(specs, framework)
+    except Unavailable as exc:
         click.echo(f"Error: {exc}", err=True)
         raise SystemExit(ExitStatus.USAGE) from exc
     if as_json:
-        _echo_json(frameworks.comparison_record(comparison))
+        _echo_json(record)
     else:
         from actderiv.render.terminal import framework_view
 
-        _print(state, framework_view(frameworks.comparison_record(comparison)))
-    if not comparison.passed:
+        _print(state, framework_view(record))
+    if not passed:
         raise SystemExit(ExitStatus.VERIFY_FAILED)
 
 
@@ -137,13 +129,11 @@ def check(
       actderiv check relu --derivative "1 if x >= 0 else 0"
       actderiv check tanh --function "2/(1 + exp(2*x)) - 1"
     """
-    from actderiv import api
-
     if (derivative is None) == (function is None):
         raise click.UsageError("give exactly one of --derivative and --function")
     claim = derivative if derivative is not None else function
     assert claim is not None
-    result = api.check(state.catalog(), name, claim, function=function is not None)
+    result = state.ws.check(name, claim, function=function is not None)
     if as_json:
         _echo_json(result)
     else:

@@ -47,6 +47,4 @@ def codegen(
       actderiv codegen elu --target c -p alpha=0.5
       actderiv codegen softplus --target numpy -o softplus_np.py
     """
-    from actderiv.codegen import codegen as generate
-
-    write_output(output, generate(state.catalog(), name, target.lower(), params))
+    write_output(output, state.ws.codegen(name, target.lower(), params))

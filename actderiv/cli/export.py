@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,15 +17,16 @@ if TYPE_CHECKING:
 _EXPORT_FORMATS = ("latex", "markdown", "json")
 _PLOT_FORMATS = ("terminal", "pgfplots", "png", "svg", "pdf")
 _SUFFIX_FORMATS = {".tex": "pgfplots", ".png": "png", ".svg": "svg", ".pdf": "pdf"}
+_IMAGE_FORMATS = ("png", "svg", "pdf")
 
 
 def _columns(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
     if value is None:
         return None
-    from actderiv.render.export import parse_columns
+    from actderiv.service import export_columns
 
     try:
-        return parse_columns(value)
+        return export_columns(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), ctx, param) from exc
 
@@ -46,17 +46,6 @@ def _select(
             raise click.UsageError(f"no activation has the tag {', '.join(tags)!r}")
         return specs
     return list({spec.name: spec for spec in (catalog.require(n) for n in names)}.values())
-
-
-def _progress(state: CliState, total: int) -> Any:
-    """A progress bar on a terminal for long exports, else a no-op context."""
-    import contextlib
-
-    if total < 3 or not sys.stderr.isatty():
-        return contextlib.nullcontext(None)
-    from rich.progress import Progress
-
-    return Progress(console=state.console(stderr=True), transient=True)
 
 
 @cli.command("export")
@@ -108,26 +97,12 @@ def export_command(
       actderiv export --tag pytorch --format markdown
       actderiv export --all --format json -o activations.json
     """
-    from actderiv import api
-
     if standalone and fmt != "latex":
         raise click.UsageError("--standalone is for --format latex")
-    catalog = state.catalog()
-    chosen = [s.name for s in _select(catalog, names, tags, all_)]
-    with _progress(state, len(chosen)) as bar:
-        advance: Callable[[ActivationSpec], None] | None = None
-        if bar is not None:
-            task = bar.add_task("deriving", total=len(chosen))
-            advance = lambda spec: bar.advance(task)  # noqa: E731
-        text = api.export(
-            catalog,
-            chosen,
-            fmt=fmt,
-            columns=columns,
-            standalone=standalone,
-            precision=precision,
-            progress=advance,
-        )
+    chosen = [s.name for s in _select(state.ws.catalog(), names, tags, all_)]
+    text = state.ws.export(
+        chosen, fmt=fmt, columns=columns, standalone=standalone, precision=precision
+    )
     write_output(output, text)
 
 
@@ -197,11 +172,8 @@ def plot_command(
       actderiv plot gelu silu --range -4 4 -o gelu.pdf
       actderiv plot relu elu --format pgfplots --standalone -o figure.tex
     """
-    from actderiv import api
-    from actderiv.render import plot
-
     fmt = fmt or (_SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "terminal"
-    if output is not None and fmt in plot.IMAGE_FORMATS and output.suffix.lower() != f".{fmt}":
+    if output is not None and fmt in _IMAGE_FORMATS and output.suffix.lower() != f".{fmt}":
         raise click.UsageError(f"--format {fmt} writes .{fmt} files, not {output.name!r}")
     if standalone and fmt != "pgfplots":
         raise click.UsageError("--standalone is for pgfplots")
@@ -210,25 +182,13 @@ def plot_command(
         raise click.BadParameter(
             f"{lo:g} {hi:g} is not two finite numbers A < B", param_hint="'--range'"
         )
-    catalog = state.catalog()
-    specs = list({s.name: s for s in (catalog.require(n) for n in names)}.values())
-    curves = [plot.sample(api.derive(catalog, s.name), lo, hi, points) for s in specs]
-    if fmt == "terminal":
-        write_output(output, plot.text_plot(curves, width, height))
-    elif fmt == "pgfplots":
-        write_output(output, plot.pgfplots(curves, standalone=standalone))
-    else:
-        write_output(output, _image(curves, fmt))
-
-
-def _image(curves: Sequence[Any], fmt: str) -> bytes:
-    from actderiv.render import plot
-
-    try:
-        return plot.image(curves, fmt)
-    except ModuleNotFoundError as exc:
-        if exc.name != "matplotlib" and not str(exc.name).startswith("matplotlib."):
-            raise
-        raise click.ClickException(
-            "PNG, SVG and PDF plots need matplotlib: pip install 'actderiv[plot]'"
-        ) from exc
+    data = state.ws.plot(
+        names,
+        fmt=fmt,
+        lo=lo,
+        hi=hi,
+        points=points,
+        size=(width, height),
+        standalone=standalone,
+    )
+    write_output(output, data)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
 import click
 
 from actderiv.catalog.model import PROPERTY_KEYS
@@ -15,17 +12,13 @@ from actderiv.cli._base import (
     CliState,
     _check_wrt,
     _echo_json,
-    _filter,
     _finite,
     _print,
-    _records,
     cli,
     complete_names,
     param_option,
 )
-
-if TYPE_CHECKING:
-    from actderiv.store.listing import Row
+from actderiv.cli._options import FormulaCommand
 
 
 @cli.command("list")
@@ -54,11 +47,10 @@ def list_command(
     if not as_json and not columns:
         from actderiv.render.terminal import list_table
 
-        _print(state, list_table(_list_rows(state, tags)))
+        _print(state, list_table(state.ws.list_rows(tags)))
         return
-    catalog = state.catalog()
-    specs = _filter(catalog, tags)
-    records = _records(state, catalog, specs)
+    specs = state.ws.specs(tags)
+    records = state.ws.records(specs)
     if as_json:
         _echo_json(records)
         return
@@ -67,26 +59,7 @@ def list_command(
     _print(state, columns_table(specs, records, columns or ()))
 
 
-def _list_rows(state: CliState, tags: Sequence[str]) -> list[Row]:
-    """The default table's rows: the stored ones when the catalog files and the code have not
-    changed, else made from the records (and stored, when they cover the whole catalog)."""
-    from actderiv.catalog.load import load_layers, read_layers
-    from actderiv.store import listing
-
-    layers = read_layers(state.paths())
-    key = listing.rows_key(layers)
-    rows = listing.read_rows(key)
-    if rows is None:
-        catalog = load_layers(layers)
-        specs = _filter(catalog, tags)
-        records = _records(state, catalog, specs)
-        rows = [listing.row(spec, record) for spec, record in zip(specs, records, strict=True)]
-        if len(specs) == len(catalog):
-            listing.write_rows(key, rows, records)
-    return [row for row in rows if listing.has_tag(row["tags"], tags)]
-
-
-#: What --columns accepts (the property keys of DESIGN.md's JSON contract, and the defaults).
+#: What --columns accepts (the property keys of the JSON contract, and the defaults).
 COLUMNS = ("name", "expr", "derivative", "output_only", "tags", *PROPERTY_KEYS)
 
 
@@ -119,19 +92,16 @@ def show(state: CliState, name: str, order: int, wrt: str | None, as_json: bool)
 
     NAME is a catalog key or alias, in any case.
     """
-    from actderiv import api
-
-    catalog = state.catalog()
-    spec = catalog.require(name)
+    spec = state.ws.spec(name)
     _check_wrt(wrt, spec.param_dict)
-    report = api.report(catalog, spec.name, order=order, wrt=wrt)
+    report = state.ws.report(spec.name, order=order, wrt=wrt)
     if as_json:
         _echo_json(report.record)
         return
     _print(state, report)  # a Rich renderable (ActivationReport.__rich__)
 
 
-@cli.command()
+@cli.command(cls=FormulaCommand)
 @click.argument("expr")
 @param_option("A parameter and its value (repeatable).")
 @_ORDER
@@ -158,25 +128,18 @@ def derive(
     """Derive a formula EXPR that is not in the catalog.
 
     EXPR uses Python syntax: x, the parameters, + - * / **, 'a if cond else b', functions such
-    as exp, log, tanh, erf, max, min, abs, and the names of catalog entries.
+    as exp, log, tanh, erf, max, min, abs, and the names of catalog entries. EXPR may start
+    with a minus sign; one that reads as an option (-pi*x) goes after --.
 
     \b
     Examples:
       actderiv derive "x*sigmoid(beta*x)" --param beta=1.5
+      actderiv derive "-log(1 + exp(-x))"
       actderiv derive "x if x > 0 else a*(exp(x) - 1)" -p a=1 --order 2
       actderiv derive "log(1 + exp(b*x))/b" -p b=2 --wrt b
     """
-    from actderiv import api
-    from actderiv.engine.core import EngineOptions
-
     _check_wrt(wrt, params)
-    catalog = state.catalog()
-    options = EngineOptions(
-        total_seconds=timeout, step_seconds=min(2.0, timeout), selfref_seconds=min(15.0, timeout)
-    )
-    record = api.formula_record(
-        expr, params=params, catalog=catalog, order=order, wrt=wrt, options=options
-    )
+    record = state.ws.derive_formula(expr, params=params, order=order, wrt=wrt, timeout=timeout)
     if as_json:
         _echo_json(record)
         return

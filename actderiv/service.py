@@ -1,0 +1,478 @@
+"""The service layer: one :class:`Workspace` does everything a front end asks of actderiv.
+
+A workspace is a choice of catalog files (``--catalog``, else the bundled catalog and the user's)
+with the cache settings of the environment. The command-line interface calls nothing else: it
+parses arguments, asks the workspace, and renders what comes back. :mod:`actderiv.api` stays the
+typed Python API for users; the workspace calls it where it has what is needed.
+
+Importing this module is cheap: it imports neither SymPy, nor the API, nor the worker pool, nor
+the TOML parser. Each method imports what it needs when called, so that ``actderiv --help`` and
+``actderiv list`` (whose table is read from the cache when nothing changed) stay fast. See
+docs/ARCHITECTURE.md.
+
+Nothing here prints, and nothing imports click or rich; progress is reported through the
+``progress`` factory given to the workspace, which the front end draws as it likes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from actderiv.errors import ActderivError
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from actderiv.catalog.model import ActivationSpec, Catalog
+    from actderiv.results import ActivationReport
+    from actderiv.store.listing import Row
+
+    #: Called once per entry as it is finished.
+    Advance = Callable[[ActivationSpec], None]
+    #: Given how many entries a piece of work covers, a context that yields the callback to
+    #: call as each one is finished (or None, for no progress report).
+    ProgressFactory = Callable[[int], AbstractContextManager[Advance | None]]
+
+__all__ = ["AddOutcome", "CatalogCheck", "Unavailable", "Workspace", "param_name_problem"]
+
+
+class Unavailable(ActderivError):
+    """What was asked needs an optional package that is not installed (PyTorch, JAX,
+    matplotlib); the message says how to install it."""
+
+
+@dataclass(frozen=True, slots=True)
+class AddOutcome:
+    """What :meth:`Workspace.add` did: the entry's TOML and record, the catalog file it was
+    (or would have been) written to, whether it was written, and the checks that failed."""
+
+    toml: str
+    record: dict[str, Any]
+    target: Path
+    written: bool
+    failed: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogCheck:
+    """What :meth:`Workspace.check_files` found: the files read, every problem (empty when they
+    validate) and the number of entries."""
+
+    files: list[Path]
+    problems: list[str]
+    entries: int
+
+
+def _no_progress(total: int) -> AbstractContextManager[Advance | None]:
+    return contextlib.nullcontext(None)
+
+
+def param_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a parameter, or None when it can."""
+    from actderiv.catalog.load import check_param_name
+
+    return check_param_name(name)
+
+
+def export_columns(text: str) -> tuple[str, ...]:
+    """The columns of an export table, from ``"name,expr,…"``.
+
+    Raises:
+        ValueError: an unknown column, or none.
+    """
+    from actderiv.render.export import parse_columns
+
+    return parse_columns(text)
+
+
+def cache_folder() -> Path:
+    """The folder that holds the cache (``ACTDERIV_CACHE_DIR``, else the user's cache folder)."""
+    from actderiv.store.core import cache_dir
+
+    return cache_dir()
+
+
+def clear_cache() -> dict[str, int]:
+    """Remove every cached record, catalog snapshot, list table and export fragment; return how
+    many of each kind were removed (keys ``records``, ``snapshots``, ``lists``, ``fragments``)."""
+    from actderiv.store import core
+
+    return core.clear()
+
+
+class Workspace:
+    """A choice of catalog files, and everything that can be asked of them.
+
+    ``catalog_paths`` are the files to layer (later ones override earlier ones); empty means the
+    bundled catalog with the user's over it. ``progress`` (see :data:`ProgressFactory`) is
+    opened around each piece of work that may derive several entries.
+    """
+
+    __slots__ = ("_catalog", "_progress", "catalog_paths")
+
+    def __init__(
+        self,
+        catalog_paths: Sequence[Path] = (),
+        *,
+        progress: ProgressFactory | None = None,
+    ) -> None:
+        self.catalog_paths = tuple(catalog_paths)
+        self._progress: ProgressFactory = progress or _no_progress
+        self._catalog: Catalog | None = None
+
+    # --- catalogs -------------------------------------------------------------------------
+
+    def paths(self) -> Sequence[Path]:
+        """The catalog files in use: those given, else the bundled one and the user's."""
+        from actderiv.catalog.load import default_catalog_paths
+
+        return self.catalog_paths or default_catalog_paths()
+
+    def catalog(self) -> Catalog:
+        """The catalogs of :meth:`paths`, layered (loaded once per workspace)."""
+        if self._catalog is None:
+            from actderiv.catalog.load import load_catalogs
+
+            self._catalog = load_catalogs(self.paths())
+        return self._catalog
+
+    def spec(self, name: str) -> ActivationSpec:
+        """The entry called ``name`` (key or alias, any case).
+
+        Raises:
+            UnknownActivationError: no entry has that name (the error suggests close names).
+        """
+        return self.catalog().require(name)
+
+    def specs(self, tags: Sequence[str] = ()) -> list[ActivationSpec]:
+        """The entries with any of ``tags`` (ignoring case), or every entry when none given."""
+        from actderiv.store.listing import has_tag
+
+        return [spec for spec in self.catalog() if has_tag(spec.tags, tags)]
+
+    def named(self, names: Iterable[str]) -> list[ActivationSpec]:
+        """The entries called ``names``, each once, in the order first named."""
+        catalog = self.catalog()
+        return list({s.name: s for s in (catalog.require(n) for n in names)}.values())
+
+    def target(self) -> Path:
+        """The catalog file that :meth:`add` and :meth:`remove` write: the one given, else the
+        user's.
+
+        Raises:
+            ValueError: several catalog files were given.
+        """
+        from actderiv.catalog.load import user_catalog_path
+
+        if len(self.catalog_paths) > 1:
+            raise ValueError("add and remove write one catalog file, and several were given")
+        return self.catalog_paths[0] if self.catalog_paths else user_catalog_path()
+
+    def _below_target(self) -> list[Path]:
+        """The catalogs layered under :meth:`target`: the bundled one for the user's."""
+        from actderiv.catalog.load import bundled_catalog_path
+
+        return [] if self.catalog_paths else [bundled_catalog_path()]
+
+    def check_files(self, paths: Sequence[Path] = ()) -> CatalogCheck:
+        """Validate catalog files (default: :meth:`paths`), collecting every problem."""
+        from actderiv.catalog.load import load_catalogs
+        from actderiv.errors import CatalogError, CatalogErrors
+
+        files = list(paths or self.paths())
+        try:
+            catalog = load_catalogs(files)
+        except CatalogErrors as exc:
+            return CatalogCheck(files, [str(e) for e in exc.errors], 0)
+        except CatalogError as exc:
+            return CatalogCheck(files, [str(exc)], 0)
+        return CatalogCheck(files, [], len(catalog))
+
+    # --- records --------------------------------------------------------------------------
+
+    def records(
+        self, specs: Sequence[ActivationSpec], *, for_verify: bool = False
+    ) -> list[dict[str, Any]]:
+        """The records of ``specs`` (see :func:`actderiv.api.records`), from the cache where
+        nothing changed; progress is reported while any must be derived."""
+        if not for_verify:
+            cached = self._all_cached(specs)
+            if cached is not None:
+                return cached
+        from actderiv import api
+
+        with self._progress(len(specs)) as advance:
+            return api.records(self.catalog(), specs, progress=advance, for_verify=for_verify)
+
+    def _all_cached(self, specs: Sequence[ActivationSpec]) -> list[dict[str, Any]] | None:
+        """The whole records of ``specs`` when the cache holds every one (as ``list`` finds for
+        the bundled catalog), looked up as :func:`actderiv.api.records` does but without loading
+        the API and its result classes; None when one is missing."""
+        from actderiv.store import cache
+
+        if not cache.enabled():
+            return None
+        catalog = self.catalog()
+        store = cache.RecordCache()
+        options = {"order": 1, "wrt": None}
+        found = []
+        for spec in specs:
+            record = store.get(cache.entry_key(spec, catalog, options))
+            if record is None:
+                return None
+            found.append(record)
+        return found
+
+    def list_rows(self, tags: Sequence[str] = ()) -> list[Row]:
+        """The rows of ``list``'s default table: the stored ones when the catalog files and the
+        code have not changed, else made from the records (and stored, when they cover the
+        whole catalog)."""
+        from actderiv.catalog.load import load_layers, read_layers
+        from actderiv.store import listing
+
+        layers = read_layers(self.paths())
+        key = listing.rows_key(layers)
+        rows = listing.read_rows(key)
+        if rows is None:
+            if self._catalog is None:
+                self._catalog = load_layers(layers)
+            specs = self.specs(tags)
+            records = self.records(specs)
+            rows = [listing.row(spec, record) for spec, record in zip(specs, records, strict=True)]
+            if len(specs) == len(self._catalog):
+                listing.write_rows(key, rows, records)
+        return [row for row in rows if listing.has_tag(row["tags"], tags)]
+
+    def report(self, name: str, *, order: int = 1, wrt: str | None = None) -> ActivationReport:
+        """Everything ``show`` reports about entry ``name`` (see :func:`actderiv.api.report`)."""
+        from actderiv import api
+
+        return api.report(self.catalog(), name, order=order, wrt=wrt)
+
+    def properties(self, name: str) -> dict[str, Any]:
+        """The properties of entry ``name`` (see :func:`actderiv.api.properties`)."""
+        from actderiv import api
+
+        return api.properties(self.catalog(), name)
+
+    def derive_formula(
+        self,
+        text: str,
+        *,
+        params: Mapping[str, float] | None = None,
+        order: int = 1,
+        wrt: str | None = None,
+        timeout: float = 60.0,
+    ) -> dict[str, Any]:
+        """The record of a typed formula, which may call the catalog's entries, derived within
+        ``timeout`` seconds of symbolic work.
+
+        Raises:
+            FormulaError: ``text`` is not an allowed formula.
+            DerivationError: the derivation ran past its time budget.
+        """
+        from actderiv import api
+        from actderiv.engine.core import EngineOptions
+
+        options = EngineOptions(
+            total_seconds=timeout,
+            step_seconds=min(2.0, timeout),
+            selfref_seconds=min(15.0, timeout),
+        )
+        return api.formula_record(
+            text, params=params, catalog=self.catalog(), order=order, wrt=wrt, options=options
+        )
+
+    # --- checks ---------------------------------------------------------------------------
+
+    def verify(self, specs: Sequence[ActivationSpec]) -> dict[str, Any]:
+        """The ``verify --json`` object of ``specs``: every check, proved, confirmed, failed or
+        undecided (see :func:`actderiv.api.verification_summary`)."""
+        from actderiv import api
+
+        return api.verification_summary(self.records(specs, for_verify=True))
+
+    def verify_against(
+        self, specs: Sequence[ActivationSpec], framework: str
+    ) -> tuple[dict[str, Any], bool]:
+        """The ``verify --against`` object of ``specs`` compared with PyTorch or JAX, and
+        whether every comparison passed.
+
+        Raises:
+            Unavailable: the framework is not installed.
+        """
+        from actderiv import frameworks
+
+        try:
+            with self._progress(len(specs)) as advance:
+                comparison = frameworks.compare(self.catalog(), specs, framework, progress=advance)
+        except frameworks.FrameworkNotInstalled as exc:
+            raise Unavailable(str(exc)) from exc
+        return frameworks.comparison_record(comparison), comparison.passed
+
+    def check(self, name: str, claim: str, *, function: bool = False) -> dict[str, Any]:
+        """A derivative (or, with ``function``, a definition) someone wrote, compared with the
+        entry's (see :func:`actderiv.api.check`)."""
+        from actderiv import api
+
+        return api.check(self.catalog(), name, claim, function=function)
+
+    def gradient(
+        self,
+        name: str,
+        depth: int,
+        *,
+        params: Mapping[str, float] | None = None,
+        formula: bool = False,
+    ) -> dict[str, Any]:
+        """How a gradient scales through ``depth`` stacked layers of entry ``name`` or, with
+        ``formula`` or ``params``, of the formula ``name``.
+
+        Raises:
+            ValueError: the function is not defined on all of ℝ.
+        """
+        from actderiv.engine import properties
+
+        if formula or params:
+            return properties.gradient_of_text(name, dict(params or {}), depth, self.catalog())
+        return properties.gradient_by_name(self.catalog(), name, depth)
+
+    # --- output ---------------------------------------------------------------------------
+
+    def export(
+        self,
+        names: Sequence[str],
+        *,
+        fmt: str = "latex",
+        columns: Sequence[str] | None = None,
+        standalone: bool = False,
+        precision: int = 6,
+    ) -> str:
+        """The text of ``export`` (see :func:`actderiv.api.export`)."""
+        from actderiv import api
+
+        with self._progress(len(names)) as advance:
+            return api.export(
+                self.catalog(),
+                names,
+                fmt=fmt,
+                columns=columns,
+                standalone=standalone,
+                precision=precision,
+                progress=advance,
+            )
+
+    def codegen(self, name: str, target: str, params: Mapping[str, float] | None = None) -> str:
+        """Forward and backward code for entry ``name`` in ``target`` (numpy, torch, jax, c).
+
+        Raises:
+            CodegenError: the target is unknown, or the formula cannot be written in it.
+        """
+        from actderiv.codegen import codegen
+
+        return codegen(self.catalog(), name, target, params)
+
+    def plot(
+        self,
+        names: Sequence[str],
+        *,
+        fmt: str = "terminal",
+        lo: float = -5.0,
+        hi: float = 5.0,
+        points: int = 201,
+        size: tuple[int, int] = (72, 21),
+        standalone: bool = False,
+    ) -> str | bytes:
+        """A plot of f and f' of each entry: text for ``terminal`` (``size`` columns and rows)
+        and ``pgfplots``, bytes for ``png``, ``svg`` and ``pdf``.
+
+        Raises:
+            Unavailable: an image format without matplotlib.
+        """
+        from actderiv import api
+        from actderiv.render import plot
+
+        catalog = self.catalog()
+        specs = self.named(names)
+        curves = [plot.sample(api.derive(catalog, s.name), lo, hi, points) for s in specs]
+        if fmt == "terminal":
+            return plot.text_plot(curves, *size)
+        if fmt == "pgfplots":
+            return plot.pgfplots(curves, standalone=standalone)
+        try:
+            return plot.image(curves, fmt)
+        except ModuleNotFoundError as exc:
+            if exc.name != "matplotlib" and not str(exc.name).startswith("matplotlib."):
+                raise
+            raise Unavailable(
+                "PNG, SVG and PDF plots need matplotlib: pip install 'actderiv[plot]'"
+            ) from exc
+
+    # --- editing --------------------------------------------------------------------------
+
+    def add(
+        self,
+        name: str,
+        expr: str,
+        *,
+        params: Mapping[str, float] | None = None,
+        title: str = "",
+        aliases: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        references: Sequence[Mapping[str, Any]] = (),
+        notes: str = "",
+        derivative: str | None = None,
+        force: bool = False,
+        dry_run: bool = False,
+        override: bool = False,
+    ) -> AddOutcome:
+        """Derive and verify a new entry, then add it to :meth:`target` unless a check failed
+        (with ``force``, it is added with the failure recorded) or ``dry_run``.
+
+        Raises:
+            CatalogError: the name or an alias is taken, or the entry is invalid.
+        """
+        import dataclasses
+
+        from actderiv import api
+        from actderiv.catalog.edit import NewEntry, add_entry, preview
+
+        target, others = self.target(), self._below_target()
+        entry = NewEntry(
+            name=name,
+            expr=expr,
+            title=title,
+            params=dict(params or {}),
+            aliases=tuple(aliases),
+            tags=tuple(tags),
+            references=list(references),
+            notes=notes,
+            derivative=derivative,
+        )
+        record = api.record(preview(entry, target, others, override), name)
+        failed = [c for c in record["verification"]["checks"] if c["status"] == "failed"]
+        if failed and force:
+            summary = "; ".join(f"{c['name']}: {c['detail']}" for c in failed)
+            entry = dataclasses.replace(entry, unverified=f"added with --force: {summary}")
+        written = not dry_run and (not failed or force)
+        if written:
+            add_entry(entry, target, others, override=override)
+            self._catalog = None
+        return AddOutcome(entry.toml(), record, target, written, failed)
+
+    def remove(self, name: str) -> tuple[str, Path]:
+        """Remove entry ``name`` from :meth:`target`; return the key removed and the file.
+
+        Raises:
+            CatalogError: no such entry in that file, or other entries call it.
+        """
+        from actderiv.catalog.edit import remove_entry
+
+        target = self.target()
+        key = remove_entry(name, target, self._below_target())
+        self._catalog = None
+        return key, target
