@@ -13,13 +13,13 @@ generated text is returned, never run. Pure: no I/O, no printing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from actderiv.catalog.model import Catalog
 from actderiv.codegen import c, jax, numpy, torch
 from actderiv.codegen.printer import Printer
-from actderiv.codegen.rules import TARGETS, Printed, check_params
+from actderiv.codegen.rules import TARGETS, Names, Printed, check_names
 from actderiv.codegen.source import CodegenSource, codegen_source, with_defaults
 from actderiv.codegen.stable import stabilize
 from actderiv.errors import CodegenError
@@ -31,7 +31,13 @@ _PRINTERS: Final[dict[str, type[Printer]]] = {
     "jax": jax.JaxPrinter,
     "c": c.CPrinter,
 }
-_WRITERS: Final = {
+_IDENTIFIERS: Final[dict[str, Callable[[CodegenSource], Names]]] = {
+    "numpy": numpy.identifiers,
+    "torch": torch.identifiers,
+    "jax": jax.identifiers,
+    "c": c.identifiers,
+}
+_WRITERS: Final[dict[str, Callable[[CodegenSource, Names, Printed], str]]] = {
     "numpy": numpy.numpy_file,
     "torch": torch.torch_file,
     "jax": jax.jax_file,
@@ -39,15 +45,15 @@ _WRITERS: Final = {
 }
 
 
-def _print_all(source: CodegenSource, target: str) -> Printed:
+def _print_all(source: CodegenSource, target: str, names: Names) -> Printed:
     printer_type = _PRINTERS[target]
-    px = printer_type(X, "x")
+    px = printer_type(X, "x", names.symbols)
     forward = px.array(stabilize(source.expr, X))
     derivative = px.array(stabilize(source.derivative, X))
     backward = None
     used = set(px.used)
     if source.backward is not None:
-        py = printer_type(Y, "y")
+        py = printer_type(Y, "y", names.symbols)
         backward = py.array(stabilize(source.backward, Y))
         used |= py.used
     return Printed(forward, derivative, backward, frozenset(used))
@@ -62,9 +68,10 @@ def generate(source: CodegenSource, target: str) -> str:
     """
     if target not in _PRINTERS:
         raise CodegenError(f"unknown target {target!r} (known: {', '.join(TARGETS)})")
-    check_params(source)
-    printed = _print_all(source, target)
-    return _WRITERS[target](source, printed)
+    check_names(source)
+    names = _IDENTIFIERS[target](source)
+    printed = _print_all(source, target, names)
+    return _WRITERS[target](source, names, printed)
 
 
 def codegen(

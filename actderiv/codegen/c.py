@@ -9,7 +9,16 @@ import sympy as sp
 from sympy.printing.precedence import precedence
 
 from actderiv.codegen.printer import Printer
-from actderiv.codegen.rules import Printed, header, helpers, literal
+from actderiv.codegen.rules import (
+    C_NAMES,
+    Names,
+    Printed,
+    header,
+    helpers,
+    literal,
+    mangle,
+    name_params,
+)
 from actderiv.codegen.source import CodegenSource
 from actderiv.codegen.stable import EXP_CLIP
 
@@ -108,17 +117,27 @@ static inline double actderiv_sign(double u) {
 }
 
 
-def c_file(source: CodegenSource, p: Printed) -> str:
+def identifiers(source: CodegenSource) -> Names:
+    """The entry's functions are NAME_forward, NAME_derivative and NAME_backward."""
     name = source.name
-    params = "".join(f", double {n}" for n, _, _ in source.params)
-    call = "".join(f", {n}" for n, _, _ in source.params)
-    blocks = ["\n".join(["/*", *header(source, "c", " *"), " */"]), "#include <math.h>"]
+    own = {f"{name}_forward", f"{name}_derivative", f"{name}_backward"}
+    return name_params(source, name, C_NAMES | own)
+
+
+def c_file(source: CodegenSource, names: Names, p: Printed) -> str:
+    name = names.entry
+    params = "".join(f", double {n}" for n in names.idents)
+    call = "".join(f", {n}" for n in names.idents)
+    blocks = ["\n".join(["/*", *header(source, names, "c", " *"), " */"]), "#include <math.h>"]
     blocks.extend(helpers(_C_HELPERS, p.used))
-    if source.params:
+    if names.params:
+        suffixes: list[str] = []  # one macro per parameter, even for names that differ in case
+        for n, _, _ in names.params:
+            suffixes.append(mangle(n.upper(), set(suffixes)))
         blocks.append(
             "\n".join(
-                f"#define {name.upper()}_DEFAULT_{n.upper()} {literal(v)}"
-                for n, _, v in source.params
+                f"#define {name.upper()}_DEFAULT_{suffix} {literal(v)}"
+                for suffix, (_, _, v) in zip(suffixes, names.params, strict=True)
             )
         )
     blocks.append(

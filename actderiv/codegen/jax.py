@@ -9,14 +9,17 @@ import sympy as sp
 
 from actderiv.codegen.printer import PY_SCALAR, Printer, array_table
 from actderiv.codegen.rules import (
+    PYTHON_NAMES,
+    Names,
     Printed,
     array_helpers,
     helpers,
     keyword_params,
+    mangle,
     math_import,
+    name_params,
     paren,
     python_file,
-    python_identifier,
 )
 from actderiv.codegen.source import CodegenSource
 
@@ -44,20 +47,27 @@ class JaxPrinter(Printer):
         return f"jnp.full_like({self.var_name}, {self._print(expr)})"
 
 
-def jax_file(source: CodegenSource, p: Printed) -> str:
-    name = python_identifier(source.name)
-    names = [n for n, _, _ in source.params]
-    kw = keyword_params(source)
-    args = "".join(f", {n}" for n in names)
+def identifiers(source: CodegenSource) -> Names:
+    """The entry's functions NAME and NAME_derivative (and _NAME_primal, _NAME_jvp, which no
+    parameter can shadow: parameter names start with a letter)."""
+    name = mangle(source.name, PYTHON_NAMES)
+    return name_params(source, name, PYTHON_NAMES)
+
+
+def jax_file(source: CodegenSource, names: Names, p: Printed) -> str:
+    name = names.entry
+    idents = names.idents
+    kw = keyword_params(names)
+    args = "".join(f", {n}" for n in idents)
     imports = [*math_import(p.used), "import jax", "import jax.numpy as jnp"]
     if any(u.startswith("jax.scipy") for u in p.used):
         imports.append("import jax.scipy.special")
-    if names:
+    if idents:
         imports.insert(0, "import functools")
         imports.insert(1, "")
-        nondiff = ", ".join(str(i + 1) for i in range(len(names)))
+        nondiff = ", ".join(str(i + 1) for i in range(len(idents)))
         decorator = f"@functools.partial(jax.custom_jvp, nondiff_argnums=({nondiff},))"
-        jvp_args = f"{', '.join(names)}, primals, tangents"
+        jvp_args = f"{', '.join(idents)}, primals, tangents"
     else:
         decorator = "@jax.custom_jvp"
         jvp_args = "primals, tangents"
@@ -94,4 +104,4 @@ def {name}_derivative(x{kw}):
     return {p.derivative}
 '''
     )
-    return python_file(source, "jax", imports, blocks)
+    return python_file(source, names, "jax", imports, blocks)

@@ -9,11 +9,14 @@ import sympy as sp
 
 from actderiv.codegen.printer import PY_SCALAR, Printer, array_table
 from actderiv.codegen.rules import (
+    PYTHON_NAMES,
+    Names,
     Printed,
     array_helpers,
     helpers,
     keyword_params,
     math_import,
+    name_params,
     paren,
     pass_params,
     python_file,
@@ -78,9 +81,17 @@ except ImportError:
 }
 
 
-def numpy_file(source: CodegenSource, p: Printed) -> str:
+def identifiers(source: CodegenSource) -> Names:
+    """The entry's functions are NAME_forward, NAME_derivative and NAME_backward (which calls
+    NAME_derivative where the parameters are locals)."""
     name = python_identifier(source.name)
-    kw = keyword_params(source)
+    own = {f"{name}_forward", f"{name}_derivative", f"{name}_backward"}
+    return name_params(source, name, PYTHON_NAMES | own)
+
+
+def numpy_file(source: CodegenSource, names: Names, p: Printed) -> str:
+    name = names.entry
+    kw = keyword_params(names)
     used = p.used | ({"_erf"} if "_erfc" in p.used else set())
     blocks = helpers({**_NUMPY_ONLY_HELPERS, **array_helpers("np")}, frozenset(used))
     blocks.append(
@@ -113,7 +124,7 @@ def {name}_backward(y, grad_out{kw}):
             f'''
 def {name}_backward(x, grad_out{kw}):
     """The gradient with respect to x (this backward needs the input x)."""
-    return grad_out * {name}_derivative(x{pass_params(source)})
+    return grad_out * {name}_derivative(x{pass_params(names)})
 '''
         )
-    return python_file(source, "numpy", [*math_import(used), "import numpy as np"], blocks)
+    return python_file(source, names, "numpy", [*math_import(used), "import numpy as np"], blocks)

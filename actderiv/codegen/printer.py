@@ -24,10 +24,14 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
     functions: Mapping[str, str] = {}
     scalar_functions: Mapping[str, str] = {}
 
-    def __init__(self, var: sp.Symbol, var_name: str) -> None:
+    def __init__(
+        self, var: sp.Symbol, var_name: str, names: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__({"order": "none"})
         self.var = var
         self.var_name = var_name
+        self.names = dict(names or {})
+        """The identifier of each parameter by its name (when a name had to change)."""
         self.used: set[str] = set()
 
     # numbers and names
@@ -58,7 +62,9 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
         return "math.inf" if positive else "-math.inf"
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
-        return self.var_name if expr == self.var else str(expr.name)
+        if expr == self.var:
+            return self.var_name
+        return self.names.get(str(expr.name), str(expr.name))
 
     def emptyPrinter(self, expr: Any) -> str:  # SymPy's name
         raise CodegenError(

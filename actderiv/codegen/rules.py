@@ -3,9 +3,11 @@ header, identifier helpers, and the templates of the stable helpers and of a Pyt
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Final
 
@@ -19,10 +21,59 @@ from actderiv.errors import CodegenError
 #: The targets ``generate`` knows, in the order the CLI lists them.
 TARGETS: Final = ("numpy", "torch", "jax", "c")
 
-RESERVED: Final = frozenset(
-    {"x", "y", "grad", "grad_out", "ctx", "self", "inplace", "np", "torch", "jax", "jnp", "math"}
-    | {"functools", "auto", "double", "float", "int", "return", "static", "inline", "const"}
+#: Names every generated Python module uses or depends on, which no generated identifier may
+#: take: keywords, builtins (super, staticmethod, abs, …), the modules it imports, and the
+#: arguments and locals of its functions.
+PYTHON_NAMES: Final = frozenset(
+    {*keyword.kwlist, *(n for n in dir(builtins) if not n.startswith("_"))}
+    | {"np", "math", "torch", "jax", "jnp", "functools", "scipy"}
+    | {"x", "y", "grad_out", "ctx", "self", "inplace", "primals", "tangents", "x_dot"}
 )
+
+#: What the generated torch code must not replace when it stores a parameter as ``ctx.NAME``
+#: (an autograd context) or ``self.NAME`` (a ``torch.nn.Module``); listed from torch 2.
+TORCH_ATTRIBUTES: Final = frozenset(
+    """
+    apply apply_boxed apply_jvp dirty_tensors mark_dirty mark_non_differentiable
+    mark_shared_storage materialize_grads maybe_clear_saved_tensors metadata name
+    needs_input_grad next_functions non_differentiable register_hook register_prehook
+    requires_grad save_for_backward save_for_forward saved_for_forward saved_tensors
+    saved_variables set_materialize_grads to_save
+    T_destination add_module bfloat16 buffers call_super_init children compile cpu cuda double
+    dump_patches eval extra_repr float forward get_buffer get_extra_state get_parameter
+    get_submodule half ipu load_state_dict modules mtia named_buffers named_children
+    named_modules named_parameters parameters register_backward_hook register_buffer
+    register_forward_hook register_forward_pre_hook register_full_backward_hook
+    register_full_backward_pre_hook register_load_state_dict_post_hook
+    register_load_state_dict_pre_hook register_module register_parameter
+    register_state_dict_post_hook register_state_dict_pre_hook requires_grad_ set_extra_state
+    set_submodule share_memory state_dict to to_empty train training type xpu zero_grad
+    """.split()  # noqa: SIM905  # a word list, as written
+)
+
+#: Names a generated C file uses or that <math.h> may define as macros (which no scope hides):
+#: C99 keywords, the C99 <math.h> functions, its macros and the POSIX M_ constants, the
+#: helpers, and the arguments of the generated functions.
+C_NAMES: Final = frozenset(
+    """
+    auto break case char const continue default do double else enum extern float for goto if
+    inline int long register restrict return short signed sizeof static struct switch typedef
+    union unsigned void volatile while bool true false
+    acos asin atan atan2 cos sin tan acosh asinh atanh cosh sinh tanh exp exp2 expm1 frexp
+    ilogb ldexp log log10 log1p log2 logb modf scalbn scalbln cbrt fabs hypot pow sqrt erf erfc
+    lgamma tgamma ceil floor nearbyint rint lrint llrint round lround llround trunc fmod
+    remainder remquo copysign nan nextafter nexttoward fdim fmax fmin fma
+    fpclassify isfinite isinf isnan isnormal signbit isgreater isgreaterequal isless
+    islessequal islessgreater isunordered INFINITY NAN HUGE_VAL HUGE_VALF HUGE_VALL
+    FP_INFINITE FP_NAN FP_NORMAL FP_SUBNORMAL FP_ZERO FP_FAST_FMA FP_FAST_FMAF FP_FAST_FMAL
+    FP_ILOGB0 FP_ILOGBNAN MATH_ERRNO MATH_ERREXCEPT math_errhandling float_t double_t
+    M_E M_LOG2E M_LOG10E M_LN2 M_LN10 M_PI M_PI_2 M_PI_4 M_1_PI M_2_PI M_2_SQRTPI M_SQRT2
+    M_SQRT1_2 DOMAIN SING OVERFLOW UNDERFLOW TLOSS PLOSS
+    actderiv_softplus actderiv_sigmoid actderiv_exp_clipped actderiv_sign x y grad
+    """.split()  # noqa: SIM905  # a word list, as written
+)
+
+_IDENTIFIER: Final = r"[A-Za-z][A-Za-z0-9_]*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +84,58 @@ class Printed:
     used: frozenset[str]
 
 
-def check_params(source: CodegenSource) -> None:
-    """Refuse parameter names that would clash with a name the generated code uses."""
-    for pname, _, _ in source.params:
-        if pname in RESERVED or keyword.iskeyword(pname) or pname.startswith("_"):
+@dataclass(frozen=True, slots=True)
+class Names:
+    """The identifiers of one generated file: the entry's, and each parameter's by its name in
+    the catalog (the same name, unless it clashed with a name the target uses)."""
+
+    entry: str
+    params: tuple[tuple[str, str, float], ...]
+    """(name in the catalog, identifier in the code, default) of each parameter, in order."""
+    camel: str = ""
+
+    @property
+    def symbols(self) -> dict[str, str]:
+        """Each parameter's identifier by its catalog name (what the printers write)."""
+        return {name: ident for name, ident, _ in self.params}
+
+    @property
+    def idents(self) -> list[str]:
+        return [ident for _, ident, _ in self.params]
+
+
+def check_names(source: CodegenSource) -> None:
+    """Refuse an entry or parameter name that is no plain ASCII identifier: such a name would
+    reach the generated code as written."""
+    for what, name in [
+        ("entry name", source.name),
+        *(("parameter name", n) for n, _, _ in source.params),
+    ]:
+        if re.fullmatch(_IDENTIFIER, name) is None:
+            shown = name if len(name) <= 40 else name[:40] + "…"
             raise CodegenError(
-                f"parameter name {pname!r} clashes with a name the generated code uses"
+                f"{what} {shown!r} cannot be used in generated code: it must be ASCII letters, "
+                "digits and '_', starting with a letter"
             )
+
+
+def mangle(name: str, taken: AbstractSet[str]) -> str:
+    """``name``, with ``_`` appended until it is none of ``taken``."""
+    while name in taken:
+        name += "_"
+    return name
+
+
+def name_params(
+    source: CodegenSource, entry: str, taken: AbstractSet[str], camel: str = ""
+) -> Names:
+    """The identifiers of ``source``'s parameters, each away from ``taken`` and from the others."""
+    originals = {n for n, _, _ in source.params}
+    params: list[tuple[str, str, float]] = []
+    for n, _, v in source.params:
+        others = (originals - {n}) | {ident for _, ident, _ in params}
+        params.append((n, mangle(n, taken | others), v))
+    return Names(entry=entry, params=tuple(params), camel=camel)
 
 
 def formula_text(expr: sp.Expr | None) -> str:
@@ -53,7 +149,7 @@ def formula_text(expr: sp.Expr | None) -> str:
         return str(expr)
 
 
-def header(source: CodegenSource, target: str, comment: str) -> list[str]:
+def header(source: CodegenSource, names: Names, target: str, comment: str) -> list[str]:
     lines = [
         f"{source.name} — {source.title}",
         f"f(x)  = {source.formula}",
@@ -66,7 +162,13 @@ def header(source: CodegenSource, target: str, comment: str) -> list[str]:
     else:
         lines.append("the backward needs the input x")
     if source.params:
-        lines.append("parameters: " + ", ".join(f"{n} = {literal(v)}" for n, _, v in source.params))
+        lines.append(
+            "parameters: "
+            + ", ".join(
+                f"{n} = {literal(v)}" + (f" (argument {ident})" if ident != n else "")
+                for n, ident, v in names.params
+            )
+        )
     lines.append(f"generated by actderiv {__version__} (target: {target}); do not edit")
     return [f"{comment} {line}".rstrip() for line in lines]
 
@@ -83,16 +185,16 @@ def camel_case(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part) or "Activation"
 
 
-def keyword_params(source: CodegenSource) -> str:
+def keyword_params(names: Names) -> str:
     """``, *, alpha=1.0, …`` for a signature (empty without parameters)."""
-    if not source.params:
+    if not names.params:
         return ""
-    return ", *" + "".join(f", {n}={literal(v)}" for n, _, v in source.params)
+    return ", *" + "".join(f", {n}={literal(v)}" for _, n, v in names.params)
 
 
-def pass_params(source: CodegenSource, prefix: str = "") -> str:
+def pass_params(names: Names, prefix: str = "") -> str:
     """``, alpha=alpha, …``: the parameters passed on by keyword."""
-    return "".join(f", {n}={prefix}{n}" for n, _, _ in source.params)
+    return "".join(f", {n}={prefix}{n}" for n in names.idents)
 
 
 def array_helpers(mod: str) -> dict[str, str]:
@@ -138,9 +240,11 @@ def helpers(table: Mapping[str, str], used: frozenset[str]) -> list[str]:
     return [text.strip("\n") for name, text in table.items() if name in used]
 
 
-def python_file(source: CodegenSource, target: str, imports: list[str], blocks: list[str]) -> str:
+def python_file(
+    source: CodegenSource, names: Names, target: str, imports: list[str], blocks: list[str]
+) -> str:
     """Header, imports, then top-level blocks two blank lines apart (as ruff format does)."""
-    head = "\n".join(header(source, target, "#"))
+    head = "\n".join(header(source, names, target, "#"))
     body = "\n\n\n".join(b.strip("\n") for b in blocks)
     text = f"{head}\n\n{chr(10).join(imports)}\n\n\n{body}\n"
     return "\n".join(line.rstrip() for line in text.split("\n"))

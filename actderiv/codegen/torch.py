@@ -10,17 +10,21 @@ import sympy as sp
 
 from actderiv.codegen.printer import PY_SCALAR, Printer, array_table
 from actderiv.codegen.rules import (
+    PYTHON_NAMES,
+    TORCH_ATTRIBUTES,
+    Names,
     Printed,
     array_helpers,
     camel_case,
     helpers,
     keyword_params,
+    mangle,
     math_import,
     mentions,
+    name_params,
     paren,
     pass_params,
     python_file,
-    python_identifier,
 )
 from actderiv.codegen.source import CodegenSource
 
@@ -52,17 +56,27 @@ class TorchPrinter(Printer):
         return f"torch.full_like({self.var_name}, {self._print(expr)})"
 
 
-def torch_file(source: CodegenSource, p: Printed) -> str:
-    name = python_identifier(source.name)
-    camel = camel_case(source.name)
-    names = [n for n, _, _ in source.params]
-    kw = keyword_params(source)
-    args = "".join(f", {n}" for n in names)
-    nones = "".join(", None" for _ in names)
-    store = "".join(f"\n        ctx.{n} = {n}" for n in names)
+def identifiers(source: CodegenSource) -> Names:
+    """The entry's function NAME, its nn.Module Name and its autograd.Function NameFunction
+    (which NAME calls, where the parameters are locals). Parameters are also stored as
+    attributes of the autograd context and of the module."""
+    name = mangle(source.name, PYTHON_NAMES)
+    camel = mangle(camel_case(source.name), PYTHON_NAMES)
+    own = {camel, f"{camel}Function"}
+    return name_params(source, name, PYTHON_NAMES | TORCH_ATTRIBUTES | own, camel)
+
+
+def torch_file(source: CodegenSource, names: Names, p: Printed) -> str:
+    name = names.entry
+    camel = names.camel
+    idents = names.idents
+    kw = keyword_params(names)
+    args = "".join(f", {n}" for n in idents)
+    nones = "".join(", None" for _ in idents)
+    store = "".join(f"\n        ctx.{n} = {n}" for n in idents)
     slope = p.backward if p.backward is not None else p.derivative
-    load = "".join(f"\n        {n} = ctx.{n}" for n in names if mentions(slope, n))
-    attrs = "".join(f"\n        self.{n} = {n}" for n in names)
+    load = "".join(f"\n        {n} = ctx.{n}" for n in idents if mentions(slope, n))
+    attrs = "".join(f"\n        self.{n} = {n}" for n in idents)
     blocks = helpers(array_helpers("torch"), p.used)
     if p.backward is not None:
         kw_inplace = f"{kw}, inplace=False" if kw else ", *, inplace=False"
@@ -102,7 +116,7 @@ class {camel}(torch.nn.Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return {name}(x{pass_params(source, "self.")}, inplace=self.inplace)
+        return {name}(x{pass_params(names, "self.")}, inplace=self.inplace)
 """
         )
     else:
@@ -136,7 +150,7 @@ class {camel}(torch.nn.Module):
         super().__init__(){attrs}
 
     def forward(self, x):
-        return {name}(x{pass_params(source, "self.")})
+        return {name}(x{pass_params(names, "self.")})
 """
         )
-    return python_file(source, "torch", [*math_import(p.used), "import torch"], blocks)
+    return python_file(source, names, "torch", [*math_import(p.used), "import torch"], blocks)
