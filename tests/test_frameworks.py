@@ -18,6 +18,8 @@ from click.testing import Result
 
 from actderiv import api, frameworks
 from actderiv.cli._base import ExitStatus
+from actderiv.frameworks.compare import Truth, point_mismatches
+from actderiv.frameworks.record import json_number
 
 CATALOG = api.load_catalog()
 TORCH_ENTRIES = [spec.name for spec in CATALOG if spec.torch]
@@ -105,15 +107,15 @@ def test_an_entry_without_a_torch_name_has_no_torch_function() -> None:
 
 
 def test_a_framework_that_returns_nan_or_inf_where_f_is_finite_overflows() -> None:
-    truth = frameworks._Truth(f=lambda x: 1.0, df=lambda x: 0.5, kinks=())
-    found = frameworks._point_mismatches([1.0, 2.0], [math.inf, 1.0], [0.5, math.nan], truth)
+    truth = Truth(f=lambda x: 1.0, df=lambda x: 0.5, kinks=())
+    found = point_mismatches([1.0, 2.0], [math.inf, 1.0], [0.5, math.nan], truth)
     assert [(m.kind, m.x) for m in found] == [("overflow", 1.0), ("overflow", 2.0)]
     assert found[0].detail == "f is finite but the framework gives inf"
     assert found[1].detail == "f' is finite but the framework gives nan"
 
 
 def test_non_finite_numbers_are_strings_in_json() -> None:
-    assert [frameworks._number(v) for v in (math.nan, math.inf, -math.inf, 1.5, None)] == [
+    assert [json_number(v) for v in (math.nan, math.inf, -math.inf, 1.5, None)] == [
         "nan",
         "inf",
         "-inf",

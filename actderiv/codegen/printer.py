@@ -1,0 +1,228 @@
+"""The printer every target shares: numbers, arithmetic, conditions, branches, and an allow-list
+of functions; anything else is refused with a :class:`~actderiv.errors.CodegenError`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Final
+
+import sympy as sp
+from sympy.printing.precedence import precedence
+from sympy.printing.str import StrPrinter
+
+from actderiv.errors import CodegenError
+
+
+class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type information
+    """The shared part: numbers, arithmetic, an allow-list of functions; everything else refused.
+
+    Subclasses give the function tables and how branches and conditions are written.
+    """
+
+    target = ""
+    functions: Mapping[str, str] = {}
+    scalar_functions: Mapping[str, str] = {}
+
+    def __init__(
+        self, var: sp.Symbol, var_name: str, names: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__({"order": "none"})
+        self.var = var
+        self.var_name = var_name
+        self.names = dict(names or {})
+        """The identifier of each parameter by its name (when a name had to change)."""
+        self.used: set[str] = set()
+
+    # numbers and names
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if isinstance(expr, sp.Expr) and expr.is_number and not expr.is_Boolean:
+            return self._number(expr)
+        return str(super()._print(expr, **kwargs))
+
+    def _number(self, expr: sp.Expr) -> str:
+        if expr.is_Integer:
+            return self._integer(int(expr))
+        value = complex(sp.N(expr, 30))
+        if value.imag != 0:
+            raise CodegenError(f"{self.target}: the formula has a complex constant {expr}")
+        real = value.real
+        if math.isinf(real):
+            return self._infinity(real > 0)
+        if math.isnan(real):
+            raise CodegenError(f"{self.target}: the formula has an undefined constant {expr}")
+        return repr(real)
+
+    def _integer(self, n: int) -> str:
+        return str(n)
+
+    def _infinity(self, positive: bool) -> str:
+        self.used.add("math")
+        return "math.inf" if positive else "-math.inf"
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        if expr == self.var:
+            return self.var_name
+        return self.names.get(str(expr.name), str(expr.name))
+
+    def emptyPrinter(self, expr: Any) -> str:  # SymPy's name
+        raise CodegenError(
+            f"{self.target}: cannot generate code for {type(expr).__name__} ({expr})"
+        )
+
+    _print_Basic = emptyPrinter
+
+    # arithmetic
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        base, exp = expr.base, expr.exp
+        prec = precedence(expr)
+        if exp == sp.Rational(1, 2):
+            return self._call("sqrt", base)
+        if exp == -sp.Rational(1, 2):
+            return f"1/{self._call('sqrt', base)}"
+        if exp == -1:
+            return f"1/{self.parenthesize(base, prec, strict=False)}"
+        return self._power(base, exp)
+
+    def _power(self, base: sp.Expr, exp: sp.Expr) -> str:
+        prec = precedence(sp.Pow(base, exp, evaluate=False))
+        return f"{self.parenthesize(base, prec, strict=True)}**{self.parenthesize(exp, prec)}"
+
+    # functions
+
+    def _call(self, name: str, *args: sp.Expr) -> str:
+        scalar = not any(a.has(self.var) for a in args)
+        table = self.scalar_functions if scalar else self.functions
+        template = table.get(name)
+        if template is None:
+            raise CodegenError(
+                f"{self.target}: no {'scalar ' if scalar else ''}function for {name}() "
+                f"(the {self.target} printer knows: {', '.join(sorted(table))})"
+            )
+        self.used.add(template.split("(", 1)[0])
+        if "math." in template:
+            self.used.add("math")
+        printed = [self._print(a) for a in args]
+        return template.format(*printed) if "{" in template else f"{template}({', '.join(printed)})"
+
+    def _print_Function(self, expr: Any) -> str:
+        return self._call(expr.func.__name__, *expr.args)
+
+    def _print_Exp1(self, expr: Any) -> str:
+        return self._number(expr)
+
+    _print_Pi = _print_Exp1
+
+    # conditions
+
+    def _print_Relational(self, expr: Any) -> str:
+        op = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}[expr.rel_op]
+        lhs = self.parenthesize(expr.lhs, precedence(expr))
+        rhs = self.parenthesize(expr.rhs, precedence(expr))
+        return f"{lhs} {op} {rhs}"
+
+    def _print_BooleanTrue(self, expr: Any) -> str:
+        return "True"
+
+    def _print_BooleanFalse(self, expr: Any) -> str:
+        return "False"
+
+    def _print_And(self, expr: Any) -> str:
+        return self._join(expr, "and", "&")
+
+    def _print_Or(self, expr: Any) -> str:
+        return self._join(expr, "or", "|")
+
+    def _print_Not(self, expr: Any) -> str:
+        inner = self._print(expr.args[0])
+        return f"not ({inner})" if not expr.has(self.var) else f"~({inner})"
+
+    def _join(self, expr: Any, scalar_op: str, array_op: str) -> str:
+        op = array_op if expr.has(self.var) else scalar_op
+        return f" {op} ".join(f"({self._print(a)})" for a in expr.args)
+
+    # branches
+
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        pieces = list(expr.args)
+        if pieces[-1][1] is not sp.true:
+            pieces.append((sp.nan, sp.true))
+        out = self._branch_value(pieces[-1][0])
+        for value, cond in reversed(pieces[:-1]):
+            if cond.has(self.var):
+                out = self._where(cond, value, out)
+            else:
+                out = f"({self._branch_value(value)} if {self._print(cond)} else {out})"
+        return out
+
+    def _branch_value(self, value: sp.Expr) -> str:
+        return self._print(value)
+
+    def _where(self, cond: Any, value: sp.Expr, otherwise: str) -> str:
+        raise NotImplementedError
+
+    def array(self, expr: sp.Expr) -> str:
+        """``expr`` as an array of the variable's shape (a constant is broadcast)."""
+        if not expr.has(self.var):
+            return self._full(expr)
+        return str(self.doprint(expr))
+
+    def _full(self, expr: sp.Expr) -> str:
+        raise NotImplementedError
+
+
+PY_SCALAR: Final = {
+    "exp": "math.exp",
+    "log": "math.log",
+    "sin": "math.sin",
+    "cos": "math.cos",
+    "tan": "math.tan",
+    "asin": "math.asin",
+    "acos": "math.acos",
+    "atan": "math.atan",
+    "sinh": "math.sinh",
+    "cosh": "math.cosh",
+    "tanh": "math.tanh",
+    "asinh": "math.asinh",
+    "acosh": "math.acosh",
+    "atanh": "math.atanh",
+    "erf": "math.erf",
+    "erfc": "math.erfc",
+    "sqrt": "math.sqrt",
+    "Abs": "abs",
+    "sign": "math.copysign(1.0, {0}) if {0} != 0 else 0.0",
+    "sec": "1/math.cos({0})",
+    "csc": "1/math.sin({0})",
+    "cot": "1/math.tan({0})",
+    "sech": "1/math.cosh({0})",
+    "csch": "1/math.sinh({0})",
+    "coth": "1/math.tanh({0})",
+}
+
+
+def array_table(prefix: str, **special: str) -> dict[str, str]:
+    table = {
+        name: f"{prefix}.{name}"
+        for name in ("exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "sqrt", "sign")
+    }
+    table.update(
+        {
+            "Abs": f"{prefix}.abs",
+            "sec": f"1/{prefix}.cos({{0}})",
+            "csc": f"1/{prefix}.sin({{0}})",
+            "cot": f"1/{prefix}.tan({{0}})",
+            "csch": f"1/{prefix}.sinh({{0}})",
+            "coth": f"1/{prefix}.tanh({{0}})",
+            "expm1": f"{prefix}.expm1",
+            "log1p": f"{prefix}.log1p",
+            "softplus": "_softplus",
+            "sigmoid": "_sigmoid",
+            "sech_": "_sech",
+            "exp_clipped": "_exp_clipped",
+            "exp_bounded": f"{prefix}.exp",
+        }
+    )
+    table.update(special)
+    return table

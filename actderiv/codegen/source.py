@@ -1,0 +1,148 @@
+"""What code generation needs from a catalog entry: f(x), f'(x), and f' in y = f(x).
+
+:func:`codegen_source` gathers it (the search for the form in ``y`` runs under a time budget);
+:func:`inert` makes catalog text safe to place in generated comments and docstrings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import mpmath
+import sympy as sp
+
+from actderiv.catalog.model import Catalog
+from actderiv.errors import CodegenError
+from actderiv.lang.parse import X, Y, number
+from actderiv.numerics import NotNumeric, compile_mp, real_value
+
+# --- what a catalog entry needs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodegenSource:
+    """One activation, ready to print: f(x), f'(x), and f' in y = f(x) when that suffices."""
+
+    name: str
+    title: str
+    formula: str
+    expr: sp.Expr
+    derivative: sp.Expr
+    backward: sp.Expr | None
+    """f'(x) written in ``y`` alone (the backward then saves only the output), or None."""
+    params: tuple[tuple[str, sp.Symbol, float], ...]
+
+    @property
+    def output_only(self) -> bool:
+        return self.backward is not None
+
+
+def codegen_source(
+    catalog: Catalog,
+    name: str,
+    params: Mapping[str, float] | None = None,
+    *,
+    selfref_seconds: float | None = 10.0,
+) -> CodegenSource:
+    """Gather what code generation needs for the catalog entry ``name`` (key or alias).
+
+    ``params`` overrides the catalog defaults (they become the generated keyword defaults). The
+    form in ``y`` comes from the engine's self-referential search, run for at most
+    ``selfref_seconds`` (skipped when that is None, or when the cached record already says that
+    the backward needs ``x``), and is checked again at the chosen parameters.
+
+    Raises:
+        UnknownActivationError: no entry has that name.
+        CodegenError: ``params`` names a parameter the entry does not have.
+    """
+    from actderiv.engine import core as engine
+    from actderiv.engine.budget import attempt
+    from actderiv.engine.formula import CatalogResolver, Formula, formula_of
+
+    spec = catalog.require(name)
+    formula = formula_of(spec, CatalogResolver(catalog))
+    overrides = dict(params or {})
+    unknown = sorted(set(overrides) - set(formula.symbols))
+    if unknown:
+        known = ", ".join(formula.symbols) or "none"
+        raise CodegenError(f"{spec.name} has no parameter {unknown[0]!r} (parameters: {known})")
+    values = tuple((n, sym, float(overrides.get(n, v))) for n, sym, v in formula.params)
+    f = formula.expr
+    derivative = engine.differentiate(f)
+    backward: sp.Expr | None = None
+    if selfref_seconds is not None and _cached_output_only(catalog, spec.name) is not False:
+        opts = engine.EngineOptions(selfref_seconds=selfref_seconds)
+        found = attempt(
+            lambda: engine.self_referential(f, 1, formula, opts),
+            selfref_seconds,
+            None,
+            "the self-referential search",
+        )
+        if found is not None and found.output_only:
+            backward = found.expr
+    if backward is not None and overrides:
+        moved = Formula(f, values, formula.source)
+        if not _holds(backward, f, derivative, moved):
+            backward = None
+    return CodegenSource(
+        name=spec.name,
+        title=inert(spec.title),
+        formula=inert(spec.expr),
+        expr=f,
+        derivative=derivative,
+        backward=backward,
+        params=values,
+    )
+
+
+def _cached_output_only(catalog: Catalog, name: str) -> bool | None:
+    """What a cached record says about the output-only form, without deriving anything."""
+    from actderiv.store import cache
+
+    if not cache.enabled():
+        return None
+    spec = catalog.require(name)
+    record = cache.RecordCache().get(cache.entry_key(spec, catalog, {"order": 1, "wrt": None}))
+    if record is None or not isinstance(record.get("output_only"), bool):
+        return None
+    return bool(record["output_only"])
+
+
+_CHECK_XS: Final = (-7.3, -2.2, -0.91, -0.137, 0.0137, 0.5, 1.37, 2.71, 5.5, 13.1)
+
+
+def _holds(h: sp.Expr, f: sp.Expr, g: sp.Expr, formula: Any) -> bool:
+    """Whether ``h(y = f(x)) == g(x)`` at sample points, at the parameters of ``formula``."""
+    env0 = {sym: mpmath.mpf(v) for _, sym, v in formula.params}
+    try:
+        hf, ff, gf = (compile_mp(e) for e in (h, f, g))
+    except NotNumeric:
+        return False
+    checked = 0
+    with mpmath.workdps(30):
+        for xv in _CHECK_XS:
+            env = {**env0, X: mpmath.mpf(xv)}
+            y, want = real_value(ff, env), real_value(gf, env)
+            if y is None or want is None:
+                continue
+            got = real_value(hf, {**env, Y: y})
+            if got is None or abs(got - want) > 1e-10 * max(1, abs(want)):
+                return False
+            checked += 1
+    return checked > 0
+
+
+def with_defaults(expr: sp.Expr, source: CodegenSource) -> sp.Expr:
+    """``expr`` with every parameter replaced by its value in ``source``."""
+    return expr.subs({sym: number(v) for _, sym, v in source.params})
+
+
+def inert(text: str) -> str:
+    """Catalog text made safe to place in generated comments and docstrings: one line, printable
+    characters only, no backslash or double quote (which could end a docstring) and no ``*/``
+    or ``/*`` (which end or nest a C comment). Titles and formulas come from user catalogs."""
+    text = "".join(ch for ch in " ".join(text.split()) if ch.isprintable())
+    text = text.replace("\\", "/").replace('"', "'")
+    return text.replace("*/", "* /").replace("/*", "/ *")
