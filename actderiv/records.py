@@ -6,6 +6,7 @@ Every expression becomes a string that ``sympy.sympify`` parses back into an equ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sympy as sp
@@ -31,13 +32,19 @@ def derivation_record(
     verification: Verification | None = None,
     *,
     properties: dict[str, Any] | None = None,
+    exhausted: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The JSON record of one derivation (keys as in DESIGN.md; more keys are extras).
 
-    ``properties`` (from :mod:`actderiv.engine.properties`) is stored as it is, or null.
+    ``properties`` (from :mod:`actderiv.engine.properties`) is stored as it is, or null. Where a
+    work budget ran out (in the derivation, its verification or ``exhausted``, the properties'),
+    the record says so under "exhausted", a list of messages; that key is present only then.
     """
     selfref = d.self_referential
-    return {
+    spent = list(
+        dict.fromkeys([*d.exhausted, *(verification.exhausted if verification else ()), *exhausted])
+    )
+    record = {
         "schema_version": SCHEMA_VERSION,
         "name": d.name,
         "title": d.title,
@@ -68,6 +75,9 @@ def derivation_record(
         "verification": verification_record(verification) if verification else None,
         "properties": properties,
     }
+    if spent:
+        record["exhausted"] = spent
+    return record
 
 
 def verification_record(v: Verification) -> dict[str, Any]:

@@ -71,13 +71,13 @@ def gradient(
       actderiv gradient sigmoid --depth 10
       actderiv gradient "x if x > 0 else a*(exp(x) - 1)" --formula -p a=0.5
     """
-    from actderiv.engine import properties
+    from actderiv.engine import gradient
 
     try:
         if formula or params:
-            result = properties.gradient_of_text(name, params, depth, state.catalog())
+            result = gradient.gradient_of_text(name, params, depth, state.catalog())
         else:
-            result = properties.gradient_by_name(state.catalog(), name, depth)
+            result = gradient.gradient_by_name(state.catalog(), name, depth)
     except ValueError as exc:  # f is not defined on all of ℝ: a user's formula, not a bug
         if isinstance(exc, ActderivError):
             raise

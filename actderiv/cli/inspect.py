@@ -142,7 +142,7 @@ def show(state: CliState, name: str, order: int, wrt: str | None, as_json: bool)
     callback=lambda ctx, param, value: _finite(ctx, param, value),  # FloatRange lets NaN in
     default=60.0,
     show_default=True,
-    help="Seconds of symbolic work allowed before giving up.",
+    help="Seconds before symbolic work that hangs stops with an error (exit status 4).",
 )
 @_JSON
 @click.pass_obj
@@ -167,13 +167,11 @@ def derive(
       actderiv derive "log(1 + exp(b*x))/b" -p b=2 --wrt b
     """
     from actderiv import api
-    from actderiv.engine.core import EngineOptions
+    from actderiv.engine.budget import EngineOptions
 
     _check_wrt(wrt, params)
     catalog = state.catalog()
-    options = EngineOptions(
-        total_seconds=timeout, step_seconds=min(2.0, timeout), selfref_seconds=min(15.0, timeout)
-    )
+    options = EngineOptions(timeout=timeout)  # the work itself is counted in steps
     record = api.formula_record(
         expr, params=params, catalog=catalog, order=order, wrt=wrt, options=options
     )
