@@ -441,7 +441,7 @@ def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) ->
     d = derive(formula, name=spec.name, torch=spec.torch)
     result = check_derivative(formula, d, claimed, function=function)
     example = result.counterexample
-    return {
+    found = {
         "schema_version": _cache.SCHEMA_VERSION,
         "name": spec.name,
         "claim": claim,
@@ -461,6 +461,9 @@ def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) ->
         },
         "regions": [list(r) for r in result.regions],
     }
+    if result.exhausted:  # only then, as in a derivation's record
+        found["exhausted"] = list(result.exhausted)
+    return found
 
 
 def verification_summary(records_: Iterable[dict[str, Any]]) -> dict[str, Any]:

@@ -1,18 +1,20 @@
 """Work budgets for symbolic work that can run long (simplify, solve, limit), counted in steps.
 
 A *step* is one SymPy expression node created (a call of ``sympy.core.basic.Basic.__new__``),
-so a budget ends at the same point of the work on a quiet machine and on a loaded one: the same
-input gives the same output, byte for byte. Budgets nest: an inner budget never outlives the one
-around it. When a budget runs out, :class:`WorkExhausted` (a ``BaseException``, so that SymPy's
-broad ``except Exception`` cannot swallow it) unwinds to the :func:`attempt` or :func:`work_budget`
-that owns it; :func:`attempt` turns it into its fallback and notes a message ("the budget of N
-steps was spent in …") in every :func:`collecting` block around it, so that a result that hit a
-budget can say so (see ``docs/ARCHITECTURE.md``).
+one call between the functions of SymPy's dense polynomial algorithms (which create no nodes),
+or a share of a primality test by the size of its number; so a budget ends at the same point of
+the work on a quiet machine and on a loaded one: the same input gives the same output, byte for
+byte. Budgets nest: an inner budget never outlives the one around it. When a budget runs out,
+:class:`WorkExhausted` (a ``BaseException``, so that SymPy's broad ``except Exception`` cannot
+swallow it) unwinds to the :func:`attempt` or :func:`work_budget` that owns it; :func:`attempt`
+turns it into its fallback and notes a message ("the budget of N steps was spent in …") in the
+:func:`collecting` blocks around it, so that a result that hit a budget can say so (see
+``docs/ARCHITECTURE.md``).
 
-Work that creates no expression nodes (pure polynomial arithmetic) is bounded by the wall-clock
-:func:`hang_guard` alone, which raises :class:`actderiv.errors.BudgetExceeded`: an error, never a
-verdict or a fallback. Every budget the engine uses is named and documented below. Pure: no I/O,
-no printing; SymPy is imported only when a budget is first entered.
+Work that none of these count (integer arithmetic inside one polynomial operation) is bounded by
+the wall-clock :func:`hang_guard` alone, which raises :class:`actderiv.errors.BudgetExceeded`: an
+error, never a verdict or a fallback. Every budget the engine uses is named and documented
+below. Pure: no I/O, no printing; SymPy is imported only when a budget is first entered.
 """
 
 from __future__ import annotations
@@ -30,30 +32,41 @@ from actderiv.errors import BudgetExceeded
 
 T = TypeVar("T")
 
-# --- the budgets, in steps (SymPy expression nodes created) --------------------------------------
-# Each is several times what the bundled catalog needs where the work succeeds at all (measured
-# with ``spent``), and far below what the rewrites that never help (``simplify`` of GELU's tanh
-# form, of phish) would spend before giving up.
+# --- the budgets, in steps ---
+# Each is several times what the bundled catalog needs where the work succeeds at all, and well
+# below what the work that runs out would need to finish (measured with :func:`spent`, each
+# entry from a fresh state; the figures below are those measurements).
 
 #: One symbolic step of a derivation: a limit, a solve, one rewrite of a self-referential form.
+#: Limits and values at breakpoints take under 1,000 steps, the solves of the self-referential
+#: search up to 220,000 (phish); the solves that run past it factor polynomials for minutes.
 STEP: Final = 400_000
-#: One rewrite of :func:`actderiv.engine.forms.readable_form`.
-READABLE: Final = 150_000
-#: Each cheap rung of :func:`actderiv.engine.proofs.proves_zero`.
+#: One rewrite of :func:`actderiv.engine.forms.readable_form`. ``simplify`` finishes within
+#: 460,000 steps where it finishes at all (tbsrelu's, whose form is chosen, within 245,000); on
+#: GELU's tanh form and phish it runs past 2,000,000 without producing the form chosen.
+READABLE: Final = 600_000
+#: Each cheap rung of :func:`actderiv.engine.proofs.proves_zero` (at most 5,000 used).
 CHEAP_PROOF: Final = 60_000
-#: The ``simplify`` that tells whether what holds at the parameter values holds for all.
+#: The ``simplify`` that tells whether what holds at the parameter values holds for all
+#: (hardtanh's and softshrink's within 15,000; PLU's, which does not hold, gives up at 49,000).
 GENERAL_AFTER_VALUES: Final = 150_000
-#: A small check: two forms equal by ``simplify``, a set from a condition, a value at a point.
+#: A small check: two forms equal by ``simplify``, a set from a condition, a simpler number
+#: (at most 5,000 used).
 SMALL: Final = 60_000
-#: The self-referential search of one derivation.
+#: The self-referential search of one derivation (sechsig's takes 2,550,000, most of it solves
+#: that run out of their step budget).
 SELF_REFERENTIAL: Final = 4_000_000
-#: All the checks of one verification (checks not reached are one undecided check).
+#: All the checks of one verification (at most 1,500,000 used, by phish and GELU's tanh form,
+#: whose ``simplify`` runs out); checks not reached are one undecided check.
 VERIFICATION: Final = 8_000_000
-#: One SymPy limit, solve or simplify of the properties analysis, and all of them together.
-PROPERTY_STEP: Final = 400_000
-PROPERTY_TOTAL: Final = 2_000_000
-#: One activation's whole properties analysis (past it, the record has no properties).
-PROPERTIES: Final = 8_000_000
+#: One SymPy limit, solve or simplify of the properties analysis (the zeros of pats' and phish's
+#: derivatives take 250,000 and 310,000; one of soft clipping's runs past 4,000,000), and all of
+#: them together.
+PROPERTY_STEP: Final = 1_000_000
+PROPERTY_TOTAL: Final = 3_000_000
+#: One activation's whole properties analysis (at most 1,900,000 used; past it, the record has
+#: no properties).
+PROPERTIES: Final = 10_000_000
 
 #: The wall-clock guard against a hang, in seconds: past it the work stops with an error.
 HANG_SECONDS: Final = 60.0
@@ -133,7 +146,7 @@ def _install() -> None:
     for name in _POLYS_MODULES:
         module = importlib.import_module(name)
         for attr, value in list(vars(module).items()):
-            if inspect.isfunction(value) and value.__module__.startswith("sympy.polys."):
+            if inspect.isfunction(value) and value.__module__.startswith(("sympy.polys.", name)):
                 setattr(module, attr, _counting(value))
     import sympy.ntheory
     import sympy.ntheory.generate
@@ -159,13 +172,15 @@ def _charge(steps: int) -> None:
 
 #: Modules whose functions call one another through the module's globals, so that counting
 #: those calls counts the work of factoring a polynomial (Wang's algorithm can run for minutes
-#: on the equations of a self-referential search without creating a single expression node).
+#: on the equations of a self-referential search without creating a single expression node) or
+#: of evaluating an expression to ever higher precision.
 _POLYS_MODULES: Final = (
     "sympy.polys.densearith",
     "sympy.polys.factortools",
     "sympy.polys.galoistools",
     "sympy.polys.euclidtools",
     "sympy.polys.sqfreetools",
+    "sympy.core.evalf",  # numerical evaluation at rising precision, inside solveset and limits
 )
 
 
@@ -205,10 +220,11 @@ def fresh_state() -> None:
 
 def reseed() -> None:
     """Seed SymPy's random numbers (Wang's factoring algorithm draws its evaluation points from
-    them), so that the same work takes the same steps in every process."""
-    from sympy.core.random import seed
+    them, and the steps it takes vary by a factor of several with them), so that the same work
+    takes the same steps in every process, whatever ran before it."""
+    from sympy.core.random import rng
 
-    seed(0)
+    rng.seed(0)
 
 
 def spent() -> int:
@@ -272,6 +288,7 @@ def attempt(fn: Callable[[], T], steps: int, fallback: T, what: str = "symbolic 
     """
     try:
         with work_budget(steps, what) as budget:
+            reseed()  # the same random draws, whatever ran before in this process
             return fn()
     except WorkExhausted as exc:
         if exc.budget is not budget:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import mpmath
 import sympy as sp
 
+from actderiv.engine import budget
 from actderiv.engine.budget import EngineOptions
 from actderiv.engine.checks import Counterexample, Numeric, fmt, for_which
 from actderiv.engine.derivation import Derivation
@@ -42,6 +43,8 @@ class ClaimResult:
     counterexample: Counterexample | None = None
     regions: tuple[tuple[float, float], ...] = ()
     method: Literal["proved", "sampled"] = "sampled"
+    #: The work budgets that ran out on the way (a claim left "sampled" by one says so).
+    exhausted: tuple[str, ...] = ()
 
 
 def check_derivative(
@@ -88,7 +91,8 @@ def check_derivative(
     kink = None if function else _kink_mismatch(numeric, h, d)
     if kink is not None:
         return kink
-    proof = proves_zero(claimed.subs(Y, formula.expr) - target, opts, formula.defaults)
+    with budget.collecting() as exhausted:
+        proof = proves_zero(claimed.subs(Y, formula.expr) - target, opts, formula.defaults)
     what = "the definition" if function else "the derivative"
     how = (
         f"the claim agrees with {what} at all {compared} sample points"
@@ -96,7 +100,11 @@ def check_derivative(
         else f"SymPy proves the claim equal to {what}" + for_which(proof, formula)
     )
     return ClaimResult(
-        equal=True, verdict="same", detail=how, method="sampled" if proof is None else "proved"
+        equal=True,
+        verdict="same",
+        detail=how,
+        method="sampled" if proof is None else "proved",
+        exhausted=tuple(exhausted),
     )
 
 

@@ -151,22 +151,33 @@ def readable_form(
         return merge_pieces(pieces)
     candidates = [expr]
     steps = readable_steps(opts)
-    # A rewrite that runs out of its budget is one candidate fewer, not an undecided answer:
-    # the form chosen is equal to the derivative all the same (``simplify`` spends any budget on
-    # GELU's tanh form and phish without finding the form that is chosen).
-    with budget.collecting(propagate=False):
-        for rewrite in _REWRITES if thorough else _CHEAP_REWRITES:
-            candidate = attempt(partial(rewrite, expr), steps, None, "a rewrite")
-            if candidate is not None and not candidate.has(sp.nan, sp.zoo):
-                candidates.append(candidate)
+    for rewrite in _REWRITES if thorough else _CHEAP_REWRITES:
+        candidate = rewritten(rewrite, expr, steps)
+        if candidate is not None and not candidate.has(sp.nan, sp.zoo):
+            candidates.append(candidate)
     # Rewrites often agree: measure each distinct form once (the first of equals wins ties).
     return min(dict.fromkeys(candidates), key=lambda c: complexity(c, reference))
 
 
+@lru_cache(maxsize=1024)
+def rewritten(rewrite: Callable[[sp.Expr], sp.Expr], expr: sp.Expr, steps: int) -> sp.Expr | None:
+    """``rewrite(expr)`` within ``steps``, or None; remembered, so that ``verify``, which asks
+    for the rewrites ``readable_form`` made, does not spend a budget that ran out twice.
+
+    A rewrite that runs out of its budget is one candidate fewer, not an undecided answer: the
+    form chosen is equal to the derivative all the same (``simplify`` spends any budget on
+    GELU's tanh form and phish without finding the form that is chosen), so it is not noted.
+    """
+    with budget.collecting(propagate=False):
+        return attempt(partial(rewrite, expr), steps, None, "a rewrite")
+
+
 def readable_steps(opts: EngineOptions) -> int:
     """The budget of one rewrite in :func:`readable_form` (``verify`` gives its rewrites the
-    same, to recognise the form chosen)."""
-    return min(opts.step, budget.READABLE)
+    same, to recognise the form chosen). Not shrunk with ``opts.step``: the forms chosen must not
+    depend on the options of the caller."""
+    del opts
+    return budget.READABLE
 
 
 def merge_pieces(pieces: Sequence[tuple[sp.Expr, Any]]) -> sp.Expr:
@@ -216,4 +227,4 @@ def _quiet_set(cond: Any) -> Any:
         return attempt(cond.as_set, budget.SMALL, None, "a set of x")
 
 
-budget.MEMOS.extend((simplified.cache_clear, _function_kinds.cache_clear))
+budget.MEMOS.extend((simplified.cache_clear, _function_kinds.cache_clear, rewritten.cache_clear))
