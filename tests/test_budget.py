@@ -43,9 +43,13 @@ def _steps(fn: object) -> int:
     return spent() - start
 
 
-def test_the_same_work_takes_the_same_steps() -> None:
+def test_the_same_work_takes_nearly_the_same_steps() -> None:
+    """Within a percent (SymPy keeps a few memos that ``fresh_state`` cannot clear): the
+    budgets in engine/budget.py leave margins of several times either way."""
     _work()  # SymPy imports some modules on first use, and builds their constants then
-    assert _steps(_work) == _steps(_work) > 500
+    first, second = _steps(_work), _steps(_work)
+    assert first > 500
+    assert abs(first - second) <= first / 100
 
 
 def test_a_budget_runs_out_at_a_step_count_and_says_where() -> None:
