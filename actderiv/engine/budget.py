@@ -148,6 +148,11 @@ def _install() -> None:
         for attr, value in list(vars(module).items()):
             if inspect.isfunction(value) and value.__module__.startswith(("sympy.polys.", name)):
                 setattr(module, attr, _counting(value))
+    from sympy.core.expr import Expr
+
+    # ``expand`` walks a tree through this static method, node by node, creating no node where
+    # nothing expands (sigmoid-algebraic's search walks a million of them).
+    Expr._expand_hint = staticmethod(_counting(Expr._expand_hint))
     import sympy.ntheory
     import sympy.ntheory.generate
 
@@ -181,6 +186,7 @@ _POLYS_MODULES: Final = (
     "sympy.polys.euclidtools",
     "sympy.polys.sqfreetools",
     "sympy.core.evalf",  # numerical evaluation at rising precision, inside solveset and limits
+    "sympy.core.assumptions",  # deductions about an expression's sign, which create no nodes
 )
 
 
