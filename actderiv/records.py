@@ -1,4 +1,5 @@
-"""Derivation (SymPy objects) → record (plain JSON data), the shape of DESIGN.md's JSON contract.
+"""Derivation (SymPy objects) → record (plain JSON data), the shape of the JSON contract
+(docs/ARCHITECTURE.md).
 
 Every expression becomes a string that ``sympy.sympify`` parses back into an equal expression when
 ``x``, ``y`` and the parameters are given as real symbols. Pure: no I/O, no printing.
@@ -34,7 +35,7 @@ def derivation_record(
     properties: dict[str, Any] | None = None,
     exhausted: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The JSON record of one derivation (keys as in DESIGN.md; more keys are extras).
+    """The JSON record of one derivation (keys as in docs/ARCHITECTURE.md; more are extras).
 
     ``properties`` (from :mod:`actderiv.engine.properties`) is stored as it is, or null. Where a
     work budget ran out (in the derivation, its verification or ``exhausted``, the properties'),
