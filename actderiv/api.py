@@ -28,7 +28,7 @@ from actderiv.results import ActivationReport, VerificationReport
 from actderiv.store import cache as _cache
 
 if TYPE_CHECKING:
-    from actderiv.engine.core import EngineOptions
+    from actderiv.engine.budget import EngineOptions
     from actderiv.engine.derivation import Derivation
     from actderiv.engine.formula import CatalogResolver, Formula
 
@@ -105,7 +105,7 @@ def formula_report(
 
     Raises:
         FormulaError: ``text`` is not an allowed formula (the message points at the problem).
-        DerivationError: the derivation ran past its time budget.
+        DerivationError: the derivation ran past its time limit (a guard against a hang).
     """
     return ActivationReport(
         formula_record(text, params=params, catalog=catalog, order=order, wrt=wrt)
@@ -195,7 +195,7 @@ def derive(
     Raises:
         UnknownActivationError: no entry has that name.
         FormulaError: the entry's formula does not parse.
-        DerivationError: the derivation ran past its time budget.
+        DerivationError: the derivation ran past its time limit (a guard against a hang).
     """
     return _derive_entry(catalog, catalog.require(name), order, wrt, options)[2]
 
@@ -208,12 +208,12 @@ def _derive_entry(
     options: EngineOptions | None = None,
 ) -> tuple[CatalogResolver, Formula, Derivation]:
     """Parse one entry (expanding its calls) and derive it: the one place that does both."""
-    from actderiv.engine import core as engine
+    from actderiv.engine.derive import derive
     from actderiv.engine.formula import CatalogResolver, formula_of
 
     resolver = CatalogResolver(catalog)
     formula = formula_of(spec, resolver)
-    d = engine.derive(
+    d = derive(
         formula,
         order=order,
         name=spec.name,
@@ -239,14 +239,14 @@ def derive_formula(
 
     Raises:
         FormulaError: the text is not an allowed formula.
-        DerivationError: the derivation ran past its time budget.
+        DerivationError: the derivation ran past its time limit (a guard against a hang).
     """
-    from actderiv.engine import core as engine
+    from actderiv.engine.derive import derive
     from actderiv.engine.formula import CatalogResolver, formula_from_text
 
     resolver = CatalogResolver(catalog) if catalog is not None else None
     formula = formula_from_text(text, dict(params or {}), resolver)
-    return engine.derive(formula, order=order, wrt=wrt, options=options)
+    return derive(formula, order=order, wrt=wrt, options=options)
 
 
 def record(
@@ -277,7 +277,7 @@ def records(
 
     SymPy is imported only for entries missing from the cache; those are derived and verified
     in ``jobs`` worker processes (default: one per core, the costliest-looking entries first),
-    each under its own time budgets.
+    each within its own work budgets (see :mod:`actderiv.engine.budget`).
 
     With ``for_verify``, an entry missing from the cache gets only what verification needs: the
     derivative, its readable form, kinks, parameter derivatives and every check of them and of
@@ -307,7 +307,9 @@ def records(
     compute = partial(_fresh_record, order=order, wrt=wrt, whole=not for_verify)
     for i, record_ in _derive_missing(catalog, specs, missing, compute, jobs, progress):
         found[i] = record_
-        if store is not None:
+        # A record in which a work budget ran out ("exhausted") is returned but never cached as
+        # if it were final: a later engine with other budgets may decide more.
+        if store is not None and not record_.get("exhausted"):
             store.put(keys[i][-1], record_)
     return [found[i] for i in range(len(specs))]
 
@@ -372,20 +374,18 @@ def _fresh_record(
     catalog: Catalog, spec: ActivationSpec, *, order: int, wrt: str | None, whole: bool
 ) -> dict[str, Any]:
     """An entry's record computed afresh: whole, or (``whole=False``) what verify needs."""
-    from actderiv.engine.core import EngineOptions
+    from actderiv.engine.budget import EngineOptions, fresh_state
     from actderiv.engine.properties import properties_record
     from actderiv.engine.verify import verify_derivation
     from actderiv.records import derivation_record
 
+    fresh_state()  # the same steps counted whatever this process derived before
     options = EngineOptions(search_self_referential=whole)
     resolver, formula, d = _derive_entry(catalog, spec, order, wrt, options)
+    verification = verify_derivation(formula, d, spec, resolver, options)
+    properties, exhausted = properties_record(formula) if whole else (None, ())
     return dict(
-        derivation_record(
-            d,
-            spec,
-            verify_derivation(formula, d, spec, resolver, options),
-            properties=properties_record(formula) if whole else None,
-        )
+        derivation_record(d, spec, verification, properties=properties, exhausted=exhausted)
     )
 
 
@@ -399,22 +399,24 @@ def formula_record(
     options: EngineOptions | None = None,
 ) -> dict[str, Any]:
     """The JSON record of a typed formula (never cached: typed formulas are cheap and one-off)."""
-    from actderiv.engine import core as engine
+    from actderiv.engine.budget import EngineOptions
+    from actderiv.engine.derive import derive
     from actderiv.engine.formula import CatalogResolver, formula_from_text
     from actderiv.engine.properties import properties_record
     from actderiv.engine.verify import verify_derivation
+    from actderiv.errors import BudgetExceeded, DerivationError
     from actderiv.records import derivation_record
 
     resolver = CatalogResolver(catalog) if catalog is not None else None
     formula = formula_from_text(text, dict(params or {}), resolver)
-    d = engine.derive(formula, order=order, wrt=wrt, options=options)
+    d = derive(formula, order=order, wrt=wrt, options=options)
+    try:
+        verification = verify_derivation(formula, d, None, resolver, options)
+        properties, exhausted = properties_record(formula, (options or EngineOptions()).timeout)
+    except BudgetExceeded as exc:  # the guard against a hang: an error, never a verdict
+        raise DerivationError(f"deriving {text!r}: {exc} (raise it with --timeout)") from exc
     return dict(
-        derivation_record(
-            d,
-            None,
-            verify_derivation(formula, d, None, resolver, options),
-            properties=properties_record(formula),
-        )
+        derivation_record(d, None, verification, properties=properties, exhausted=exhausted)
     )
 
 
@@ -429,9 +431,9 @@ def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) ->
         UnknownActivationError: no entry has that name.
         FormulaError: ``claim`` is not an allowed formula.
     """
-    from actderiv.engine import core as engine
+    from actderiv.engine.claims import check_derivative
+    from actderiv.engine.derive import derive
     from actderiv.engine.formula import CatalogResolver, formula_of
-    from actderiv.engine.verify import check_derivative
     from actderiv.errors import Location
     from actderiv.lang.parse import Scope, parse_formula
 
@@ -440,10 +442,10 @@ def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) ->
     formula = formula_of(spec, resolver)
     where = Location("<function>" if function else "<derivative>")
     claimed = parse_formula(claim, Scope(formula.symbols, resolver, allow_y=not function), where)
-    d = engine.derive(formula, name=spec.name, torch=spec.torch)
+    d = derive(formula, name=spec.name, torch=spec.torch)
     result = check_derivative(formula, d, claimed, function=function)
     example = result.counterexample
-    return {
+    found = {
         "schema_version": _cache.SCHEMA_VERSION,
         "name": spec.name,
         "claim": claim,
@@ -463,6 +465,9 @@ def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) ->
         },
         "regions": [list(r) for r in result.regions],
     }
+    if result.exhausted:  # only then, as in a derivation's record
+        found["exhausted"] = list(result.exhausted)
+    return found
 
 
 def verification_summary(records_: Iterable[dict[str, Any]]) -> dict[str, Any]:

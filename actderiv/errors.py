@@ -105,14 +105,16 @@ class UnknownActivationError(CatalogError, LookupError):
 
 
 class DerivationError(ActderivError):
-    """SymPy could not do what was asked (for example, it ran out of its time budget)."""
+    """SymPy could not do what was asked (for example, it ran past its time limit)."""
 
 
 class BudgetExceeded(ActderivError):
-    """A piece of symbolic work ran past its time budget."""
+    """A piece of symbolic work ran past its wall-clock time limit: a guard against a hang,
+    reported as an error (exit status 4), never turned into a verdict. Work budgets proper are
+    counted in steps (see actderiv.engine.budget) and end in a result that says so."""
 
     def __init__(self, seconds: float, what: str = "symbolic work") -> None:
-        super().__init__(f"{what} ran past its time budget of {seconds:g} s")
+        super().__init__(f"{what} ran past its time limit of {seconds:g} s")
         self.seconds = seconds
         self.what = what
 

@@ -1,4 +1,5 @@
-"""Evaluate SymPy expressions with mpmath, independently of SymPy's own evaluation and ``diff``.
+"""Evaluate SymPy expressions with mpmath, independently of SymPy's own evaluation and ``diff``;
+and the engine's numerical settings: precisions, sample points and tolerances, in one place.
 
 The expression tree is compiled into nested Python closures over mpmath functions (no ``lambdify``,
 no generated source). Used by verification for high-precision numerical differentiation.
@@ -7,13 +8,72 @@ Pure: no I/O, no printing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import itertools
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import mpmath
 import sympy as sp
 
 Fn = Callable[[Mapping[sp.Symbol, Any]], Any]
+
+# --- precisions, sample points and tolerances ---------------------------------------------------
+
+#: Digits for verification's numerical derivatives and comparisons.
+VERIFY_DPS: Final = 50
+#: Digits for the properties analysis (exact values compared, signs sampled).
+PROPERTY_DPS: Final = 30
+#: Digits for checking candidate self-referential forms.
+PROBE_DPS: Final = 30
+#: Digits for the Gaussian moments of the gradient analysis.
+MOMENT_DPS: Final = 20
+#: Verification's comparison tolerances: relative, and absolute near zero.
+REL_TOL: Final = 1e-9
+ABS_TOL: Final = 1e-20
+#: The tolerances of a candidate self-referential form against the derivative.
+PROBE_REL_TOL: Final = 1e-12
+PROBE_ABS_TOL: Final = 1e-14
+#: Two floats closer than this (relative, at least 1 in scale) are the same value; an imaginary
+#: part below it is round-off.
+SAME_VALUE_TOL: Final = 1e-12
+#: Points per branch between breakpoints, and how far out (|x|) verification samples.
+POINTS_PER_BRANCH: Final = 32
+REACH: Final = 50.0
+
+#: Points at which candidate forms are checked; irrational-looking values avoid landing on kinks.
+SAMPLE_XS: Final = tuple(
+    sorted(
+        {0.0}
+        | {
+            s * v
+            for v in (0.0137, 0.137, 0.5, 0.91, 1.37, 2.2, 2.71, 3.9, 5.5, 7.3, 13.1, 19.7)
+            for s in (-1.0, 1.0)
+        }
+    )
+)
+
+
+def sample_points(
+    breaks: Sequence[float], per_branch: int = POINTS_PER_BRANCH, reach: float = REACH
+) -> list[float]:
+    """Points on every branch between breakpoints, out to ±reach, and hugging each breakpoint."""
+    edges = [
+        -reach - max((abs(b) for b in breaks), default=0.0),
+        *breaks,
+        reach + max((abs(b) for b in breaks), default=0.0),
+    ]
+    points: list[float] = []
+    for lo, hi in itertools.pairwise(edges):
+        width = hi - lo
+        for k in range(per_branch):
+            # denser near the ends of each branch (Chebyshev-like), never exactly on an edge
+            t = (1 - mpmath.cos(mpmath.pi * (k + 0.5) / per_branch)) / 2
+            points.append(float(lo + width * t))
+    for b in breaks:
+        gap = 1e-3 * max(1.0, abs(b))
+        points.extend((b - gap, b + gap))
+    return sorted(set(points))
+
 
 _FUNCS: Final[dict[type, Callable[..., Any]]] = {
     sp.exp: lambda v: _guarded(mpmath.exp, v),

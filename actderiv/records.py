@@ -1,4 +1,5 @@
-"""Derivation (SymPy objects) → record (plain JSON data), typed by :mod:`actderiv.schema`.
+"""Derivation (SymPy objects) → record (plain JSON data), typed by :mod:`actderiv.schema` (the
+record contract: docs/ARCHITECTURE.md).
 
 Every expression becomes a string that ``sympy.sympify`` parses back into an equal expression when
 ``x``, ``y`` and the parameters are given as real symbols. Pure: no I/O, no printing.
@@ -6,7 +7,7 @@ Every expression becomes a string that ``sympy.sympify`` parses back into an equ
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import sympy as sp
@@ -34,12 +35,18 @@ def derivation_record(
     verification: Verification | None = None,
     *,
     properties: Mapping[str, Any] | None = None,
+    exhausted: Sequence[str] = (),
 ) -> Record:
     """The JSON record of one derivation (see :class:`actderiv.schema.Record`).
 
-    ``properties`` (from :mod:`actderiv.engine.properties`) is stored as it is, or null.
+    ``properties`` (from :mod:`actderiv.engine.properties`) is stored as it is, or null. Where a
+    work budget ran out (in the derivation, its verification or ``exhausted``, the properties'),
+    the record says so under "exhausted", a list of messages; that key is present only then.
     """
     selfref = d.self_referential
+    spent = list(
+        dict.fromkeys([*d.exhausted, *(verification.exhausted if verification else ()), *exhausted])
+    )
     record: Record = {
         "schema_version": SCHEMA_VERSION,
         "name": d.name,
@@ -71,9 +78,8 @@ def derivation_record(
         "verification": verification_record(verification) if verification else None,
         "properties": cast("Properties | None", properties),
     }
-    exhausted = list(getattr(d, "exhausted", ()) or ())
-    if exhausted:
-        record["exhausted"] = exhausted
+    if spent:
+        record["exhausted"] = spent
     return record
 
 

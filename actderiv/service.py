@@ -269,20 +269,16 @@ class Workspace:
         timeout: float = 60.0,
     ) -> dict[str, Any]:
         """The record of a typed formula, which may call the catalog's entries, derived within
-        ``timeout`` seconds of symbolic work.
+        ``timeout`` seconds (a guard against a hang: the work itself is counted in steps).
 
         Raises:
             FormulaError: ``text`` is not an allowed formula.
-            DerivationError: the derivation ran past its time budget.
+            DerivationError: the derivation ran past the hang guard.
         """
         from actderiv import api
-        from actderiv.engine.core import EngineOptions
+        from actderiv.engine.budget import EngineOptions
 
-        options = EngineOptions(
-            total_seconds=timeout,
-            step_seconds=min(2.0, timeout),
-            selfref_seconds=min(15.0, timeout),
-        )
+        options = EngineOptions(timeout=timeout)  # the work itself is counted in steps
         return api.formula_record(
             text, params=params, catalog=self.catalog(), order=order, wrt=wrt, options=options
         )
@@ -335,11 +331,11 @@ class Workspace:
         Raises:
             ValueError: the function is not defined on all of ℝ.
         """
-        from actderiv.engine import properties
+        from actderiv.engine import gradient
 
         if formula or params:
-            return properties.gradient_of_text(name, dict(params or {}), depth, self.catalog())
-        return properties.gradient_by_name(self.catalog(), name, depth)
+            return gradient.gradient_of_text(name, dict(params or {}), depth, self.catalog())
+        return gradient.gradient_by_name(self.catalog(), name, depth)
 
     # --- output ---------------------------------------------------------------------------
 

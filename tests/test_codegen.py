@@ -47,12 +47,12 @@ REL = 1e-9
 @pytest.fixture(scope="module")
 def sources() -> dict[str, CodegenSource]:
     """Every entry, without the (slow) search for a form in y: the backward then uses x."""
-    return {s.name: codegen_source(CATALOG, s.name, selfref_seconds=None) for s in ENTRIES}
+    return {s.name: codegen_source(CATALOG, s.name, search=False) for s in ENTRIES}
 
 
 @pytest.fixture(scope="module")
 def output_only_sources() -> dict[str, CodegenSource]:
-    return {name: codegen_source(CATALOG, name, selfref_seconds=20.0) for name in OUTPUT_ONLY}
+    return {name: codegen_source(CATALOG, name) for name in OUTPUT_ONLY}
 
 
 def _run(code: str, name: str) -> dict[str, Any]:
@@ -172,7 +172,7 @@ def test_output_only_backward_uses_y(
 
 
 def test_parameters_override_the_defaults() -> None:
-    source = codegen_source(CATALOG, "elu", {"alpha": 0.5}, selfref_seconds=20.0)
+    source = codegen_source(CATALOG, "elu", {"alpha": 0.5})
     assert source.params[0][2] == 0.5
     assert "alpha=0.5" in generate(source, "numpy")
     assert "#define ELU_DEFAULT_ALPHA 0.5" in generate(source, "c")
@@ -460,7 +460,7 @@ def test_a_hostile_title_stays_inside_comments(target: str, tmp_path: Path) -> N
     catalog = api.load_catalog(path)
     assert "\n" in catalog.require("evil").title  # the loader keeps the text as written
 
-    code = generate(codegen_source(catalog, "evil", selfref_seconds=None), target)
+    code = generate(codegen_source(catalog, "evil", search=False), target)
 
     if target == "c":
         without_comments = re.sub(r"/\*.*?\*/", "", code, flags=re.DOTALL)

@@ -284,7 +284,7 @@ def test_a_catalog_entry_named_torch_with_a_parameter_fabs(tmp_path: Path) -> No
         'expr = "x if x > 0 else fabs*x"\nparams = { fabs = 0.25 }\n',
         encoding="utf-8",
     )
-    source = codegen_source(api.load_catalog(path), "torch", selfref_seconds=None)
+    source = codegen_source(api.load_catalog(path), "torch", search=False)
     ns = _exec(generate(source, "numpy"), "torch")
     assert float(ns["torch_forward"](-2.0)) == -0.5
     assert "def torch_(x, *, fabs=0.25):" in generate(source, "torch")

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from actderiv import api
-from actderiv.engine.core import EngineOptions
+from actderiv.engine.budget import EngineOptions
 from actderiv.lang.parse import X, Y
 from actderiv.numerics import compile_mp, real_value
 
-FAST = EngineOptions(step_seconds=1.0, total_seconds=30.0, selfref_seconds=4.0)
+FAST = EngineOptions()
 POINTS = [-9.7, -4.1, -2.3, -1.1, -0.55, -0.23, 0.07, 0.31, 0.62, 1.3, 2.7, 4.4, 8.9]
 
 FORMULAS: list[tuple[str, dict[str, float]]] = [

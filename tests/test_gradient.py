@@ -11,7 +11,7 @@ import pytest
 from click.testing import Result
 
 from actderiv import api
-from actderiv.engine.properties import gradient_by_name, gradient_of_text
+from actderiv.engine.gradient import gradient_by_name, gradient_of_text
 
 Run = Callable[..., Result]
 

@@ -1,4 +1,4 @@
-"""Valid but pathological formulas finish, or stop at their time budget with a clear message.
+"""Valid but pathological formulas finish, or stop at their time limit with a clear message.
 
 Each runs `actderiv derive ... --timeout 10` in a child process; the child must end within a
 bound (derivation, verification and properties each have their own budget), exit 0 or with
@@ -58,6 +58,6 @@ def test_pathological_formulas_end_in_bounded_time_and_memory(name: str, tmp_pat
     assert "Traceback" not in proc.stderr
     if proc.returncode == ExitStatus.TIMEOUT:
         assert proc.stderr.startswith("Error: deriving"), proc.stderr
-        assert "ran past its time budget of 10 s" in proc.stderr
+        assert "ran past its time limit of 10 s" in proc.stderr
     assert elapsed < 200, f"{name} took {elapsed:.0f} s"
     assert peak_kib < 1024 * 1024, f"{name} peaked at {peak_kib / 1024:.0f} MiB"

@@ -358,7 +358,7 @@ def test_a_limit_with_rounding_noise_in_its_imaginary_part_prints_as_its_real_pa
     whose value is 1.0997… - 1.5e-25*I, and printing it raised from mpmath."""
     import sympy as sp
 
-    from actderiv.engine.properties import _text
+    from actderiv.engine.analysis import exact_text as _text
 
     noisy = sp.atan(sp.Rational(5, 8) * sp.pi) + sp.I * sp.Float("1.5e-25") * sp.exp(
         -sp.Rational(1, 3)

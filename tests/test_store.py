@@ -45,7 +45,8 @@ def test_records_depend_on_the_engine_and_not_on_the_printers_or_the_cli() -> No
     assert {
         "actderiv.api",
         "actderiv.records",
-        "actderiv.engine.core",
+        "actderiv.engine.derive",
+        "actderiv.engine.proofs",
         "actderiv.engine.verify",
         "actderiv.engine.properties",
         "actderiv.engine.budget",

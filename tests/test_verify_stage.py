@@ -14,8 +14,12 @@ import pytest
 
 from actderiv import api
 from actderiv.catalog.model import SEARCH_CHECKS, Catalog
-from actderiv.engine import core as engine
+from actderiv.engine import proofs
+from actderiv.engine.budget import EngineOptions
+from actderiv.engine.derive import derive
+from actderiv.engine.forms import differentiate
 from actderiv.engine.formula import formula_from_text
+from actderiv.engine.proofs import Proof, proves_zero
 from actderiv.lang.parse import X
 
 DATA = Path(__file__).parent / "data"
@@ -99,10 +103,10 @@ def test_verification_summary_leaves_out_the_search_checks_and_counts_again() ->
 
 def test_the_engine_can_leave_out_the_search() -> None:
     formula = formula_from_text("tanh(x)", {}, None)
-    options = engine.EngineOptions(search_self_referential=False)
+    options = EngineOptions(search_self_referential=False)
 
-    without = engine.derive(formula, options=options)
-    with_search = engine.derive(formula)
+    without = derive(formula, options=options)
+    with_search = derive(formula)
 
     assert without.self_referential is None
     assert "no self-referential form found" not in without.notes
@@ -156,8 +160,8 @@ def test_the_cli_verify_leaves_out_the_search(tiny_catalog_path: Path) -> None:
         ("exp(x) - x", None),
     ],
 )
-def test_proves_zero(text: str, proved: engine.Proof | None) -> None:
-    assert engine.proves_zero(_expr(text), engine.EngineOptions()) == proved
+def test_proves_zero(text: str, proved: Proof | None) -> None:
+    assert proves_zero(_expr(text), EngineOptions()) == proved
 
 
 def _expr(text: str) -> Any:
@@ -185,9 +189,9 @@ def test_the_cheap_rungs_prove_without_simplify(text: str, monkeypatch: pytest.M
     def no_simplify(*args: object, **kwargs: object) -> None:
         raise NotImplementedError("simplify is not to be used here")
 
-    monkeypatch.setattr(engine.sp, "simplify", no_simplify)
+    monkeypatch.setattr(proofs.sp, "simplify", no_simplify)
 
-    assert engine.proves_zero(_expr(text), engine.EngineOptions()) == "in general"
+    assert proves_zero(_expr(text), EngineOptions()) == "in general"
 
 
 def test_the_first_true_condition_wins_piece_by_piece() -> None:
@@ -199,8 +203,8 @@ def test_the_first_true_condition_wins_piece_by_piece() -> None:
         "(1 if x > 0 else (2 if x > -2 else 3))"
     )
 
-    assert engine._zero_on_every_piece(same)
-    assert not engine._zero_on_every_piece(other)
+    assert proofs._zero_on_every_piece(same)
+    assert not proofs._zero_on_every_piece(other)
 
 
 @pytest.mark.parametrize(
@@ -217,7 +221,7 @@ def test_the_set_where_a_condition_holds(
     text: str, inside: list[float], outside: list[float]
 ) -> None:
     (_, cond), _ = _expr(f"1 if {text} else 0").args
-    where = engine._as_set(cond)
+    where = proofs._as_set(cond)
 
     assert all(where.contains(value) for value in inside)
     assert not any(where.contains(value) for value in outside)
@@ -227,7 +231,7 @@ def test_a_condition_of_another_kind_has_no_set() -> None:
     import sympy as sp
 
     with pytest.raises(NotImplementedError):
-        engine._as_set(sp.Xor(X > 0, X < 1))
+        proofs._as_set(sp.Xor(X > 0, X < 1))
 
 
 def test_proves_zero_at_the_parameter_values() -> None:
@@ -237,13 +241,13 @@ def test_proves_zero_at_the_parameter_values() -> None:
         "max(min(x, alpha*(x - c) + c), alpha*(x + c) - c)", {"alpha": 0.1, "c": 1.0}, None
     )
     claim = formula_from_text("alpha if abs(x) > c else 1", {"alpha": 0.1, "c": 1.0}, None)
-    diff = engine.differentiate(formula.expr, 1, X) - claim.expr
+    diff = differentiate(formula.expr, 1, X) - claim.expr
     wrong = formula_from_text("alpha if abs(x) > c else 0", {"alpha": 0.1, "c": 1.0}, None)
-    opts = engine.EngineOptions()
+    opts = EngineOptions()
 
-    assert engine.proves_zero(diff, opts) is None
-    assert engine.proves_zero(diff, opts, formula.defaults) == "at the parameter values"
-    assert engine.proves_zero(diff + claim.expr - wrong.expr, opts, formula.defaults) is None
+    assert proves_zero(diff, opts) is None
+    assert proves_zero(diff, opts, formula.defaults) == "at the parameter values"
+    assert proves_zero(diff + claim.expr - wrong.expr, opts, formula.defaults) is None
 
 
 def test_claim_proved_at_the_parameter_values_says_so(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -112,7 +112,7 @@ def show(state: CliState, name: str, order: int, wrt: str | None, as_json: bool)
     callback=lambda ctx, param, value: _finite(ctx, param, value),  # FloatRange lets NaN in
     default=60.0,
     show_default=True,
-    help="Seconds of symbolic work allowed before giving up.",
+    help="Seconds before symbolic work that hangs stops with an error (exit status 4).",
 )
 @_JSON
 @click.pass_obj

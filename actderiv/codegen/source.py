@@ -1,6 +1,6 @@
 """What code generation needs from a catalog entry: f(x), f'(x), and f' in y = f(x).
 
-:func:`codegen_source` gathers it (the search for the form in ``y`` runs under a time budget);
+:func:`codegen_source` gathers it (the search for the form in ``y`` runs under a work budget);
 :func:`inert` makes catalog text safe to place in generated comments and docstrings.
 """
 
@@ -44,22 +44,26 @@ def codegen_source(
     name: str,
     params: Mapping[str, float] | None = None,
     *,
-    selfref_seconds: float | None = 10.0,
+    search: bool = True,
+    selfref_steps: int | None = None,
 ) -> CodegenSource:
     """Gather what code generation needs for the catalog entry ``name`` (key or alias).
 
     ``params`` overrides the catalog defaults (they become the generated keyword defaults). The
-    form in ``y`` comes from the engine's self-referential search, run for at most
-    ``selfref_seconds`` (skipped when that is None, or when the cached record already says that
-    the backward needs ``x``), and is checked again at the chosen parameters.
+    form in ``y`` comes from the engine's self-referential search, run within its work budget
+    (``selfref_steps``, default ``budget.SELF_REFERENTIAL``; skipped when the cached record
+    already says that the backward needs ``x``), and is checked again at the chosen parameters.
+    ``search=False`` skips the search: the backward then uses ``x``.
 
     Raises:
         UnknownActivationError: no entry has that name.
         CodegenError: ``params`` names a parameter the entry does not have.
     """
-    from actderiv.engine import core as engine
-    from actderiv.engine.budget import attempt
+    from actderiv.engine import budget
+    from actderiv.engine.budget import EngineOptions, attempt
+    from actderiv.engine.forms import differentiate
     from actderiv.engine.formula import CatalogResolver, Formula, formula_of
+    from actderiv.engine.selfref import self_referential
 
     spec = catalog.require(name)
     formula = formula_of(spec, CatalogResolver(catalog))
@@ -70,13 +74,14 @@ def codegen_source(
         raise CodegenError(f"{spec.name} has no parameter {unknown[0]!r} (parameters: {known})")
     values = tuple((n, sym, float(overrides.get(n, v))) for n, sym, v in formula.params)
     f = formula.expr
-    derivative = engine.differentiate(f)
+    derivative = differentiate(f)
     backward: sp.Expr | None = None
-    if selfref_seconds is not None and _cached_output_only(catalog, spec.name) is not False:
-        opts = engine.EngineOptions(selfref_seconds=selfref_seconds)
+    if search and _cached_output_only(catalog, spec.name) is not False:
+        steps = selfref_steps or budget.SELF_REFERENTIAL
+        opts = EngineOptions(self_referential=steps)
         found = attempt(
-            lambda: engine.self_referential(f, 1, formula, opts),
-            selfref_seconds,
+            lambda: self_referential(f, 1, formula, opts),
+            steps,
             None,
             "the self-referential search",
         )

@@ -54,3 +54,6 @@ class Derivation:
     tower: sp.Expr | None = None
     notes: tuple[str, ...] = ()
     torch: str | None = None
+    #: The work budgets that ran out where it changed the result ("the budget of N steps was
+    #: spent in …"); such a derivation is not cached (see actderiv.engine.budget).
+    exhausted: tuple[str, ...] = ()

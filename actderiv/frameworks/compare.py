@@ -138,8 +138,10 @@ class Truth:
 def _truth(catalog: Catalog, spec: ActivationSpec) -> Truth:
     import mpmath
 
-    from actderiv.engine.core import EngineOptions, differentiate, switch_points
+    from actderiv.engine.budget import EngineOptions
+    from actderiv.engine.forms import differentiate
     from actderiv.engine.formula import CatalogResolver, formula_of
+    from actderiv.engine.kinks import switch_points
     from actderiv.lang.parse import X
     from actderiv.numerics import compile_mp, real_value
 

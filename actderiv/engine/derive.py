@@ -1,0 +1,127 @@
+"""Derivation: the derivative of a formula, its readable form, breakpoints and, if asked,
+its self-referential form (the modules of this package, put together).
+
+Work that can run long (simplify, solve, limit) goes through
+:func:`actderiv.engine.budget.attempt`, within a budget counted in steps, and falls back to a less
+polished answer when the budget runs out; the budgets that ran out where it matters are listed
+in :attr:`Derivation.exhausted`. Pure: no I/O, no printing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import sympy as sp
+
+from actderiv.engine import budget
+from actderiv.engine.budget import EngineOptions, attempt, hang_guard
+from actderiv.engine.derivation import Breakpoint, Derivation
+from actderiv.engine.forms import differentiate, readable_form
+from actderiv.engine.formula import Formula
+from actderiv.engine.kinks import BreakpointFinder, switch_points
+from actderiv.engine.selfref import self_referential
+from actderiv.errors import BudgetExceeded, DerivationError
+from actderiv.lang.parse import X
+
+__all__ = ["EngineOptions", "derive"]
+
+
+def derive(
+    formula: Formula,
+    *,
+    order: int = 1,
+    name: str | None = None,
+    title: str | None = None,
+    aliases: tuple[str, ...] = (),
+    torch: str | None = None,
+    wrt: str | None = None,
+    options: EngineOptions | None = None,
+) -> Derivation:
+    """Differentiate ``formula`` ``order`` times (in ``x``, or in the parameter ``wrt``).
+
+    Raises:
+        ValueError: ``order`` is not between 1 and 20, or ``wrt`` is not a parameter.
+        DerivationError: the derivation ran past ``options.timeout`` seconds (a hang).
+    """
+    if not 1 <= order <= 20:
+        raise ValueError("order must be between 1 and 20")
+    if wrt is not None and wrt not in formula.symbols:
+        known = ", ".join(formula.symbols) or "none"
+        raise ValueError(f"{wrt!r} is not a parameter of this formula (parameters: {known})")
+    opts = options or EngineOptions()
+    variable = formula.symbols[wrt] if wrt is not None else X
+    budget.reseed()
+    try:
+        with hang_guard(opts.timeout, "the derivation"), budget.collecting() as exhausted:
+            d = _derive(formula, order, variable, name, title, aliases, torch, opts)
+    except BudgetExceeded as exc:
+        raise DerivationError(
+            f"deriving {name or formula.source!r} ran past its time limit of "
+            f"{opts.timeout:g} s (raise it with --timeout)"
+        ) from exc
+    return dataclasses.replace(d, exhausted=tuple(exhausted)) if exhausted else d
+
+
+def _derive(
+    formula: Formula,
+    order: int,
+    variable: sp.Symbol,
+    name: str | None,
+    title: str | None,
+    aliases: tuple[str, ...],
+    torch: str | None,
+    opts: EngineOptions,
+) -> Derivation:
+    f = formula.expr
+    notes: list[str] = []
+    raw = differentiate(f, order, variable)
+    readable = readable_form(raw, f, opts)
+    breakpoints: tuple[Breakpoint, ...] = ()
+    if variable == X:
+        ctx = BreakpointFinder(formula, opts)
+        points = switch_points(f, formula, opts)
+        breakpoints = tuple(
+            bp for bp in (ctx.breakpoint(f, order, p.at_defaults) for p in points) if bp is not None
+        )
+    if torch is not None:
+        breakpoints = tuple(_with_torch(bp) for bp in breakpoints)
+    selfref = None
+    if opts.search_self_referential:
+        selfref = attempt(
+            lambda: self_referential(f, order, formula, opts, variable),
+            opts.self_referential,
+            None,
+            "the self-referential search",
+        )
+        if selfref is None:
+            notes.append("no self-referential form found")
+    else:
+        notes.append("no self-referential form searched for (a derivation for verify)")
+    param_derivatives = tuple(
+        (pname, readable_form(differentiate(f, 1, sym), f, opts, thorough=False))
+        for pname, sym, _ in formula.params
+    )
+    return Derivation(
+        name=name,
+        title=title,
+        aliases=aliases,
+        params=tuple((n, v) for n, _, v in formula.params),
+        source=formula.source,
+        expr=f,
+        order=order,
+        wrt=str(variable),
+        derivative=readable,
+        self_referential=selfref,
+        breakpoints=breakpoints,
+        param_derivatives=param_derivatives,
+        notes=tuple(notes),
+        torch=torch,
+    )
+
+
+def _with_torch(bp: Breakpoint) -> Breakpoint:
+    """PyTorch's value at a kink is the value as written (the catalog is written that way)."""
+    return dataclasses.replace(bp, torch=bp.value)
+
+
+# --- differentiation and readable forms ---------------------------------------------------------
