@@ -84,7 +84,7 @@ class ActivationReport:
         name = _tex_name(self.name)
         order, wrt = int(self.record.get("order", 1)), str(self.record.get("wrt", "x"))
         if wrt != "x":
-            from actderiv.render.latex import name_tex
+            from actderiv.render.tex import name_tex
 
             power = f"^{{{order}}}" if order > 1 else ""
             label = rf"\frac{{\partial{power} {name}}}{{\partial {name_tex(wrt)}{power}}}(x)"

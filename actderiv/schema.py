@@ -177,7 +177,7 @@ class CheckResult(TypedDict):
 
 
 class ListRow(TypedDict):
-    """One activation as ``list`` shows it (``actderiv.store.listing.Row``, which ``list``
+    """One activation as ``list`` shows it (``actderiv.rows.Row``, which ``list``
     uses without importing this module; tests/test_schema.py checks they agree)."""
 
     name: str

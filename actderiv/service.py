@@ -2,8 +2,9 @@
 
 A workspace is a choice of catalog files (``--catalog``, else the bundled catalog and the user's)
 with the cache settings of the environment. The command-line interface calls nothing else: it
-parses arguments, asks the workspace, and renders what comes back. :mod:`actderiv.api` stays the
-typed Python API for users; the workspace calls it where it has what is needed.
+parses arguments, asks the workspace, and renders what comes back. The workspace composes the
+pipelines of :mod:`actderiv.pipelines` and :mod:`actderiv.exports`; :mod:`actderiv.api`, the typed
+Python API, re-exports those and the workspace.
 
 Importing this module is cheap: it imports neither SymPy, nor the API, nor the worker pool, nor
 the TOML parser. Each method imports what it needs when called, so that ``actderiv --help`` and
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
     from actderiv.catalog.model import ActivationSpec, Catalog
     from actderiv.results import ActivationReport
-    from actderiv.store.listing import Row
+    from actderiv.rows import Row
 
     #: Called once per entry as it is finished.
     Advance = Callable[[ActivationSpec], None]
@@ -135,7 +136,7 @@ class Workspace:
     def catalog(self) -> Catalog:
         """The catalogs of :meth:`paths`, layered (loaded once per workspace)."""
         if self._catalog is None:
-            from actderiv.catalog.load import load_catalogs
+            from actderiv.store.snapshot import load_catalogs
 
             self._catalog = load_catalogs(self.paths())
         return self._catalog
@@ -150,7 +151,7 @@ class Workspace:
 
     def specs(self, tags: Sequence[str] = ()) -> list[ActivationSpec]:
         """The entries with any of ``tags`` (ignoring case), or every entry when none given."""
-        from actderiv.store.listing import has_tag
+        from actderiv.rows import has_tag
 
         return [spec for spec in self.catalog() if has_tag(spec.tags, tags)]
 
@@ -180,8 +181,8 @@ class Workspace:
 
     def check_files(self, paths: Sequence[Path] = ()) -> CatalogCheck:
         """Validate catalog files (default: :meth:`paths`), collecting every problem."""
-        from actderiv.catalog.load import load_catalogs
         from actderiv.errors import CatalogError, CatalogErrors
+        from actderiv.store.snapshot import load_catalogs
 
         files = list(paths or self.paths())
         try:
@@ -197,21 +198,21 @@ class Workspace:
     def records(
         self, specs: Sequence[ActivationSpec], *, for_verify: bool = False
     ) -> list[dict[str, Any]]:
-        """The records of ``specs`` (see :func:`actderiv.api.records`), from the cache where
+        """The records of ``specs`` (see :func:`actderiv.pipelines.records`), from the cache where
         nothing changed; progress is reported while any must be derived."""
         if not for_verify:
             cached = self._all_cached(specs)
             if cached is not None:
                 return cached
-        from actderiv import api
+        from actderiv import pipelines
 
         with self._progress(len(specs)) as advance:
-            return api.records(self.catalog(), specs, progress=advance, for_verify=for_verify)
+            return pipelines.records(self.catalog(), specs, progress=advance, for_verify=for_verify)
 
     def _all_cached(self, specs: Sequence[ActivationSpec]) -> list[dict[str, Any]] | None:
         """The whole records of ``specs`` when the cache holds every one (as ``list`` finds for
-        the bundled catalog), looked up as :func:`actderiv.api.records` does but without loading
-        the API and its result classes; None when one is missing."""
+        the bundled catalog), looked up as :func:`actderiv.pipelines.records` does but without
+        loading the pipelines and their result classes; None when one is missing."""
         from actderiv.store import cache
 
         if not cache.enabled():
@@ -231,8 +232,9 @@ class Workspace:
         """The rows of ``list``'s default table: the stored ones when the catalog files and the
         code have not changed, else made from the records (and stored, when they cover the
         whole catalog)."""
-        from actderiv.catalog.load import load_layers, read_layers
+        from actderiv.catalog.load import read_layers
         from actderiv.store import listing
+        from actderiv.store.snapshot import load_layers
 
         layers = read_layers(self.paths())
         key = listing.rows_key(layers)
@@ -248,16 +250,16 @@ class Workspace:
         return [row for row in rows if listing.has_tag(row["tags"], tags)]
 
     def report(self, name: str, *, order: int = 1, wrt: str | None = None) -> ActivationReport:
-        """Everything ``show`` reports about entry ``name`` (see :func:`actderiv.api.report`)."""
-        from actderiv import api
+        """Everything ``show`` reports about entry ``name`` (:func:`actderiv.pipelines.report`)."""
+        from actderiv import pipelines
 
-        return api.report(self.catalog(), name, order=order, wrt=wrt)
+        return pipelines.report(self.catalog(), name, order=order, wrt=wrt)
 
     def properties(self, name: str) -> dict[str, Any]:
-        """The properties of entry ``name`` (see :func:`actderiv.api.properties`)."""
-        from actderiv import api
+        """The properties of entry ``name`` (see :func:`actderiv.pipelines.properties`)."""
+        from actderiv import pipelines
 
-        return api.properties(self.catalog(), name)
+        return pipelines.properties(self.catalog(), name)
 
     def derive_formula(
         self,
@@ -275,11 +277,11 @@ class Workspace:
             FormulaError: ``text`` is not an allowed formula.
             DerivationError: the derivation ran past the hang guard.
         """
-        from actderiv import api
+        from actderiv import pipelines
         from actderiv.engine.budget import EngineOptions
 
         options = EngineOptions(timeout=timeout)  # the work itself is counted in steps
-        return api.formula_record(
+        return pipelines.formula_record(
             text, params=params, catalog=self.catalog(), order=order, wrt=wrt, options=options
         )
 
@@ -287,10 +289,10 @@ class Workspace:
 
     def verify(self, specs: Sequence[ActivationSpec]) -> dict[str, Any]:
         """The ``verify --json`` object of ``specs``: every check, proved, confirmed, failed or
-        undecided (see :func:`actderiv.api.verification_summary`)."""
-        from actderiv import api
+        undecided (see :func:`actderiv.pipelines.verification_summary`)."""
+        from actderiv import pipelines
 
-        return api.verification_summary(self.records(specs, for_verify=True))
+        return pipelines.verification_summary(self.records(specs, for_verify=True))
 
     def verify_against(
         self, specs: Sequence[ActivationSpec], framework: str
@@ -312,10 +314,10 @@ class Workspace:
 
     def check(self, name: str, claim: str, *, function: bool = False) -> dict[str, Any]:
         """A derivative (or, with ``function``, a definition) someone wrote, compared with the
-        entry's (see :func:`actderiv.api.check`)."""
-        from actderiv import api
+        entry's (see :func:`actderiv.pipelines.check`)."""
+        from actderiv import pipelines
 
-        return api.check(self.catalog(), name, claim, function=function)
+        return pipelines.check(self.catalog(), name, claim, function=function)
 
     def gradient(
         self,
@@ -348,11 +350,11 @@ class Workspace:
         standalone: bool = False,
         precision: int = 6,
     ) -> str:
-        """The text of ``export`` (see :func:`actderiv.api.export`)."""
-        from actderiv import api
+        """The text of ``export`` (see :func:`actderiv.exports.export`)."""
+        from actderiv.exports import export
 
         with self._progress(len(names)) as advance:
-            return api.export(
+            return export(
                 self.catalog(),
                 names,
                 fmt=fmt,
@@ -370,7 +372,9 @@ class Workspace:
         """
         from actderiv.codegen import codegen
 
-        return codegen(self.catalog(), name, target, params)
+        catalog = self.catalog()
+        search = _cached_output_only(catalog, name) is not False
+        return codegen(catalog, name, target, params, search=search)
 
     def plot(
         self,
@@ -389,12 +393,12 @@ class Workspace:
         Raises:
             Unavailable: an image format without matplotlib.
         """
-        from actderiv import api
+        from actderiv import pipelines
         from actderiv.render import plot
 
         catalog = self.catalog()
         specs = self.named(names)
-        curves = [plot.sample(api.derive(catalog, s.name), lo, hi, points) for s in specs]
+        curves = [plot.sample(pipelines.derive(catalog, s.name), lo, hi, points) for s in specs]
         if fmt == "terminal":
             return plot.text_plot(curves, *size)
         if fmt == "pgfplots":
@@ -434,7 +438,7 @@ class Workspace:
         """
         import dataclasses
 
-        from actderiv import api
+        from actderiv import pipelines
         from actderiv.catalog.edit import NewEntry, add_entry, preview
 
         target, others = self.target(), self._below_target()
@@ -449,7 +453,7 @@ class Workspace:
             notes=notes,
             derivative=derivative,
         )
-        record = api.record(preview(entry, target, others, override), name)
+        record = pipelines.record(preview(entry, target, others, override), name)
         failed = [c for c in record["verification"]["checks"] if c["status"] == "failed"]
         if failed and force:
             summary = "; ".join(f"{c['name']}: {c['detail']}" for c in failed)
@@ -472,3 +476,16 @@ class Workspace:
         key = remove_entry(name, target, self._below_target())
         self._catalog = None
         return key, target
+
+
+def _cached_output_only(catalog: Catalog, name: str) -> bool | None:
+    """What a cached record says about the output-only form, without deriving anything."""
+    from actderiv.store import cache
+
+    if not cache.enabled():
+        return None
+    spec = catalog.require(name)
+    record = cache.RecordCache().get(cache.entry_key(spec, catalog, {"order": 1, "wrt": None}))
+    if record is None or not isinstance(record.get("output_only"), bool):
+        return None
+    return bool(record["output_only"])

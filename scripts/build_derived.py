@@ -26,9 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["ACTDERIV_NO_CACHE"] = "1"
 
-from actderiv import api  # noqa: E402
+from actderiv import api, exports  # noqa: E402
 from actderiv.catalog.load import read_layers  # noqa: E402
-from actderiv.render import export  # noqa: E402
 from actderiv.store import cache, deps, fragments, listing  # noqa: E402
 
 STORE = ROOT / "actderiv" / "store"
@@ -53,11 +52,11 @@ def main() -> None:
     else:
         key = listing.rows_key(read_layers([ROOT / "catalog.toml"]))
         rows_file.write_text(listing.shipped_text(key, rows), encoding="utf-8")
-    precision = export.DEFAULT_PRECISION
+    precision = exports.DEFAULT_PRECISION
     printed = {
         fragments.fragments_key(spec, catalog, precision): text
         for spec, (text, ran_out) in zip(
-            specs, export.fresh_fragments(catalog, specs, precision), strict=True
+            specs, exports.fresh_fragments(catalog, specs, precision), strict=True
         )
         if not ran_out
     }

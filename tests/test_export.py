@@ -13,11 +13,11 @@ import sympy as sp
 from click.testing import Result
 
 from actderiv import api
+from actderiv.exports import entries
 from actderiv.render import FORMATS, renderer
 from actderiv.render.export import (
     DEFAULT_COLUMNS,
     EXPORT_SCHEMA_VERSION,
-    entries,
     export_document,
     parse_columns,
 )

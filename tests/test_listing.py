@@ -51,7 +51,7 @@ def _no_loading(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: object, **kwargs: object) -> None:
         raise AssertionError("the catalog was loaded")
 
-    monkeypatch.setattr("actderiv.catalog.load.load_layers", fail)
+    monkeypatch.setattr("actderiv.store.snapshot.load_layers", fail)
 
 
 def test_a_second_list_reads_the_stored_rows(

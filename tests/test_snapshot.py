@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from actderiv.catalog.load import bundled_catalog_path, load_catalogs
+from actderiv.catalog.load import bundled_catalog_path
 from actderiv.catalog.model import Catalog
 from actderiv.errors import CatalogErrors
 from actderiv.store import cache, core, snapshot
+from actderiv.store.snapshot import load_catalogs
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from actderiv import api
+from actderiv import api, exports
 from actderiv.render import export
 from actderiv.store import cache, core, deps, fragments, listing
 
@@ -295,7 +295,7 @@ def test_export_reads_the_shipped_fragments(monkeypatch: pytest.MonkeyPatch) -> 
     """What scripts/build_derived.py ships is what export reads: nothing is printed afresh."""
     catalog = api.load_catalog(TINY)
     specs = [catalog.require("relu")]
-    made = export.fresh_fragments(catalog, specs, export.DEFAULT_PRECISION, jobs=1)
+    made = exports.fresh_fragments(catalog, specs, export.DEFAULT_PRECISION, jobs=1)
     items = {
         fragments.fragments_key(spec, catalog, export.DEFAULT_PRECISION): text
         for spec, (text, ran_out) in zip(specs, made, strict=True)
@@ -309,7 +309,7 @@ def test_export_reads_the_shipped_fragments(monkeypatch: pytest.MonkeyPatch) -> 
         return []
 
     monkeypatch.setattr(export, "_derive_all", fail)
-    (entry,) = export.entries(catalog, specs, jobs=1)
+    (entry,) = exports.entries(catalog, specs, jobs=1)
 
     assert entry["latex"] == made[0][0]["latex"]
     assert _files(core.FRAGMENTS) == []  # read from the shipped layer, nothing written

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from actderiv import api
+from actderiv import api, pipelines
 from actderiv.catalog.model import SEARCH_CHECKS, Catalog
 from actderiv.engine import proofs
 from actderiv.engine.budget import EngineOptions
@@ -70,7 +70,7 @@ def test_verify_takes_a_whole_record_from_the_cache_without_deriving(
     def no_derivation(*args: Any, **kwargs: Any) -> dict[str, Any]:
         raise AssertionError("derived although a whole record was cached")
 
-    monkeypatch.setattr(api, "_fresh_record", no_derivation)
+    monkeypatch.setattr(pipelines, "_fresh_record", no_derivation)
     (found,) = api.records(tiny, [tiny.require("relu")], for_verify=True)
 
     assert found["properties"] is not None  # the whole record, as it was cached

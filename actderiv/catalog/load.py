@@ -30,12 +30,12 @@ __all__ = [
     "BUNDLED_NAME",
     "MAX_CATALOG_BYTES",
     "build_catalog",
+    "build_layers",
     "bundled_catalog_path",
     "check_param_name",
     "default_catalog_paths",
     "load_catalog",
     "load_catalogs",
-    "load_layers",
     "parse_catalog",
     "read_entries",
     "read_layers",
@@ -86,12 +86,14 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 
 
 def load_catalogs(paths: Sequence[str | Path]) -> Catalog:
-    """Layer several catalog files: later files add entries and override earlier ones by key."""
-    return load_layers(read_layers(paths))
+    """Layer several catalog files: later files add entries and override earlier ones by key.
+    (The store's :func:`actderiv.store.snapshot.load_catalogs` does the same from a snapshot
+    when one is kept for exactly these files.)"""
+    return build_layers(read_layers(paths))
 
 
 def read_layers(paths: Sequence[str | Path]) -> list[tuple[str, bytes]]:
-    """Each catalog file's path and bytes, in order (what :func:`load_layers` takes).
+    """Each catalog file's path and bytes, in order (what :func:`build_layers` takes).
 
     Raises:
         CatalogError: a file cannot be read or is too large.
@@ -111,17 +113,9 @@ def read_layers(paths: Sequence[str | Path]) -> list[tuple[str, bytes]]:
     return layers
 
 
-def load_layers(layers: Sequence[tuple[str, bytes]]) -> Catalog:
-    """The catalog of :func:`read_layers`' files: from its snapshot when one is stored for
-    exactly these files, else parsed, validated and stored."""
-    from actderiv.store import snapshot
-
-    key = snapshot.snapshot_key(layers)
-    catalog = snapshot.read_snapshot(key)
-    if catalog is None:
-        catalog = build_catalog([(source, _decode(data, source)) for source, data in layers])
-        snapshot.write_snapshot(key, catalog)
-    return catalog
+def build_layers(layers: Sequence[tuple[str, bytes]]) -> Catalog:
+    """The catalog of :func:`read_layers`' files, parsed and validated."""
+    return build_catalog([(source, _decode(data, source)) for source, data in layers])
 
 
 def _decode(data: bytes, source: str) -> str:

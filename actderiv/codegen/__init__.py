@@ -79,11 +79,14 @@ def codegen(
     name: str,
     target: str,
     params: Mapping[str, float] | None = None,
+    *,
+    search: bool = True,
 ) -> str:
-    """:func:`generate` for the catalog entry ``name``, with ``params`` as the defaults."""
+    """:func:`generate` for the catalog entry ``name``, with ``params`` as the defaults;
+    ``search=False`` skips the search for a backward in ``y`` (see :func:`codegen_source`)."""
     if target not in _PRINTERS:
         raise CodegenError(f"unknown target {target!r} (known: {', '.join(TARGETS)})")
-    return generate(codegen_source(catalog, name, params), target)
+    return generate(codegen_source(catalog, name, params, search=search), target)
 
 
 def supported(source: CodegenSource, target: str) -> bool:

@@ -51,9 +51,9 @@ def codegen_source(
 
     ``params`` overrides the catalog defaults (they become the generated keyword defaults). The
     form in ``y`` comes from the engine's self-referential search, run within its work budget
-    (``selfref_steps``, default ``budget.SELF_REFERENTIAL``; skipped when the cached record
-    already says that the backward needs ``x``), and is checked again at the chosen parameters.
-    ``search=False`` skips the search: the backward then uses ``x``.
+    (``selfref_steps``, default ``budget.SELF_REFERENTIAL``), and is checked again at the chosen
+    parameters. ``search=False`` skips the search (the service passes it when the cached record
+    already says that the backward needs ``x``): the backward then uses ``x``.
 
     Raises:
         UnknownActivationError: no entry has that name.
@@ -76,7 +76,7 @@ def codegen_source(
     f = formula.expr
     derivative = differentiate(f)
     backward: sp.Expr | None = None
-    if search and _cached_output_only(catalog, spec.name) is not False:
+    if search:
         steps = selfref_steps or budget.SELF_REFERENTIAL
         opts = EngineOptions(self_referential=steps)
         found = attempt(
@@ -100,19 +100,6 @@ def codegen_source(
         backward=backward,
         params=values,
     )
-
-
-def _cached_output_only(catalog: Catalog, name: str) -> bool | None:
-    """What a cached record says about the output-only form, without deriving anything."""
-    from actderiv.store import cache
-
-    if not cache.enabled():
-        return None
-    spec = catalog.require(name)
-    record = cache.RecordCache().get(cache.entry_key(spec, catalog, {"order": 1, "wrt": None}))
-    if record is None or not isinstance(record.get("output_only"), bool):
-        return None
-    return bool(record["output_only"])
 
 
 _CHECK_XS: Final = (-7.3, -2.2, -0.91, -0.137, 0.0137, 0.5, 1.37, 2.71, 5.5, 13.1)

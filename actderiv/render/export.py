@@ -1,26 +1,23 @@
-"""What the LaTeX, Markdown and JSON exports share: the columns, and one entry per activation.
+"""What the LaTeX, Markdown and JSON exports share: the columns, the printed formulas of one
+derivation, and the cells of one entry.
 
 An export entry is plain JSON data: the activation's record (all that ``show --json`` gives)
-plus LaTeX and Markdown strings printed from the SymPy objects of :func:`actderiv.api.derive`
-(record strings are never parsed back: untrusted text must not reach ``sympify``). The printed
-strings are kept in the store (:mod:`actderiv.store.fragments`; those of the bundled catalog are
-shipped with actderiv), so an export of the same catalog derives nothing.
-
-Pure apart from the cache files: no printing; never imports click or rich.
-"""
+plus LaTeX and Markdown strings printed from the SymPy objects of a derivation (record strings
+are never parsed back: untrusted text must not reach ``sympify``). Gathering entries, from the
+store or derived, is :mod:`actderiv.exports`' work; this module only prints (docs/ARCHITECTURE.md).
+Pure: no I/O, no printing; never imports click or rich."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from actderiv.catalog.model import ActivationSpec, Catalog
     from actderiv.engine.derivation import Derivation
-    from actderiv.render.latex import Dialect
-    from actderiv.schema import Fragments, Printed
+    from actderiv.render.tex import Dialect
+    from actderiv.schema import Printed
 
 #: Version of the ``export --format json`` document; bump it when a key changes meaning.
 EXPORT_SCHEMA_VERSION: Final = 1
@@ -116,113 +113,12 @@ def parse_columns(text: str) -> tuple[str, ...]:
     return chosen
 
 
-# ---------------------------------------------------------------------------------------------
-# Entries
-
-
-def entries(
-    catalog: Catalog,
-    specs: Sequence[ActivationSpec],
-    *,
-    precision: int = DEFAULT_PRECISION,
-    jobs: int | None = None,
-    progress: Callable[[ActivationSpec], None] | None = None,
-) -> list[dict[str, Any]]:
-    """One export entry per spec, in the order given (records and printed formulas)."""
-    from actderiv import api
-
-    records = api.records(catalog, specs)
-    texts = _fragments(catalog, specs, precision, jobs, progress)
-    return [
-        {"name": spec.name, "record": record, **text}
-        for spec, record, text in zip(specs, records, texts, strict=True)
-    ]
-
-
-def _fragments(
-    catalog: Catalog,
-    specs: Sequence[ActivationSpec],
-    precision: int,
-    jobs: int | None,
-    progress: Callable[[ActivationSpec], None] | None,
-) -> list[Fragments]:
-    """The printed formulas of ``specs``: from the store (the user's cache folder, else the
-    layer shipped for the bundled catalog) where their key is found, else printed afresh."""
-    from actderiv.store import fragments as store
-
-    keys = [store.fragments_key(spec, catalog, precision) for spec in specs]
-    found: dict[int, Fragments] = {}
-    for i, key in enumerate(keys):
-        hit = store.read_fragments(key)
-        if hit is not None:
-            found[i] = hit
-            if progress is not None:
-                progress(specs[i])
-    missing = [i for i in range(len(specs)) if i not in found]
-    for i, (printed, exhausted) in _derive_all(catalog, specs, missing, precision, jobs, progress):
-        found[i] = printed
-        if not exhausted:
-            store.write_fragments(keys[i], printed)
-    return [found[i] for i in range(len(specs))]
-
-
-def fresh_fragments(
-    catalog: Catalog, specs: Sequence[ActivationSpec], precision: int, jobs: int | None = None
-) -> list[tuple[Fragments, bool]]:
-    """The fragments of ``specs`` printed afresh (never from the store), each with whether a
-    work budget ran out deriving it (``scripts/build_derived.py`` ships the others)."""
-    done = _derive_all(catalog, specs, list(range(len(specs))), precision, jobs, None)
-    return [pair for _, pair in done]
-
-
-def _derive_all(
-    catalog: Catalog,
-    specs: Sequence[ActivationSpec],
-    missing: list[int],
-    precision: int,
-    jobs: int | None,
-    progress: Callable[[ActivationSpec], None] | None,
-) -> list[tuple[int, tuple[Fragments, bool]]]:
-    import os
-
-    workers = min(jobs or os.cpu_count() or 1, len(missing))
-    out: list[tuple[int, tuple[Fragments, bool]]] = []
-    if workers <= 1:
-        for i in missing:
-            out.append((i, _fresh(catalog, specs[i].name, precision)))
-            if progress is not None:
-                progress(specs[i])
-        return out
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_fresh, catalog, specs[i].name, precision): i for i in missing}
-        for future in as_completed(futures):
-            i = futures[future]
-            out.append((i, future.result()))
-            if progress is not None:
-                progress(specs[i])
-    return sorted(out, key=lambda pair: pair[0])
-
-
-def _fresh(catalog: Catalog, name: str, precision: int) -> tuple[Fragments, bool]:
-    """One entry's fragments printed afresh, and whether a work budget ran out deriving it
-    (then they are not stored)."""
-    from actderiv import api
-
-    d = api.derive(catalog, name)
-    printed: Fragments = {
-        "latex": fragments(d, "latex", precision),
-        "markdown": fragments(d, "markdown", precision),
-    }
-    return printed, bool(getattr(d, "exhausted", ()))
-
-
 def fragments(d: Derivation, dialect: Dialect, precision: int) -> Printed:
     """The formulas of one derivation printed in ``dialect``: plain strings, JSON-ready."""
     import sympy as sp
 
-    from actderiv.render.latex import LatexOptions, function_tex, name_tex, to_latex
+    from actderiv.render.tex import LatexOptions, function_tex, name_tex
+    from actderiv.render.texprint import to_latex
 
     options = LatexOptions(dialect=dialect, precision=precision)
     name = d.name or "f"
@@ -280,7 +176,7 @@ def cell_text(item: Mapping[str, Any], column: str, dialect: Dialect) -> str | N
 
 
 def _escape(text: str) -> str:
-    from actderiv.render.latex import escape_text
+    from actderiv.render.tex import escape_text
 
     return escape_text(text)
 

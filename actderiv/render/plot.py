@@ -175,7 +175,7 @@ def pgfplots(curves: Sequence[Curve], *, standalone: bool = False) -> str:
 
     With ``standalone``, a complete document (article class, no page number) around it.
     """
-    from actderiv.render.latex import function_tex
+    from actderiv.render.tex import function_tex
 
     lo, hi = curves[0].xs[0], curves[0].xs[-1]
     out = [

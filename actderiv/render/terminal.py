@@ -15,7 +15,7 @@ from rich.text import Text
 from actderiv.catalog.model import ActivationSpec
 from actderiv.render.grid import Cell, Column, Grid
 from actderiv.render.safe import printable
-from actderiv.store.listing import Row, shown
+from actderiv.rows import Row, shown
 
 if TYPE_CHECKING:
     from rich.panel import Panel

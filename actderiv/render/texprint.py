@@ -12,7 +12,7 @@ from typing import Any
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from actderiv.render.latex import (
+from actderiv.render.tex import (
     _GREEK_ALIASES,
     GREEK,
     LatexOptions,

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -24,11 +22,28 @@ from typing import Any, Final, TypeVar
 
 from actderiv import __version__
 from actderiv.store import deps
+from actderiv.store.files import (
+    cache_dir,
+    enabled,
+    new_digest,
+    write_json_atomic,
+    write_text_atomic,
+)
 
-try:  # the builtin BLAKE2, not hashlib's: importing hashlib loads OpenSSL (3 ms, a tenth of `list`)
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - CPython builds _blake2 unless configured without it
-    from hashlib import blake2b
+__all__ = [
+    "KINDS",
+    "Kind",
+    "ShippedLayer",
+    "cache_dir",
+    "clear",
+    "enabled",
+    "new_digest",
+    "read",
+    "read_shipped",
+    "write",
+    "write_json_atomic",
+    "write_text_atomic",
+]
 
 T = TypeVar("T")
 
@@ -68,8 +83,8 @@ class Kind:
         return cache_dir() / self.folder / key[:2] / f"{key}.json"
 
 
-#: Derived records (``show``/``derive --json``'s objects), computed by api._fresh_record.
-RECORDS: Final = Kind("records", "records", 2, ("actderiv.api:_fresh_record",))
+#: Derived records (``show``/``derive --json``'s objects), computed by pipelines._fresh_record.
+RECORDS: Final = Kind("records", "records", 2, ("actderiv.pipelines:_fresh_record",))
 #: Validated catalogs.
 SNAPSHOTS: Final = Kind(
     "snapshots", "catalogs", 4, ("actderiv.catalog.load", "actderiv.store.snapshot"), keep=16
@@ -79,29 +94,10 @@ LISTS: Final = Kind(
     "lists", "lists", 2, (*RECORDS.roots, *SNAPSHOTS.roots, "actderiv.store.listing"), keep=16
 )
 #: The LaTeX and Markdown strings of ``export``.
-FRAGMENTS: Final = Kind("fragments", "fragments", 1, ("actderiv.render.export",))
+FRAGMENTS: Final = Kind(
+    "fragments", "fragments", 1, ("actderiv.render.export", "actderiv.exports:_fresh")
+)
 KINDS: Final = (RECORDS, SNAPSHOTS, LISTS, FRAGMENTS)
-
-
-def cache_dir() -> Path:
-    """Where the caches are kept: $ACTDERIV_CACHE_DIR, else the platform's cache folder."""
-    override = os.environ.get("ACTDERIV_CACHE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("actderiv", appauthor=False))
-
-
-def enabled() -> bool:
-    """False when $ACTDERIV_NO_CACHE is set: nothing is then read from the cache folder or
-    written to it (the shipped layers are still read)."""
-    return os.environ.get("ACTDERIV_NO_CACHE", "") not in ("1", "true", "yes")
-
-
-def new_digest(data: bytes = b"") -> blake2b:
-    """A 256-bit BLAKE2b hash object, for every cache key and content digest."""
-    return blake2b(data, digest_size=32)
 
 
 @cache
@@ -126,28 +122,6 @@ def sympy_version() -> str:
         return importlib.metadata.version("sympy")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - sympy is a dependency
         return "unknown"
-
-
-def write_json_atomic(path: Path, value: Any) -> None:
-    """Write JSON to a temporary file renamed into place (see :func:`write_text_atomic`)."""
-    # dumps, not dump: dump's chunked writes take the pure-Python encoder
-    write_text_atomic(path, json.dumps(value, sort_keys=True))
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a temporary file renamed into place, so concurrent runs never see half a file; a
-    cache that cannot be written is simply not used, so OS errors are swallowed."""
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
 
 
 def data_digest(text: str) -> str:

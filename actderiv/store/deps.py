@@ -118,7 +118,7 @@ def code_digest(label: str, roots: tuple[str, ...]) -> str:
     memo[name] = {"files": _stats(found), "digest": code.hexdigest()}
     path = _user_path(_CLOSURES)
     if path is not None:
-        from actderiv.store.core import write_json_atomic
+        from actderiv.store.files import write_json_atomic
 
         write_json_atomic(path, {"version": FACTS_VERSION, "closures": memo})
     return code.hexdigest()
@@ -199,7 +199,7 @@ class _Facts:
         path = _user_path(_NAME)
         if not self.changed or path is None:
             return
-        from actderiv.store.core import write_json_atomic
+        from actderiv.store.files import write_json_atomic
 
         write_json_atomic(path, facts_document(self.used))
 
@@ -221,7 +221,7 @@ def package_facts() -> dict[str, Any]:
 
 
 def _user_path(name: str) -> Path | None:
-    from actderiv.store.core import cache_dir, enabled
+    from actderiv.store.files import cache_dir, enabled
 
     return cache_dir() / name if enabled() else None
 

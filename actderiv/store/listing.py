@@ -15,53 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypedDict
+from typing import Any, Final
 
+from actderiv.rows import Row, has_tag, row, shown
 from actderiv.store import core
 from actderiv.store.core import LISTS, new_digest
-
-if TYPE_CHECKING:
-    from actderiv.catalog.model import ActivationSpec
 
 __all__ = ["Row", "has_tag", "read_rows", "row", "rows_key", "shipped_text", "shown", "write_rows"]
 
 #: The rows of the bundled catalog, shipped beside its records (``derived.jsonl``).
 SHIPPED_NAME: Final = "listed.json"
-
-
-class Row(TypedDict):
-    """One activation as ``list`` shows it (``actderiv.schema.ListRow``)."""
-
-    name: str
-    expr: str  # as the catalog writes it
-    derivative: str  # the record's display form
-    output_only: bool | None
-    tags: list[str]
-
-
-def shown(record: Mapping[str, Any], key: str) -> str:
-    """How a record's expression ``key`` is shown: its display form, else its SymPy text."""
-    display = (record.get("display") or {}).get(key)
-    return display if display is not None else str(record.get(key) or "—")
-
-
-def row(spec: ActivationSpec, record: Mapping[str, Any]) -> Row:
-    return Row(
-        name=spec.name,
-        expr=spec.expr,
-        derivative=shown(record, "derivative"),
-        output_only=record.get("output_only"),
-        tags=list(spec.tags),
-    )
-
-
-def has_tag(item_tags: Iterable[str], tags: Sequence[str]) -> bool:
-    """Whether an entry with ``item_tags`` has any of ``tags``, in any case (each entry has,
-    when no tag is asked for)."""
-    if not tags:
-        return True
-    wanted = {t.casefold() for t in tags}
-    return any(t.casefold() in wanted for t in item_tags)
 
 
 def rows_key(layers: Sequence[tuple[str, bytes]]) -> str:

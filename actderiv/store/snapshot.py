@@ -13,13 +13,36 @@ runs code. Pure apart from the cache files; no SymPy.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from actderiv.catalog import load
 from actderiv.catalog.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
 from actderiv.errors import Location
 from actderiv.store import core
 from actderiv.store.cache import content_digest
 from actderiv.store.core import SNAPSHOTS, new_digest
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """:func:`actderiv.catalog.load.load_catalog`, from a snapshot where one is kept."""
+    return load_catalogs([Path(path)] if path is not None else load.default_catalog_paths())
+
+
+def load_catalogs(paths: Sequence[str | Path]) -> Catalog:
+    """:func:`actderiv.catalog.load.load_catalogs`, from a snapshot where one is kept."""
+    return load_layers(load.read_layers(paths))
+
+
+def load_layers(layers: Sequence[tuple[str, bytes]]) -> Catalog:
+    """The catalog of :func:`~actderiv.catalog.load.read_layers`' files: from its snapshot when
+    one is stored for exactly these files, else parsed, validated and stored."""
+    key = snapshot_key(layers)
+    catalog = read_snapshot(key)
+    if catalog is None:
+        catalog = load.build_layers(layers)
+        write_snapshot(key, catalog)
+    return catalog
 
 
 def snapshot_key(layers: Sequence[tuple[str, bytes]]) -> str:
