@@ -109,14 +109,18 @@ class DerivationError(ActderivError):
 
 
 class BudgetExceeded(ActderivError):
-    """A piece of symbolic work ran past its wall-clock time limit: a guard against a hang,
-    reported as an error (exit status 4), never turned into a verdict. Work budgets proper are
-    counted in steps (see actderiv.engine.budget) and end in a result that says so."""
+    """A piece of symbolic work ran past its time limit (processor seconds): a guard against a
+    hang, reported as an error (exit status 4), never turned into a verdict. Work budgets proper
+    are counted in steps (see actderiv.engine.budget) and end in a result that says so."""
 
     def __init__(self, seconds: float, what: str = "symbolic work") -> None:
-        super().__init__(f"{what} ran past its time limit of {seconds:g} s")
+        super().__init__(f"{what} ran past its time limit of {seconds:g} s of processor time")
         self.seconds = seconds
         self.what = what
+
+    def __reduce__(self) -> tuple[type[BudgetExceeded], tuple[float, str]]:
+        # pickled from a worker process: rebuilt from its fields, not from its message
+        return (type(self), (self.seconds, self.what))
 
 
 class CodegenError(ActderivError):

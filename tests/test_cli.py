@@ -928,7 +928,7 @@ def test_derive_refuses_parameters_named_like_the_formula_language(tiny: Run, na
 
 @pytest.fixture
 def contained_budget(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Give actderiv.engine.budget a fresh deadline stack and restore SIGALRM afterwards.
+    """Give actderiv.engine.budget a fresh deadline stack and restore SIGPROF afterwards.
 
     A NaN budget once stayed on the module-level stack and broke every later derivation in the
     process; should that come back, it must not spill into the rest of the session.
@@ -936,10 +936,10 @@ def contained_budget(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from actderiv.engine import budget
 
     monkeypatch.setattr(budget, "_deadlines", [])
-    handler = signal.getsignal(signal.SIGALRM)
+    handler = signal.getsignal(signal.SIGPROF)
     yield
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_PROF, 0)
+    signal.signal(signal.SIGPROF, handler)
 
 
 @pytest.mark.usefixtures("contained_budget")

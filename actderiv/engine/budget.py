@@ -12,7 +12,7 @@ turns it into its fallback and notes a message ("the budget of N steps was spent
 ``docs/ARCHITECTURE.md``).
 
 Work that none of these count (integer arithmetic inside one polynomial operation) is bounded by
-the wall-clock :func:`hang_guard` alone, which raises :class:`actderiv.errors.BudgetExceeded`: an
+the :func:`hang_guard` alone (processor time), which raises ``BudgetExceeded``: an
 error, never a verdict or a fallback. Every budget the engine uses is named and documented
 below. Pure: no I/O, no printing; SymPy is imported only when a budget is first entered.
 """
@@ -68,7 +68,8 @@ PROPERTY_TOTAL: Final = 3_000_000
 #: no properties).
 PROPERTIES: Final = 10_000_000
 
-#: The wall-clock guard against a hang, in seconds: past it the work stops with an error. Generous:
+#: The guard against a hang, in seconds of processor time: past it the work stops with an error.
+#: Processor time, so that load does not spend it. Generous:
 #: some steps are slow (sigmoid-algebraic's self-referential search spends 1,550,000 steps in
 #: 30 s on a loaded machine, 80 s under heavy load). ``actderiv derive --timeout`` sets its own.
 HANG_SECONDS: Final = 180.0
@@ -78,7 +79,7 @@ HANG_SECONDS: Final = 180.0
 class EngineOptions:
     """The budgets of one derivation or verification: ``step`` steps for one symbolic step,
     ``self_referential`` for the self-referential search, ``verification`` for all the checks of
-    one verification, and ``timeout`` seconds of wall-clock time before the work stops with an
+    one verification, and ``timeout`` seconds of processor time before the work stops with an
     error (a guard against a hang, never a verdict); and whether to search for a
     self-referential form at all (``verify`` does not need one)."""
 
@@ -311,7 +312,7 @@ def attempt(fn: Callable[[], T], steps: int, fallback: T, what: str = "symbolic 
         raise
 
 
-# --- the wall-clock guard against a hang ---------------------------------------------------------
+# --- the guard against a hang, in processor time -----------------------------------------------
 
 _deadlines: list[float] = []
 
@@ -323,33 +324,40 @@ def _usable() -> bool:
 @contextmanager
 def hang_guard(seconds: float = HANG_SECONDS, what: str = "symbolic work") -> Iterator[None]:
     """Raise :class:`BudgetExceeded` (an error, never a fallback) if the block runs past
-    ``seconds`` of wall-clock time; guards nest. Off the main thread (where signals cannot be
-    delivered) the block runs unguarded; the CLI and the workers always run on a main thread."""
+    ``seconds`` of this process's processor time; guards nest. Processor time, not wall-clock
+    time: a busy machine slows the work but does not spend the guard (``SIGPROF`` with
+    ``ITIMER_PROF``). Off the main thread (where signals cannot be delivered) the block runs
+    unguarded; the CLI and the workers always run on a main thread."""
     if not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"a time limit must be a positive number of seconds, not {seconds!r}")
     if not _usable():
         yield
         return
-    now = time.monotonic()
+    now = time.process_time()
     deadline = now + seconds
     outer = _deadlines[-1] if _deadlines else None
     if outer is not None and outer < deadline:
         deadline = outer
+    closing = False
 
-    def on_alarm(signum: int, frame: Any) -> None:
+    def on_timer(signum: int, frame: Any) -> None:
+        if closing:  # the block is over: a late signal must not escape its clean-up
+            return
         # Fire again soon: an exception raised inside a garbage-collector callback or a
         # __del__ method is swallowed by Python, and the guard must still end the work.
-        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        signal.setitimer(signal.ITIMER_PROF, 0.05)
         raise BudgetExceeded(seconds, what)
 
-    previous = signal.signal(signal.SIGALRM, on_alarm)
+    previous = signal.signal(signal.SIGPROF, on_timer)
     _deadlines.append(deadline)
-    signal.setitimer(signal.ITIMER_REAL, max(deadline - now, 1e-3))
+    signal.setitimer(signal.ITIMER_PROF, max(deadline - now, 1e-3))
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        closing = True
+        signal.setitimer(signal.ITIMER_PROF, 0)
         _deadlines.pop()
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGPROF, previous)
         if _deadlines:  # re-arm the guard around this one
-            signal.setitimer(signal.ITIMER_REAL, max(_deadlines[-1] - time.monotonic(), 1e-3))
+            left = _deadlines[-1] - time.process_time()
+            signal.setitimer(signal.ITIMER_PROF, max(left, 1e-3))
