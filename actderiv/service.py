@@ -234,11 +234,13 @@ class Workspace:
         whole catalog)."""
         from actderiv.catalog.load import read_layers
         from actderiv.store import listing
+        from actderiv.store.files import enabled as cache_enabled
         from actderiv.store.snapshot import load_layers
 
         layers = read_layers(self.paths())
         key = listing.rows_key(layers)
-        rows = listing.read_rows(key)
+        # with the cache off (ACTDERIV_NO_CACHE) nothing stored is read, the shipped rows neither
+        rows = listing.read_rows(key) if cache_enabled() else None
         if rows is None:
             if self._catalog is None:
                 self._catalog = load_layers(layers)

@@ -35,9 +35,10 @@ def fragments_key(spec: ActivationSpec, catalog: Catalog, precision: int) -> str
 
 
 def read_fragments(key: str) -> Fragments | None:
-    """The fragments stored under ``key`` (the cache folder's, else the shipped ones)."""
+    """The fragments stored under ``key`` (the cache folder's, else the shipped ones); none
+    with the cache off (``ACTDERIV_NO_CACHE``), as for records."""
     found = core.read(FRAGMENTS, key, _fragments)
-    if found is not None:
+    if found is not None or not core.enabled():  # the cache off: everything is printed afresh
         return found
     text = core.shipped_layer(SHIPPED_NAME, FRAGMENTS).get(key)
     if text is None:
