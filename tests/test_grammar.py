@@ -1,6 +1,6 @@
 """The formula allow-list (actderiv.lang.grammar): what is accepted, the exact refusal for the rest.
 
-Every refusal is pinned whole, caret line included (STYLE.md §10), because an off-by-one caret
+Every refusal is pinned whole, caret line included (docs/ARCHITECTURE.md: errors point at the problem), because an off-by-one caret
 or a reworded hint is exactly what a partial ``in`` check would let through.
 """
 

@@ -172,9 +172,8 @@ def test_many_maxima_are_listed_briefly() -> None:
 
 # --- Wikipedia's table ---
 #
-# Sources. Range and order of continuity: ../shared/reference/activations_reference.toml (fields
-# `range` and `continuity`, taken from en.wikipedia "Activation function", 2015–2020 revisions, and
-# its zh.wikipedia translation; see each entry's `source`). The reference does not carry the
+# Sources. Range and order of continuity: the table of en.wikipedia "Activation function",
+# 2015–2020 revisions, and its zh.wikipedia translation. That reference does not carry the
 # columns Monotonic, Monotonic derivative and Approximates identity near the origin; those come
 # from the same 2015–2020 table as recalled (not re-read here): treat them with care. Parametric
 # rows are read at the catalog's default parameters (ELU and ISRU/ISRLU: alpha = 1; PReLU:

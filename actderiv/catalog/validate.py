@@ -17,8 +17,9 @@ from actderiv.errors import CatalogError, CatalogErrors, FormulaError, Location
 
 # Patterns are compiled where they are used (re caches them): loading a catalog from its
 # snapshot, as ``list`` does, needs none of them.
-_NAME_RE: Final = r"^[a-z][a-z0-9_]*$"
-_PARAM_RE: Final = r"^[A-Za-z][A-Za-z0-9_]*$"
+#: fullmatch, never match with ^…$: "$" also matches before a final newline ("foo\n").
+_NAME_RE: Final = re.compile(r"[a-z][a-z0-9_]*")
+_PARAM_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _FIELDS: Final = frozenset(
     {
         "title",
@@ -55,7 +56,7 @@ def check_entry(name: str, raw: Any, source: str, lines: LineIndex) -> Activatio
     if not isinstance(raw, dict):
         raise CatalogError("must be a table", at())
     problems: list[CatalogError] = []
-    if not re.match(_NAME_RE, name):
+    if not _NAME_RE.fullmatch(name):
         problems.append(
             CatalogError(
                 "name must be snake_case: lower-case letters, digits and '_', "
@@ -182,7 +183,7 @@ def check_param_name(name: str) -> str | None:
     """Why ``name`` cannot name a parameter, or None when it can."""
     from actderiv.lang.grammar import RESERVED
 
-    if not re.match(_PARAM_RE, name) or name in RESERVED:
+    if not _PARAM_RE.fullmatch(name) or name in RESERVED:
         shown = name if len(name) <= 40 else name[:40] + "…"
         return (
             f"parameter name {shown!r} must be an ASCII identifier (no leading '_') other than "
