@@ -1,10 +1,11 @@
 """What the Python API returns: JSON records with a face for notebooks and Rich consoles.
 
 Each object wraps the same JSON record the CLI prints with ``--json`` (the record contract of
-docs/ARCHITECTURE.md), so scripts can use ``.record`` directly; the attributes are shortcuts. In Jupyter they show as LaTeX
-(``_repr_latex_``); given to a Rich console (``rich.print(report)``) they render as the CLI's
-tables (``__rich__``). The Rich views are imported only when a Rich console asks for them, so
-this module, like the rest of the core, loads neither SymPy nor Rich. Pure: no printing.
+docs/ARCHITECTURE.md), so scripts can use ``.record`` directly; the attributes are shortcuts. In
+Jupyter they show as LaTeX (``_repr_latex_``); given to a Rich console (``rich.print(report)``)
+they render as the CLI's tables (``__rich__``). The Rich views are imported only when a Rich
+console asks for them, so this module, like the rest of the core, loads neither SymPy nor Rich.
+Pure: no printing.
 """
 
 from __future__ import annotations

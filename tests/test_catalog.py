@@ -1,6 +1,7 @@
 """Catalog validation (actderiv.catalog.load): a good file loads; all problems reported at once.
 
-Each error is pinned whole as ``file:line: activations.NAME[.field]: message``, so an off-by-one line number fails the test.
+Each error is pinned whole as ``file:line: activations.NAME[.field]: message``, so an off-by-one
+line number fails the test.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """`check` catches the errors public sources actually contain, and accepts correct forms.
 
-The wrong forms are those published tables and activation packages print. Each test asserts the verdict and that the counterexample is right: ``expected`` is the true value at x
-(mpmath's numerical derivative of the catalog's f, or f itself), ``got`` is the claim's value.
+The wrong forms are those published tables and activation packages print. Each test asserts the
+verdict and that the counterexample is right: ``expected`` is the true value at x (mpmath's
+numerical derivative of the catalog's f, or f itself), ``got`` is the claim's value.
 """
 
 from __future__ import annotations

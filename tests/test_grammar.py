@@ -1,6 +1,7 @@
 """The formula allow-list (actderiv.lang.grammar): what is accepted, the exact refusal for the rest.
 
-Every refusal is pinned whole, caret line included, because an off-by-one caret or a reworded hint is exactly what a partial ``in`` check would let through.
+Every refusal is pinned whole, caret line included, because an off-by-one caret or a reworded hint
+is exactly what a partial ``in`` check would let through.
 """
 
 from __future__ import annotations
