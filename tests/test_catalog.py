@@ -630,3 +630,17 @@ def test_aliases_may_fold_to_a_formula_name(alias: str) -> None:
 )
 def test_claims_in_an_inline_table_are_reported_at_their_line(claims: str, message: str) -> None:
     assert errors_of(ENTRY + claims) == message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[activations."foo\\n"]\ntitle = "T"\nexpr = "x"\n',
+        '[activations.foo]\ntitle = "T"\nexpr = "a*x"\nparams = { "a\\n" = 1.0 }\n',
+    ],
+    ids=["name", "parameter"],
+)
+def test_a_name_ending_in_a_newline_is_refused(text: str) -> None:
+    # Was: accepted (re.match with ^…$ lets a final newline through), and then written into
+    # generated Python, C #defines and Markdown rows, breaking each.
+    assert "must be" in errors_of(text)
