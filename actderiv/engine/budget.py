@@ -168,7 +168,25 @@ def _install() -> None:
         return nextprime(n, ith)
 
     sympy.ntheory.nextprime = sympy.ntheory.generate.nextprime = counting_nextprime
+    # An exact power of an integer or a fraction (logcombine writes n*log(2) as log(2**n)) is one
+    # big-integer operation that creates one node, however many digits it has: it costs steps by
+    # the size of its result, up front, so that a power of millions of digits exhausts a budget
+    # instead of memory (a worker reached 7 GB computing one).
+    from sympy.core.numbers import Integer, Rational
+
+    for cls in (Integer, Rational):
+        cls._eval_power = _charging_power(cls._eval_power)
     _installed = True
+
+
+def _charging_power(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def charged(self: Any, expt: Any) -> Any:
+        if getattr(expt, "is_Rational", False) and abs(expt.p) > 64:
+            size = max(abs(int(self.p)).bit_length(), abs(int(self.q)).bit_length(), 1)
+            _charge(abs(int(expt.p)) * size // 64)
+        return method(self, expt)
+
+    return charged
 
 
 def _charge(steps: int) -> None:
