@@ -336,10 +336,10 @@ def _fresh_record(
     options = EngineOptions(search_self_referential=whole)
     resolver, formula, d = _derive_entry(catalog, spec, order, wrt, options)
     verification = verify_derivation(formula, d, spec, resolver, options)
-    properties, exhausted = properties_record(formula) if whole else (None, ())
-    return dict(
-        derivation_record(d, spec, verification, properties=properties, exhausted=exhausted)
-    )
+    # (not named ``properties``: the store follows the names a function uses to the module's
+    # functions, and the function of that name would pull in the whole API)
+    props, exhausted = properties_record(formula) if whole else (None, ())
+    return dict(derivation_record(d, spec, verification, properties=props, exhausted=exhausted))
 
 
 def formula_record(
