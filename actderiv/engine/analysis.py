@@ -183,7 +183,9 @@ class Clock:
     def __init__(self) -> None:
         self.left = budget.PROPERTY_TOTAL
 
-    def attempt(self, fn: Callable[[], T], fallback: T, what: str = "a property") -> T:
+    def attempt(
+        self, fn: Callable[[], T], fallback: T, what: str = "a property", *, steps: int = 0
+    ) -> T:
         if self.left <= 0:
             budget.note_exhausted(
                 f"the budget of {budget.PROPERTY_TOTAL:,} steps was spent in the properties' "
@@ -192,7 +194,7 @@ class Clock:
             return fallback
         start = budget.spent()
         try:
-            return attempt(fn, min(budget.PROPERTY_STEP, self.left), fallback, what)
+            return attempt(fn, min(steps or budget.PROPERTY_STEP, self.left), fallback, what)
         finally:
             self.left -= budget.spent() - start
 
@@ -336,9 +338,16 @@ class Analysis:
         key = (h, piece.lo, piece.hi)
         if key not in self._zeros:
             interval = sp.Interval.open(piece.lo, piece.hi)
-            self._zeros[key] = self.clock.attempt(
-                lambda: sp.solveset(h, X, interval), None, "the zeros of an expression"
-            )
+            # Where the zeros are not found, the property is established by sampling and says
+            # so ("sampled"): a designed fallback, as final as a proof, so the budget spent here
+            # does not make the record undecided.
+            with budget.collecting(propagate=False):
+                self._zeros[key] = self.clock.attempt(
+                    lambda: sp.solveset(h, X, interval),
+                    None,
+                    "the zeros of an expression",
+                    steps=budget.ZEROS,
+                )
         return self._zeros[key]
 
     def at(self, expr: sp.Expr, c: sp.Expr, side: str | None = None) -> sp.Expr | None:

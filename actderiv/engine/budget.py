@@ -63,6 +63,9 @@ VERIFICATION: Final = 8_000_000
 #: derivatives take 250,000 and 310,000; one of soft clipping's runs past 4,000,000), and all of
 #: them together.
 PROPERTY_STEP: Final = 1_000_000
+#: The real zeros of one expression on one piece (pats' and phish's derivatives take 250,000 and
+#: 310,000; where they are not found the property is sampled, and says so).
+ZEROS: Final = 400_000
 PROPERTY_TOTAL: Final = 3_000_000
 #: One activation's whole properties analysis (at most 1,900,000 used; past it, the record has
 #: no properties).
@@ -190,10 +193,14 @@ def _charging_power(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
 
 
 def _charge(steps: int) -> None:
+    """Count ``steps`` at once, up front. A charge past the innermost budget spends that budget
+    alone (the count stops just past its end), so that one huge operation refused by a small
+    budget does not also spend the budgets around it, which can go on without it."""
     global _count
-    _count += steps
-    if _count > _limit:
+    if _count + steps > _limit:
+        _count = max(_count, math.floor(_limit)) + 1
         _trip()
+    _count += steps
 
 
 #: Modules whose functions call one another through the module's globals, so that counting
