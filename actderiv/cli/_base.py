@@ -88,6 +88,7 @@ COMMAND_MODULES: dict[str, str] = {
     "plot": "export",
     "remove": "catalog_cmds",
     "show": "inspect",
+    "signal": "signal",
     "verify": "checks",
 }
 
