@@ -42,7 +42,8 @@ def test_relu_closed_forms(catalog: Any, w: float, b: float) -> None:
 
 def test_relu_diverges_above_sqrt2_and_edge_only_at_b0(catalog: Any) -> None:
     r = signal.signal_by_name(catalog, "relu", sigma_w=1.6, sigma_b=0.2)
-    assert r.q_star is None and r.chi1 is None
+    assert r.q_star is None
+    assert r.chi1 is None
     assert "diverges" in r.reasons["q_star"]
     assert signal.signal_by_name(catalog, "relu").critical_sigma_w == pytest.approx(math.sqrt(2))
     assert r.critical_sigma_w is None  # chi1 < 1 wherever q* is finite
@@ -51,10 +52,14 @@ def test_relu_diverges_above_sqrt2_and_edge_only_at_b0(catalog: Any) -> None:
 def test_tanh_edge_of_chaos_at_one_with_no_bias(catalog: Any) -> None:
     r = signal.signal_by_name(catalog, "tanh")
     assert r.critical_sigma_w == pytest.approx(1.0, rel=1e-9)
-    assert r.q_star == 0.0 and r.chi1 == pytest.approx(1.0)
-    assert r.depth_scale is None and r.regime == "critical"
+    assert r.q_star == 0.0
+    assert r.chi1 == pytest.approx(1.0)
+    assert r.depth_scale is None
+    assert r.regime == "critical"
     assert r.gain == pytest.approx(1.592537419722, rel=1e-10)
-    assert r.torch_gain == pytest.approx(5 / 3) and r.torch_note and "heuristic" in r.torch_note
+    assert r.torch_gain == pytest.approx(5 / 3)
+    assert r.torch_note
+    assert "heuristic" in r.torch_note
 
 
 def test_tanh_critical_line_has_chi1_one(catalog: Any) -> None:
@@ -63,7 +68,8 @@ def test_tanh_critical_line_has_chi1_one(catalog: Any) -> None:
 
     formula = formula_of(spec, CatalogResolver(catalog))
     for b, w in signal.critical_line(formula, 0.05, 0.5, 3):
-        assert w is not None and w > 1
+        assert w is not None
+        assert w > 1
         r = signal.signal_of(formula, w, b, critical=False)
         assert r.chi1 == pytest.approx(1.0, abs=1e-8)
 
@@ -72,7 +78,8 @@ def test_selu_fixed_point_is_mean_zero_variance_one(catalog: Any) -> None:
     r = signal.signal_by_name(catalog, "selu", critical=False)
     assert r.gain == pytest.approx(1.0, abs=1e-9)
     assert r.q_star == pytest.approx(1.0, abs=1e-9)
-    assert r.torch_gain == 0.75 and r.torch_note
+    assert r.torch_gain == 0.75
+    assert r.torch_note
 
 
 def test_parameters_are_honoured(catalog: Any) -> None:
@@ -141,6 +148,7 @@ def test_against_gauss_hermite(
     assert r.chi1 == pytest.approx(c, rel=1e-6)
     # and at 30 digits with mpmath: q* is a fixed point, chi1 is right to 1e-10
     fm, dfm = _MP[name]
+    assert r.q_star is not None
     assert w * w * _mp_moment(fm, r.q_star) + b * b == pytest.approx(r.q_star, rel=1e-11)
     assert r.chi1 == pytest.approx(w * w * _mp_moment(dfm, r.q_star), rel=1e-10)
     assert r.gain == pytest.approx(_mp_moment(fm, 1.0) ** -0.5, rel=1e-11)
@@ -180,7 +188,8 @@ def test_against_simulated_networks(
     catalog: Any, name: str, f: Any, df: Any, w: float, b: float
 ) -> None:
     r = signal.signal_by_name(catalog, name, sigma_w=w, sigma_b=b, critical=False)
-    assert r.q_star is not None and r.chi1 is not None
+    assert r.q_star is not None
+    assert r.chi1 is not None
     q, growth = _simulate(f, df, w, b, r.q_star, seed=21)
     assert q == pytest.approx(r.q_star, rel=0.05)
     assert growth == pytest.approx(r.chi1, rel=0.05)
@@ -200,7 +209,7 @@ def test_torch_gain_matches_calculate_gain(catalog: Any, torch: Any) -> None:
         catalog, "leaky_relu", {"negative_slope": 0.2}, critical=False
     ).torch_gain == pytest.approx(torch.nn.init.calculate_gain("leaky_relu", 0.2))
     assert signal.signal_by_name(catalog, "gelu", critical=False).torch_gain is None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="gelu"):
         torch.nn.init.calculate_gain("gelu")
 
 
@@ -211,7 +220,8 @@ def test_jump_makes_chi1_null_and_exit_1() -> None:
     out = _run("threshold", "--json")
     assert out.exit_code == 1
     data = json.loads(out.stdout)
-    assert data["chi1"] is None and "jumps" in data["reasons"]["chi1"]
+    assert data["chi1"] is None
+    assert "jumps" in data["reasons"]["chi1"]
     assert data["gain"] is not None
 
 
@@ -223,9 +233,11 @@ def test_divergent_map_is_null_and_exit_1() -> None:
 
 def test_parameter_out_of_range_is_an_error() -> None:
     out = _run("--formula", "log(x)")
-    assert out.exit_code == 1 and "Error:" in out.output
+    assert out.exit_code == 1
+    assert "Error:" in out.output
     out = _run("relu", "--sigma-w", "-1")
-    assert out.exit_code == 1 and "σ_w" in out.output
+    assert out.exit_code == 1
+    assert "σ_w" in out.output
 
 
 # --- the command and the typed result ---
@@ -238,7 +250,8 @@ def test_cli_json_and_terminal() -> None:
     assert data["q_star"] == pytest.approx(0.8133223269, rel=1e-9)
     assert set(data) >= {"gain", "torch_gain", "q_star", "chi1", "critical_sigma_w"}
     out = _run("--formula", "x*sigmoid(a*x)", "-p", "a=1.5")
-    assert out.exit_code == 0 and "gain" in out.output
+    assert out.exit_code == 0
+    assert "gain" in out.output
     out = _run("relu", "--critical-line", "--points", "3", "--json")
     assert json.loads(out.stdout)["critical_sigma_w"][0] == pytest.approx(math.sqrt(2))
 
@@ -251,7 +264,9 @@ def test_critical_line_pgfplots(tmp_path: Any) -> None:
 
 def test_repr_latex(catalog: Any) -> None:
     tex = signal.signal_by_name(catalog, "relu", sigma_w=1.2, critical=False)._repr_latex_()
-    assert tex.startswith("$$") and "\\chi_1" in tex and "0.72" in tex
+    assert tex.startswith("$$")
+    assert "\\chi_1" in tex
+    assert "0.72" in tex
 
 
 def test_help_does_not_import_sympy() -> None:
