@@ -275,3 +275,40 @@ def test_help_does_not_import_sympy() -> None:
     code += "assert 'sympy' not in sys.modules, 'sympy imported'\n"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def _gh_critical(f: Any, df: Any, b: float) -> float:
+    """The W in [1, 3] where chi1 = 1, by bisection on plain iteration (Gauss–Hermite)."""
+    lo, hi = 1.0, 3.0
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        _, c = _gh_fixed_point(f, df, mid, b)
+        lo, hi = (mid, hi) if c < 1 else (lo, mid)
+    return (lo + hi) / 2
+
+
+@pytest.mark.parametrize(("name", "f", "df"), [("tanh", np.tanh, _sech2)])
+@pytest.mark.parametrize("b", [0.05, 0.3])
+def test_edge_of_chaos_against_brute_force(
+    catalog: Any, name: str, f: Any, df: Any, b: float
+) -> None:
+    r = signal.signal_by_name(catalog, name, sigma_b=b)
+    assert r.critical_sigma_w == pytest.approx(_gh_critical(f, df, b), rel=1e-7)
+
+
+def test_python_api(catalog: Any) -> None:
+    from actderiv import signal_api
+
+    r = signal_api.signal(catalog, "relu", sigma_w=1.2, sigma_b=0.3)
+    assert isinstance(r, signal.SignalResult)
+    assert r.chi1 == pytest.approx(0.72)
+    typed = signal_api.signal(catalog, formula="max(0, x)", sigma_w=1.2, sigma_b=0.3)
+    assert typed.q_star == pytest.approx(r.q_star)
+    assert typed.name is None
+    line = signal_api.critical_line(catalog, "relu", b_range=(0.0, 1.0), points=2)
+    assert line[0][1] == pytest.approx(math.sqrt(2))
+    assert line[1][1] is None
+    cols = signal_api.signal_columns(catalog, "tanh")
+    assert cols == {"gain": pytest.approx(1.59253742), "critical_sigma_w": pytest.approx(1.0)}
+    with pytest.raises(InvalidInput, match="one of them"):
+        signal_api.signal(catalog)

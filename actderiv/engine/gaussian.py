@@ -50,6 +50,12 @@ _MATH: Final[dict[Any, Callable[..., float]]] = {
     sp.erf: math.erf,
     sp.erfc: math.erfc,
     sp.Abs: abs,
+    sp.sech: lambda v: 0.0 if abs(v) > 709 else 1 / math.cosh(v),
+    sp.csch: lambda v: 0.0 if abs(v) > 709 else 1 / math.sinh(v),
+    sp.coth: lambda v: 1 / math.tanh(v),
+    sp.sec: lambda v: 1 / math.cos(v),
+    sp.csc: lambda v: 1 / math.sin(v),
+    sp.cot: lambda v: 1 / math.tan(v),
 }
 
 
@@ -102,11 +108,14 @@ def _compile(expr: Any) -> Callable[[float], Any]:
     if isinstance(expr, sp.Number | sp.NumberSymbol):
         value = float(expr)
         return lambda x: value
-    if isinstance(expr, sp.Add):
+    if isinstance(expr, sp.Add | sp.Mul):
         parts = [_compile(a) for a in expr.args]
-        return lambda x: sum(p(x) for p in parts)
-    if isinstance(expr, sp.Mul):
-        parts = [_compile(a) for a in expr.args]
+        add = isinstance(expr, sp.Add)
+        if len(parts) == 2:
+            p, r = parts
+            return (lambda x: p(x) + r(x)) if add else (lambda x: p(x) * r(x))
+        if add:
+            return lambda x: sum(p(x) for p in parts)
         return lambda x: math.prod(p(x) for p in parts)
     if isinstance(expr, sp.Pow):
         base, e = _compile(expr.base), expr.exp
@@ -204,7 +213,7 @@ class Activation:
 
     def _check_defined(self) -> None:
         grid = [k / 8 for k in range(-400, 401)]
-        for x in grid:
+        for x in (x for x in grid if x not in self.breaks):  # at a break: the sides count
             piece = next(p for p in self.pieces if p.lo <= x <= p.hi)
             if not math.isfinite(piece.f(x)):
                 raise InvalidInput(

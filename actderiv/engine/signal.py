@@ -83,7 +83,7 @@ def fixed_point(act: Activation, w: float, b: float) -> FixedPoint:
 def _iterate(t: Callable[[float], float], zero_fixed: bool) -> FixedPoint:
     q0 = 1.0
     q1 = t(q0)
-    steps = 1
+    steps, oscillating = 1, 0
     while steps < MAX_ITERATIONS:
         if _converged(q0, q1):
             return FixedPoint(q1, steps)
@@ -98,6 +98,7 @@ def _iterate(t: Callable[[float], float], zero_fixed: bool) -> FixedPoint:
         d1, d2 = q1 - q0, q2 - q1
         if d1 * d2 <= 0 or d2 == d1:  # oscillating: plain iteration
             q0, q1 = q1, q2
+            oscillating += 1
             continue
         sgn = 1.0 if d2 > 0 else -1.0
         p = q2 - d2 * d2 / (d2 - d1)
@@ -115,7 +116,10 @@ def _iterate(t: Callable[[float], float], zero_fixed: bool) -> FixedPoint:
             q0, q1 = p, tp
             continue
         return _bracketed(t, q2, p, steps)
-    return FixedPoint(None, steps, f"no convergence in {MAX_ITERATIONS} steps of the variance map")
+    how = ", the iterates oscillating" if oscillating > MAX_ITERATIONS // 4 else ""
+    if not how and q1 > q0:
+        how = f", q still growing (×{q1 / q0:.6g} per step at q = {q1:.6g}): it may diverge"
+    return FixedPoint(None, steps, f"no convergence in {MAX_ITERATIONS} steps of the map{how}")
 
 
 def _converged(a: float, b: float) -> bool:
@@ -176,10 +180,17 @@ def _critical(act: Activation, b: float) -> tuple[float | None, str | None]:
     lo_w, hi_w = W_RANGE
 
     def on_curve(u: float) -> tuple[float, float] | None:
-        v = act.second_moment(b2 + u)
+        try:
+            v = act.second_moment(b2 + u)
+            d = act.derivative_moment(b2 + u)
+        except Diverges:
+            return None
         if v <= 0:
             return None
-        return math.sqrt(u / v), u * act.derivative_moment(b2 + u) / v - 1
+        return math.sqrt(u / v), u * d / v - 1
+
+    if act.jumps:
+        act.derivative_moment(1.0)  # raises Diverges with the reason
 
     candidates: list[float] = []
     if b2 == 0 and act.at_zero("f") == 0 and act.at_zero("d") > 0:
@@ -206,18 +217,28 @@ def _critical(act: Activation, b: float) -> tuple[float | None, str | None]:
 
 
 def _bisect_curve(on_curve: Callable[[float], Any], a: float, b: float) -> float:
-    """Bisection in log u between grid points where chi1 − 1 changes sign; W at the root."""
-    fa = on_curve(a)[1]
+    """Illinois regula falsi in log u between grid points where chi1 − 1 changes sign (at most
+    60 steps); W at the root."""
+    la, lb = math.log(a), math.log(b)
+    fa, fb = on_curve(a)[1], on_curve(b)[1]
+    side = 0
     for _ in range(60):
-        m = math.sqrt(a * b)
-        point = on_curve(m)
-        if point[1] == 0 or b / a - 1 < 1e-15:
+        lc = lb - fb * (lb - la) / (fb - fa)
+        if not min(la, lb) < lc < max(la, lb):
+            lc = (la + lb) / 2
+        point = on_curve(math.exp(lc))
+        if point is None:
+            break
+        if point[1] == 0 or abs(lc - lb) < 1e-15:
             return float(point[0])
-        if (point[1] < 0) == (fa < 0):
-            a, fa = m, point[1]
+        if point[1] * fb < 0:
+            la, fa = lb, fb
+            side = 0
         else:
-            b = m
-    return float(on_curve(math.sqrt(a * b))[0])
+            fa = fa / 2 if side == 1 else fa
+            side = 1
+        lb, fb = lc, point[1]
+    return float(on_curve(math.exp(lb))[0])
 
 
 # --- the answer ---
