@@ -312,3 +312,13 @@ def test_python_api(catalog: Any) -> None:
     assert cols == {"gain": pytest.approx(1.59253742), "critical_sigma_w": pytest.approx(1.0)}
     with pytest.raises(InvalidInput, match="one of them"):
         signal_api.signal(catalog)
+
+
+def test_the_examples_of_docs_signal_md_run() -> None:
+    import doctest
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "signal.md"
+    result = doctest.testfile(str(page), module_relative=False)
+    assert result.attempted >= 4
+    assert result.failed == 0

@@ -254,12 +254,13 @@ TORCH_GAINS: Final[dict[str, Callable[[Mapping[str, float]], float]]] = {
     "selu": lambda p: 3 / 4,
 }
 _TORCH_NOTES: Final = {
-    "tanh": "PyTorch's 5/3 is a heuristic (it keeps the variance of tanh(x) for small inputs "
-    "more nearly than of large ones); {gain} preserves E[f(z)²] for z ~ N(0, 1)",
+    "tanh": "PyTorch's 5/3 is a heuristic, not the variance-preserving value; {gain} preserves "
+    "E[f(z)²] for z ~ N(0, 1)",
     "sigmoid": "PyTorch returns 1 for sigmoid; {gain} preserves E[f(z)²] (sigmoid's output "
     "has mean 1/2, which the second moment counts)",
-    "selu": "PyTorch's 3/4 was chosen empirically for SELU networks; SELU's fixed point "
-    "(mean 0, variance 1) needs gain {gain}, that is LeCun-normal weights",
+    "selu": "PyTorch's 3/4 trades SELU's self-normalisation for steadier gradients in "
+    "rectangular layers (its documentation advises nonlinearity='linear', gain 1, for "
+    "self-normalising networks); gain {gain} keeps SELU's fixed point, mean 0 and variance 1",
 }
 
 
