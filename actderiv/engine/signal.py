@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from actderiv.engine.formula import Formula
-from actderiv.engine.gaussian import Activation, Diverges
+from actderiv.engine.gaussian import Activation, Diverges, Unresolved
 from actderiv.errors import InvalidInput
 
 __all__ = [
@@ -158,6 +158,8 @@ def chi1(act: Activation, w: float, q: float) -> float:
 
 #: The values of q − B² where the edge of chaos is looked for: 10⁻⁹ … 10⁶, 6 per decade.
 _U_GRID: Final = tuple(10 ** (k / 6) for k in range(-54, 37))
+#: The grid stops after this many points in a row (two decades of q) with W above the range.
+_LEAVE: Final = 12
 
 
 def critical_sigma_w(act: Activation, b: float) -> tuple[float | None, str | None]:
@@ -178,11 +180,15 @@ def critical_sigma_w(act: Activation, b: float) -> tuple[float | None, str | Non
 def _critical(act: Activation, b: float) -> tuple[float | None, str | None]:
     b2 = b * b
     lo_w, hi_w = W_RANGE
+    gaps: list[str] = []
 
     def on_curve(u: float) -> tuple[float, float] | None:
         try:
             v = act.second_moment(b2 + u)
             d = act.derivative_moment(b2 + u)
+        except Unresolved as exc:
+            gaps.append(str(exc))
+            return None
         except Diverges:
             return None
         if v <= 0:
@@ -196,8 +202,12 @@ def _critical(act: Activation, b: float) -> tuple[float | None, str | None]:
     if b2 == 0 and act.at_zero("f") == 0 and act.at_zero("d") > 0:
         candidates.append(1 / math.sqrt(act.at_zero("d")))
     previous: tuple[float, float, float] | None = None
+    beyond = 0  # grid points in a row where W(q) is above the range: the curve has left it
     for u in _U_GRID:
         point = on_curve(u)
+        beyond = beyond + 1 if point is not None and point[0] > hi_w else 0
+        if beyond >= _LEAVE:
+            break
         if point is None or not lo_w <= point[0] <= hi_w:
             previous = None
             continue
@@ -213,6 +223,8 @@ def _critical(act: Activation, b: float) -> tuple[float | None, str | None]:
         fp = fixed_point(act, w, b)
         if fp.q is not None and abs(chi1(act, w, fp.q) - 1) < 1e-8:
             return w, None  # the smallest W where it holds
+    if gaps:
+        return None, f"undecided: no W found, but the search missed some variances ({gaps[0]})"
     return None, f"chi1 = 1 nowhere for W in [{lo_w:g}, {hi_w:g}] at B = {b:g}"
 
 
