@@ -125,6 +125,7 @@ COMMAND_MODULES: dict[str, str] = {
     "remove": "catalog_cmds",
     "schema": "schema",
     "show": "inspect",
+    "signal": "signal",
     "verify": "checks",
 }
 
