@@ -38,6 +38,7 @@ from actderiv.pipelines import (
     verify,
 )
 from actderiv.service import Workspace
+from actderiv.signal_api import critical_line, signal
 
 __all__ = [
     "ActivationReport",
@@ -45,6 +46,7 @@ __all__ = [
     "VerificationReport",
     "Workspace",
     "check",
+    "critical_line",
     "derive",
     "derive_formula",
     "export",
@@ -56,6 +58,7 @@ __all__ = [
     "record",
     "records",
     "report",
+    "signal",
     "verification_summary",
     "verify",
 ]

@@ -403,6 +403,11 @@ class Workspace:
         curves = [plot.sample(pipelines.derive(catalog, s.name), lo, hi, points) for s in specs]
         if fmt == "terminal":
             return plot.text_plot(curves, *size)
+        return self._images(curves, fmt, standalone)
+
+    def _images(self, curves: Sequence[Any], fmt: str, standalone: bool) -> str | bytes:
+        from actderiv.render import plot
+
         if fmt == "pgfplots":
             return plot.pgfplots(curves, standalone=standalone)
         try:
@@ -413,6 +418,65 @@ class Workspace:
             raise Unavailable(
                 "PNG, SVG and PDF plots need matplotlib: pip install 'actderiv[plot]'"
             ) from exc
+
+    # --- signal propagation ---------------------------------------------------------------
+
+    def signal(
+        self,
+        name: str | None,
+        *,
+        formula: str | None = None,
+        params: Mapping[str, float] | None = None,
+        sigma_w: float = 1.0,
+        sigma_b: float = 0.0,
+    ) -> tuple[dict[str, Any], bool]:
+        """``actderiv signal``: the JSON form of :func:`actderiv.signal_api.signal`, and whether
+        gain, q* and chi1 all have values."""
+        from actderiv import signal_api
+
+        result = signal_api.signal(
+            self.catalog(), name, formula=formula, params=params, sigma_w=sigma_w, sigma_b=sigma_b
+        )
+        return result.as_dict(), result.answered
+
+    def critical_line(
+        self,
+        name: str | None,
+        *,
+        formula: str | None = None,
+        params: Mapping[str, float] | None = None,
+        b_range: tuple[float, float] = (0.0, 2.0),
+        points: int = 21,
+    ) -> tuple[str, list[tuple[float, float | None]]]:
+        """The edge of chaos W(B) (:func:`actderiv.signal_api.critical_line`), with its label."""
+        from actderiv import signal_api
+
+        rows = signal_api.critical_line(
+            self.catalog(), name, formula=formula, params=params, b_range=b_range, points=points
+        )
+        label = formula if formula is not None else self.catalog().require(str(name)).name
+        return label, rows
+
+    def critical_line_json(self, label: str, rows: Sequence[tuple[float, float | None]]) -> Any:
+        from actderiv.engine import signal
+
+        return {"name": label, **signal.curve_of(list(rows))}
+
+    def critical_line_plot(
+        self, label: str, rows: Sequence[tuple[float, float | None]], fmt: str
+    ) -> str | bytes:
+        """The critical line as a terminal plot, pgfplots or an image (png, svg, pdf)."""
+        from actderiv.render import plot
+
+        curve = plot.Curve(
+            name=f"{label}: critical sigma_w",
+            xs=tuple(b for b, _ in rows),
+            f=tuple(w for _, w in rows),
+            df=tuple(None for _ in rows),
+        )
+        if fmt == "terminal":
+            return plot.text_plot([curve])
+        return self._images([curve], fmt, standalone=True)
 
     # --- editing --------------------------------------------------------------------------
 

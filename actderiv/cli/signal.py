@@ -64,36 +64,26 @@ def signal_command(
       actderiv signal elu -p alpha=0.5 --json
       actderiv signal --formula "x*sigmoid(x)" --critical-line -o line.png
     """
-    from actderiv.engine import signal
-
     if (name is None) == (formula_text is None):
         raise click.UsageError("give an activation NAME or --formula EXPR (one of them)")
-    catalog = state.catalog()
-    if formula_text is not None:
-        from actderiv.engine.formula import CatalogResolver, formula_from_text
-
-        formula = formula_from_text(formula_text, params, CatalogResolver(catalog))
-        label = formula_text
-    else:
-        from actderiv.engine.formula import CatalogResolver, formula_of
-
-        spec = catalog.require(str(name))
-        formula = signal.with_params(formula_of(spec, CatalogResolver(catalog)), params)
-        label = spec.name
     if critical_line:
-        _line(state, formula, label, b_range, points, fmt, output, as_json)
+        label, rows = state.ws.critical_line(
+            name, formula=formula_text, params=params, b_range=b_range, points=points
+        )
+        _line(state, label, rows, fmt, output, as_json)
         return
     if output is not None or fmt is not None:
         raise click.UsageError("-o and --format are for --critical-line")
-    result = signal.signal_of(formula, sigma_w, sigma_b, None if formula_text else label)
-    data = result.as_dict()
+    data, answered = state.ws.signal(
+        name, formula=formula_text, params=params, sigma_w=sigma_w, sigma_b=sigma_b
+    )
     if as_json:
         _echo_json(data)
     else:
         from actderiv.render.signal_view import signal_view
 
         _print(state, signal_view(data))
-    if not result.answered:
+    if not answered:
         missing = [k for k in ("gain", "q_star", "chi1") if data[k] is None]
         why = "; ".join(f"{k}: {data['reasons'].get(k, 'undecided')}" for k in missing)
         click.echo(f"Error: no value for {', '.join(missing)} ({why})", err=True)
@@ -102,46 +92,20 @@ def signal_command(
 
 def _line(
     state: CliState,
-    formula: object,
     label: str,
-    b_range: tuple[float, float],
-    points: int,
+    rows: list[tuple[float, float | None]],
     fmt: str | None,
     output: Path | None,
     as_json: bool,
 ) -> None:
-    from actderiv.engine import signal
-    from actderiv.engine.formula import Formula
-
-    assert isinstance(formula, Formula)
-    rows = signal.critical_line(formula, b_range[0], b_range[1], points)
     if as_json:
-        _echo_json({"name": label, **signal.curve_of(rows)})
+        _echo_json(state.ws.critical_line_json(label, rows))
         return
     fmt = fmt or (_SUFFIXES.get(output.suffix.lower(), "terminal") if output else "terminal")
     if fmt == "terminal" and output is None:
         from actderiv.render.signal_view import critical_line_table
 
         _print(state, critical_line_table(label, rows))
-    from actderiv.render import plot
-
-    curve = plot.Curve(
-        name=f"{label}: critical sigma_w",
-        xs=tuple(b for b, _ in rows),
-        f=tuple(w for _, w in rows),
-        df=tuple(None for _ in rows),
-    )
-    if fmt == "terminal":
-        write_output(output, plot.text_plot([curve]))
-    elif fmt == "pgfplots":
-        write_output(output, plot.pgfplots([curve], standalone=True))
-    else:
-        if output is None:
-            raise click.UsageError("images go to a file: give -o FILE")
-        try:
-            data = plot.image([curve], fmt)
-        except ImportError as exc:
-            raise click.ClickException(
-                "PNG, SVG and PDF plots need matplotlib: pip install 'actderiv[plot]'"
-            ) from exc
-        write_output(output, data)
+    if fmt not in ("terminal", "pgfplots") and output is None:
+        raise click.UsageError("images go to a file: give -o FILE")
+    write_output(output, state.ws.critical_line_plot(label, rows, fmt))

@@ -18,8 +18,11 @@ from typing import Any, Final
 import mpmath
 import sympy as sp
 
-from actderiv.engine.core import EngineOptions, as_branches, differentiate, switch_points
+from actderiv.engine.budget import EngineOptions
+from actderiv.engine.forms import differentiate
 from actderiv.engine.formula import Formula
+from actderiv.engine.kinks import switch_points
+from actderiv.engine.selfref import as_branches
 from actderiv.errors import InvalidInput
 from actderiv.lang.parse import X
 from actderiv.numerics import NotNumeric, compile_mp, real_value
@@ -193,7 +196,7 @@ class Activation:
         f = _smooth_form(formula.at_defaults(formula.expr))
         if f.free_symbols - {X}:
             raise InvalidInput("the formula has parameters without values: give them with -p")
-        points = switch_points(f, Formula(f, (), formula.source), EngineOptions(step_seconds=2.0))
+        points = switch_points(f, Formula(f, (), formula.source), EngineOptions())
         self.breaks = [p.value for p in points]
         ends = [-math.inf, *self.breaks, math.inf]
         self.pieces: list[_Piece] = []
