@@ -187,9 +187,11 @@ CLI_MAY_IMPORT = (
     "actderiv.service",
     "actderiv.errors",
     "actderiv.render.terminal",
+    "actderiv.render.signal_view",
     "actderiv.render.grid",
     "actderiv.render.json",
     "actderiv.catalog.model",
+    "actderiv.schema",  # `actderiv schema` prints the record types' JSON Schema
 )
 
 

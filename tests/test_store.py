@@ -36,14 +36,14 @@ def _files(kind: core.Kind) -> list[Path]:
 def test_the_export_fragments_depend_on_the_latex_printers() -> None:
     modules = deps.describe(core.FRAGMENTS.roots)
 
-    assert {"actderiv.render.latex", "actderiv.render.texprint"} <= set(modules)
+    assert {"actderiv.render.tex", "actderiv.render.texprint"} <= set(modules)
 
 
 def test_records_depend_on_the_engine_and_not_on_the_printers_or_the_cli() -> None:
     modules = set(deps.describe(core.RECORDS.roots))
 
     assert {
-        "actderiv.api",
+        "actderiv.pipelines",
         "actderiv.records",
         "actderiv.engine.derive",
         "actderiv.engine.proofs",
@@ -270,8 +270,8 @@ def test_fragments_whose_budget_ran_out_are_never_stored(monkeypatch: pytest.Mon
     def fake(*args: Any) -> list[tuple[int, tuple[Any, bool]]]:
         return [(0, (printed, True)), (1, (printed, False))]
 
-    monkeypatch.setattr(export, "_derive_all", fake)
-    export._fragments(catalog, list(catalog)[:2], 6, 1, None)
+    monkeypatch.setattr(exports, "_derive_all", fake)
+    exports._fragments(catalog, list(catalog)[:2], 6, 1, None)
 
     assert len(_files(core.FRAGMENTS)) == 1
 
@@ -308,7 +308,7 @@ def test_export_reads_the_shipped_fragments(monkeypatch: pytest.MonkeyPatch) -> 
         assert not missing, "printed afresh"
         return []
 
-    monkeypatch.setattr(export, "_derive_all", fail)
+    monkeypatch.setattr(exports, "_derive_all", fail)
     (entry,) = exports.entries(catalog, specs, jobs=1)
 
     assert entry["latex"] == made[0][0]["latex"]

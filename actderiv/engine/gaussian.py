@@ -18,11 +18,11 @@ from typing import Any, Final
 import mpmath
 import sympy as sp
 
+from actderiv.engine.analysis import select_branch, smooth_form
 from actderiv.engine.budget import EngineOptions
 from actderiv.engine.forms import differentiate
 from actderiv.engine.formula import Formula
 from actderiv.engine.kinks import switch_points
-from actderiv.engine.selfref import as_branches
 from actderiv.errors import InvalidInput
 from actderiv.lang.parse import X
 from actderiv.numerics import NotNumeric, compile_mp, real_value
@@ -147,36 +147,6 @@ def _compile(expr: Any) -> Callable[[float], Any]:
 # --- the activation as pieces between switch points ---
 
 
-def _smooth_form(f: sp.Expr) -> sp.Expr:
-    """|u|, sign(u), Heaviside(u), max and min rewritten as explicit branches."""
-
-    def heaviside(h: sp.Heaviside) -> sp.Expr:
-        u = h.args[0]
-        at0 = h.args[1] if len(h.args) > 1 else sp.S.Half
-        return sp.Piecewise((0, u < 0), (1, u > 0), (at0, True)) if u.has(X) else h
-
-    g = as_branches(f)
-    g = g.replace(lambda e: isinstance(e, sp.Heaviside), heaviside)
-    g = g.replace(lambda e: isinstance(e, sp.Max | sp.Min), lambda e: e.rewrite(sp.Piecewise))
-    return sp.piecewise_fold(g) if g.has(sp.Piecewise) else g
-
-
-def _select(expr: sp.Expr, xv: float) -> sp.Expr:
-    """``expr`` with every Piecewise replaced by the branch that applies at x = xv."""
-
-    def choose(pw: sp.Piecewise) -> sp.Expr:
-        env = {X: mpmath.mpf(xv)}
-        for value, cond in pw.args:
-            try:
-                if cond is sp.true or compile_mp(cond)(env):
-                    return _select(value, xv)
-            except (NotNumeric, TypeError, ValueError, ZeroDivisionError):
-                break
-        return pw
-
-    return expr.replace(lambda e: isinstance(e, sp.Piecewise), choose)
-
-
 @dataclass(frozen=True, slots=True)
 class _Piece:
     lo: float
@@ -193,7 +163,7 @@ class Activation:
     """
 
     def __init__(self, formula: Formula) -> None:
-        f = _smooth_form(formula.at_defaults(formula.expr))
+        f = smooth_form(formula.at_defaults(formula.expr))
         if f.free_symbols - {X}:
             raise InvalidInput("the formula has parameters without values: give them with -p")
         points = switch_points(f, Formula(f, (), formula.source), EngineOptions())
@@ -202,7 +172,7 @@ class Activation:
         self.pieces: list[_Piece] = []
         for lo, hi in itertools.pairwise(ends):
             probe = _probe(lo, hi)
-            branch = _select(f, probe)
+            branch = select_branch(f, probe)
             self.pieces.append(_Piece(lo, hi, _float_fn(branch), _float_fn(differentiate(branch))))
         self.jumps = [c for i, c in enumerate(self.breaks) if self._jump(i)]
         self._check_defined()
