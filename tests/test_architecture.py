@@ -146,3 +146,23 @@ def test_every_shipped_record_is_verified() -> None:
     catalog = api.load_catalog()
     unverified = [r["name"] for r in api.records(catalog, list(catalog)) if not r["verified"]]
     assert unverified == []
+
+
+def test_warm_list_skips_the_modules_only_writing_or_other_platforms_need(
+    tmp_path: Path, modules_after: Probe
+) -> None:
+    """``list`` neither writes (tempfile loads shutil, bz2, lzma) nor validates records (the
+    schema's TypedDicts), and finds its folders without platformdirs or importlib.resources.
+    (Run as the console script runs it: click.testing's CliRunner itself loads tempfile.)"""
+    cache = tmp_path / "cache"
+    code = (
+        "import sys\nfrom actderiv.cli import main\n"
+        f"sys.argv = ['actderiv', '--catalog', {TINY!r}, 'list']\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert exit.code in (0, None)\n"
+    )
+    modules_after(code, cache=cache)  # the first run stores the rows
+
+    loaded = modules_after(code, cache=cache)
+
+    assert "actderiv.store.listing" in loaded  # the probe sees the modules it should
+    assert not {"tempfile", "platformdirs", "importlib.resources", "actderiv.schema"} & loaded

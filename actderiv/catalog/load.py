@@ -8,7 +8,6 @@ the TOML, and merges layers.
 
 from __future__ import annotations
 
-import importlib.resources
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -25,6 +24,7 @@ from actderiv.catalog.validate import (
     check_param_name,
 )
 from actderiv.errors import CatalogError, CatalogErrors, Location
+from actderiv.userdirs import user_dir
 
 __all__ = [
     "BUNDLED_NAME",
@@ -48,9 +48,10 @@ MAX_CATALOG_BYTES: Final = 16 * 2**20
 
 def bundled_catalog_path() -> Path:
     """The catalog shipped with actderiv: inside the installed package, or at a checkout's top."""
-    packaged = importlib.resources.files("actderiv").joinpath(BUNDLED_NAME)
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / BUNDLED_NAME
     if packaged.is_file():
-        return Path(str(packaged))
+        return packaged
     # A source checkout (editable install or PYTHONPATH): catalog.toml sits beside the package.
     return Path(__file__).resolve().parents[2] / BUNDLED_NAME
 
@@ -64,9 +65,7 @@ def user_catalog_path() -> Path:
     override = os.environ.get("ACTDERIV_CONFIG_DIR")
     if override:
         return Path(override) / BUNDLED_NAME
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("actderiv", appauthor=False)) / BUNDLED_NAME
+    return user_dir("config") / BUNDLED_NAME
 
 
 def default_catalog_paths() -> list[Path]:

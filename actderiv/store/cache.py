@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from actderiv.catalog.model import ActivationSpec, Catalog
-from actderiv.schema import SCHEMA_VERSION
 from actderiv.store import core
 from actderiv.store.core import cache_dir, enabled, new_digest
 
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
     from actderiv.schema import Record
 
 __all__ = [
-    "SCHEMA_VERSION",
     "SHIPPED_NAME",
     "RecordCache",
     "cache_dir",
@@ -111,7 +109,7 @@ def _record(data: Any) -> Record:
     from actderiv import schema
 
     schema.check(data, "record")
-    if data["schema_version"] != SCHEMA_VERSION or not storable(data):
+    if data["schema_version"] != schema.SCHEMA_VERSION or not storable(data):
         raise ValueError("not a record this code keeps")
     record: Record = data
     return record

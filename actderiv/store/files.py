@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from actderiv.userdirs import user_dir
 
 try:  # the builtin BLAKE2, not hashlib's: importing hashlib loads OpenSSL (3 ms, a tenth of `list`)
     from _blake2 import blake2b
@@ -33,9 +34,7 @@ def cache_dir() -> Path:
     override = os.environ.get("ACTDERIV_CACHE_DIR")
     if override:
         return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("actderiv", appauthor=False))
+    return user_dir("cache")
 
 
 def enabled() -> bool:
@@ -60,6 +59,8 @@ def write_text_atomic(path: Path, text: str) -> None:
     cache that cannot be written is simply not used, so OS errors are swallowed."""
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only when writing: it loads shutil, bz2 and lzma
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
