@@ -42,7 +42,7 @@ def export(
         ValueError: unknown ``fmt``, or ``standalone`` with a format other than LaTeX.
     """
     from actderiv.render import renderer
-    from actderiv.render.export import DEFAULT_COLUMNS, export_document
+    from actderiv.render.export import DEFAULT_COLUMNS, SIGNAL_COLUMNS, export_document
 
     if fmt not in ("latex", "markdown", "json"):
         raise ValueError(f"unknown format {fmt!r} (latex, markdown or json)")
@@ -52,6 +52,11 @@ def export(
     specs = [s for s in catalog if wanted is None or s.name in wanted]
     items = entries(catalog, specs, precision=precision, progress=progress)
     chosen = tuple(columns) if columns else DEFAULT_COLUMNS
+    if fmt != "json" and SIGNAL_COLUMNS.keys() & set(chosen):
+        from actderiv.signal_api import signal_columns
+
+        for item in items:
+            item["signal"] = signal_columns(catalog, item["name"])
     if fmt == "json":
         return str(renderer("json")(export_document(items)))
     if fmt == "markdown":

@@ -187,11 +187,49 @@ class ListRow(TypedDict):
     tags: list[str]
 
 
+class SignalColumns(TypedDict):
+    """What ``compare`` and ``export`` show of signal propagation: the variance-preserving gain
+    and the edge of chaos at B = 0 (``signal``'s ``gain`` and ``critical_sigma_w``)."""
+
+    gain: float | None
+    critical_sigma_w: float | None
+
+
 class Compared(TypedDict):
     """One activation of ``compare --json``."""
 
     name: str
     properties: Properties | None
+    signal: SignalColumns
+
+
+class Signal(TypedDict):
+    """``signal --json``: mean-field signal propagation at weight scale W and bias scale B
+    (``null`` where there is no answer, and ``reasons`` says why)."""
+
+    name: str | None
+    formula: str
+    params: dict[str, float]
+    sigma_w: float
+    sigma_b: float
+    gain: float | None
+    torch_gain: float | None
+    torch_note: str | None
+    q_star: float | None
+    chi1: float | None
+    critical_sigma_w: float | None
+    depth_scale: float | None
+    layers_to_1e6: float | None
+    regime: str | None
+    reasons: dict[str, str]
+
+
+class CriticalLine(TypedDict):
+    """``signal --critical-line --json``: the edge of chaos W(B), null where there is none."""
+
+    name: str
+    sigma_b: list[float]
+    critical_sigma_w: list[float | None]
 
 
 class Gains(TypedDict):
@@ -344,6 +382,8 @@ KINDS: Final[dict[str, Any]] = {
     "verify": VerifyReport,
     "check": CheckResult,
     "compare": list[Compared],
+    "signal": Signal,
+    "critical-line": CriticalLine,
     "gradient": Gradient,
     "add": Added,
     "catalog-check": CatalogCheck,

@@ -439,6 +439,27 @@ class Workspace:
         )
         return result.as_dict(), result.answered
 
+    def signal_columns(self, specs: Sequence[ActivationSpec]) -> list[dict[str, Any]]:
+        """Each entry's gain and edge of chaos at B = 0 (for ``compare`` and ``export``), from
+        the store where computed before; progress is reported while any are computed."""
+        from actderiv import signal_api
+
+        out = []
+        with self._progress(len(specs)) as advance:
+            for spec in specs:
+                out.append(dict(signal_api.signal_columns(self.catalog(), spec.name)))
+                if advance is not None:
+                    advance(spec)
+        return out
+
+    def compare(self, names: Iterable[str]) -> list[dict[str, Any]]:
+        """``actderiv compare``: each entry's record with its signal-propagation columns
+        (``signal``: gain and edge of chaos)."""
+        specs = self.named(names)
+        records = self.records(specs)
+        columns = self.signal_columns(specs)
+        return [{**r, "signal": c} for r, c in zip(records, columns, strict=True)]
+
     def critical_line(
         self,
         name: str | None,

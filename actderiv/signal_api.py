@@ -14,12 +14,13 @@ form, ``_repr_latex_`` shows it in Jupyter). Importing this module does not impo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from actderiv.catalog.model import Catalog
     from actderiv.engine.formula import Formula
     from actderiv.engine.signal import SignalResult
+    from actderiv.schema import Signal, SignalColumns
 
 
 def _formula(
@@ -77,8 +78,17 @@ def critical_line(
     return line(f, b_range[0], b_range[1], points)
 
 
-def signal_columns(catalog: Catalog, name: str) -> dict[str, Any]:
-    """For ``compare`` and ``export``: the gain and the edge of chaos at B = 0 (None where none),
-    rounded to 10 significant digits."""
-    data = signal(catalog, name).as_dict()
+def signal_columns(catalog: Catalog, name: str) -> SignalColumns:
+    """For ``compare`` and ``export``: the gain and the edge of chaos at W = 1, B = 0 of a
+    catalog entry at its default parameters (None where there is none), rounded to 10
+    significant digits; from the store where it was computed before."""
+    from actderiv.store import signals as store
+
+    spec = catalog.require(name)
+    key = store.signal_key(spec, catalog, 1.0, 0.0, True)
+    data = store.read_signal(key)
+    if data is None:
+        fresh = cast("Signal", signal(catalog, spec.name).as_dict())
+        store.write_signal(key, fresh)
+        data = fresh
     return {"gain": data["gain"], "critical_sigma_w": data["critical_sigma_w"]}

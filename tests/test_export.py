@@ -304,3 +304,31 @@ def test_whole_catalog_compiles_without_overfull_boxes(
 @pytest.mark.parametrize("command", ["export", "plot"])
 def test_help_does_not_import_sympy(command: str, modules_after: Any) -> None:
     assert not {"sympy", "matplotlib"} & modules_after.cli(command, "--help")
+
+
+# --- signal propagation columns --------------------------------------------------------------
+
+
+def test_export_help_names_every_column(run: Callable[..., Result]) -> None:
+    from actderiv.render.export import COLUMNS
+
+    help_text = " ".join(run("export", "--help").stdout.split())
+    assert all(column in help_text for column in COLUMNS)
+
+
+def test_signal_columns_in_markdown_and_latex(
+    tiny: Callable[..., Result], compile_latex: Callable[..., str], tmp_path: Path
+) -> None:
+    """The gain and the edge of chaos at B = 0: ReLU's are both √2 (He et al. 2015; chi1 = W²/2),
+    sigmoid has no edge of chaos at B = 0; the LaTeX table compiles."""
+    columns = ("--columns", "name,gain,edge_of_chaos")
+    markdown = tiny("export", "relu", "sigmoid", "--format", "markdown", *columns)
+    assert markdown.exit_code == 0, markdown.stderr
+    rows = [line for line in markdown.stdout.splitlines() if line.startswith("| `")]
+    assert rows == ["| `sigmoid` | 1.84623 | — |", "| `relu` | 1.41421 | 1.41421 |"]
+
+    latex = tiny("export", "relu", "sigmoid", "--standalone", *columns)
+    assert latex.exit_code == 0, latex.stderr
+    assert r"\texttt{relu} & 1.41421 & 1.41421 \\" in latex.stdout
+    log = compile_latex(latex.stdout, tmp_path)
+    assert "Overfull \\hbox" not in log

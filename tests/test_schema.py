@@ -231,7 +231,25 @@ def test_check_json_with_a_counterexample(tiny: Callable[..., Any]) -> None:
 
 
 def test_compare_json(tiny: Callable[..., Any]) -> None:
-    _validate(tiny("compare", "relu", "sigmoid", "--json"), "compare")
+    compared = tiny("compare", "relu", "sigmoid", "--json")
+    _validate(compared, "compare")
+    assert compared[0]["signal"]["gain"] == pytest.approx(2**0.5)  # ReLU: He et al.'s √2
+
+
+def test_signal_json(tiny: Callable[..., Any]) -> None:
+    _validate(tiny("signal", "relu", "--sigma-w", "1.2", "--sigma-b", "0.3", "--json"), "signal")
+
+
+def test_signal_json_without_an_answer(tiny: Callable[..., Any]) -> None:
+    found = tiny("signal", "relu", "--sigma-w", "2", "--json", status=1)  # q diverges
+    _validate(found, "signal")
+    assert found["q_star"] is None and found["reasons"]["q_star"]
+
+
+def test_critical_line_json(tiny: Callable[..., Any]) -> None:
+    _validate(
+        tiny("signal", "sigmoid", "--critical-line", "--points", "3", "--json"), "critical-line"
+    )
 
 
 def test_gradient_json(tiny: Callable[..., Any]) -> None:

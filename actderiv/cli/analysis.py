@@ -22,15 +22,21 @@ from actderiv.errors import ActderivError
 @_JSON
 @click.pass_obj
 def compare(state: CliState, names: tuple[str, ...], as_json: bool) -> None:
-    """Put the properties of activations NAMES side by side.
+    """Put the properties of activations NAMES side by side, with their signal propagation
+    (the variance-preserving gain and the edge of chaos at B = 0; see `actderiv signal`).
 
     \b
     Example:
       actderiv compare sigmoid tanh relu gelu
     """
-    records = state.ws.records(state.ws.named(names))
+    records = state.ws.compare(names)
     if as_json:
-        _echo_json([{"name": r["name"], "properties": r.get("properties")} for r in records])
+        _echo_json(
+            [
+                {"name": r["name"], "properties": r.get("properties"), "signal": r["signal"]}
+                for r in records
+            ]
+        )
         return
     from actderiv.render.terminal import compare_table
 

@@ -14,6 +14,8 @@ KINDS = (
     "verify",
     "check",
     "compare",
+    "signal",
+    "critical-line",
     "gradient",
     "add",
     "catalog-check",

@@ -92,8 +92,19 @@ COLUMNS: Final = {
             weight=0.7,
         ),
         Column(key="tags", latex_header="Tags", markdown_header="tags", math=False, weight=1.6),
+        Column(key="gain", latex_header="Gain", markdown_header="gain", math=False, weight=0.7),
+        Column(
+            key="edge_of_chaos",
+            latex_header=r"Edge of chaos $\sigma_w$",
+            markdown_header="edge of chaos σ_w",
+            math=False,
+            weight=0.8,
+        ),
     )
 }
+#: The columns of signal propagation (``actderiv signal`` at W = 1, B = 0), each with the key of
+#: ``schema.SignalColumns`` it shows; an export that shows one computes them (or reads the store).
+SIGNAL_COLUMNS: Final = {"gain": "gain", "edge_of_chaos": "critical_sigma_w"}
 #: The default table fits a landscape A4 page (LaTeX) or a GitHub page (Markdown).
 DEFAULT_COLUMNS: Final = ("name", "expr", "derivative", "self_referential", "output_only")
 
@@ -172,6 +183,9 @@ def cell_text(item: Mapping[str, Any], column: str, dialect: Dialect) -> str | N
         return None if record.get("self_referential") is None else _yes(record["output_only"])
     if column == "verified":
         return _yes(record.get("verified"))
+    if column in SIGNAL_COLUMNS:
+        value = item["signal"][SIGNAL_COLUMNS[column]]
+        return None if value is None else f"{value:.6g}"
     return _property(record.get("properties") or {}, column)
 
 

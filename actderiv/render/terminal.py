@@ -6,7 +6,7 @@ The views that draw panels import :mod:`rich.panel` when called, so ``list`` nev
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -427,11 +427,25 @@ def compare_table(records: Sequence[Mapping[str, Any]]) -> Group:
             label,
             *(property_cell(r.get("properties") or {}, key) for r in records),
         )
+    if all("signal" in r for r in records):
+        for key, label in SIGNAL_LABELS.items():
+            _add_row(table, label, *(_signal_cell(r["signal"][key]) for r in records))
     sampled = sorted({r["properties"]["sampled_on"] for r in records if _sampled_on(r)})
     legend = "~ sampled numerically, not proved" + (
         f" (on {', '.join(sampled)})" if sampled else ""
     )
     return Group(table, Text(legend, style="dim"))
+
+
+#: The rows of signal propagation in ``compare`` (keys of ``schema.SignalColumns``).
+SIGNAL_LABELS: Final = {
+    "gain": "gain (variance-preserving)",
+    "critical_sigma_w": "edge of chaos W (B = 0)",
+}
+
+
+def _signal_cell(value: float | None) -> str:
+    return "none" if value is None else f"{value:.6g}"
 
 
 def _sampled_on(record: Mapping[str, Any]) -> bool:

@@ -97,7 +97,9 @@ LISTS: Final = Kind(
 FRAGMENTS: Final = Kind(
     "fragments", "fragments", 1, ("actderiv.render.export", "actderiv.exports:_fresh")
 )
-KINDS: Final = (RECORDS, SNAPSHOTS, LISTS, FRAGMENTS)
+#: Signal propagation of a catalog entry at (W, B): seconds of quadrature each.
+SIGNALS: Final = Kind("signals", "signals", 1, ("actderiv.engine.signal:signal_by_name",))
+KINDS: Final = (RECORDS, SNAPSHOTS, LISTS, FRAGMENTS, SIGNALS)
 
 
 @cache
