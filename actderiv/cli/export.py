@@ -66,7 +66,8 @@ def _select(
     callback=_columns,
     help="Table columns: name, title, expr, derivative, self_referential, output_only, params, "
     "range, continuity, monotonic, verified, tags, gain, edge_of_chaos (signal propagation at "
-    "W = 1, B = 0: see `actderiv signal`) [default: name,expr,derivative,self_referential,output_only].",
+    "W = 1, B = 0: see `actderiv signal`) "
+    "[default: name,expr,derivative,self_referential,output_only].",
 )
 @output_option("Write to this file instead of standard output.")
 @click.option("--standalone", is_flag=True, help="LaTeX: a complete document, ready for pdflatex.")
