@@ -510,3 +510,126 @@ def test_list_refuses_a_huge_kink_claim_that_used_to_hang(
         f"Error: {path}:4: activations.evil.claims: a kink claim's x and value must be finite "
         "numbers below 1e12\n"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Catalog text that must stay text, and catalogs shaped to exhaust the reader (issue #18)
+
+#: Control characters no catalog text may hold: (id, character).
+CONTROL_CHARACTERS: list[tuple[str, str]] = [
+    ("ESC", "\x1b"),
+    ("BEL", "\x07"),
+    ("NUL", "\x00"),
+    ("newline", "\n"),
+    ("DEL", "\x7f"),
+    ("C1 CSI", "\x9b"),
+    ("right-to-left override", "\u202e"),
+    ("first strong isolate", "\u2068"),
+    ("line separator", "\u2028"),
+]
+
+#: Where catalog text sits: (id, TOML lines of an entry with TEXT where the text goes, line).
+TEXT_FIELDS: list[tuple[str, str, int]] = [
+    ("title", 'title = "TEXT"\nexpr = "x"\n', 2),
+    ("tag", 'title = "t"\nexpr = "x"\ntags = ["ok", "TEXT"]\n', 4),
+    ("alias", 'title = "t"\nexpr = "x"\naliases = ["TEXT"]\n', 4),
+    ("notes", 'title = "t"\nexpr = "x"\nnotes = "TEXT"\n', 4),
+    ("reference", 'title = "t"\nexpr = "x"\nreferences = [{ title = "TEXT" }]\n', 4),
+    ("torch keyword", 'title = "t"\nexpr = "x"\ntorch_kwargs = { "TEXT" = 1 }\n', 4),
+]
+
+
+@pytest.mark.parametrize(("field", "body", "line"), TEXT_FIELDS, ids=[f for f, _, _ in TEXT_FIELDS])
+@pytest.mark.parametrize("char", _texts(CONTROL_CHARACTERS), ids=_ids(CONTROL_CHARACTERS))
+@pytest.mark.parametrize("command", ["list", "catalog check"])
+def test_control_characters_in_catalog_text_are_refused_at_load_with_file_and_line(
+    run: Callable[..., Result],
+    tmp_path: Path,
+    field: str,
+    body: str,
+    line: int,
+    char: str,
+    command: str,
+) -> None:
+    escaped = json.dumps("a" + char + "[2J b")[1:-1]  # TOML basic strings escape like JSON
+    path = tmp_path / "hostile.toml"
+    path.write_text("[activations.evil]\n" + body.replace("TEXT", escaped), encoding="utf-8")
+
+    outcome = guarded(run, "--catalog", str(path), *command.split())
+
+    assert outcome.exit_code == ExitStatus.ERROR
+    assert f"{path}:{line}: activations.evil." in outcome.stdout + outcome.stderr
+    assert f"contains the control character U+{ord(char):04X}" in outcome.stdout + outcome.stderr
+    assert "Traceback" not in outcome.stderr
+    if char != "\n":
+        assert char not in outcome.stdout + outcome.stderr
+
+
+@pytest.mark.parametrize("shape", ["[", "{ a = "], ids=["arrays", "inline tables"])
+@pytest.mark.parametrize("command", ["list", "catalog check", "show evil"])
+def test_deeply_nested_toml_is_refused_with_its_line_not_a_recursion_error(
+    run: Callable[..., Result], tmp_path: Path, shape: str, command: str
+) -> None:
+    # Was: a 5,000-level array (10 KB) crashed list and catalog check with RecursionError.
+    closing = "]" if shape == "[" else "}"
+    path = write_catalog(tmp_path, "x", "tags = " + shape * 5000 + "1" + closing * 5000 + "\n")
+
+    outcome = guarded(run, "--catalog", str(path), *command.split())
+
+    assert outcome.exit_code == ExitStatus.ERROR
+    message = f"{path}:4: arrays and tables nested more than 32 levels deep"
+    assert message in outcome.stdout + outcome.stderr
+    assert "Traceback" not in outcome.stderr
+
+
+def test_nesting_a_catalog_needs_is_accepted(run: Callable[..., Result], tmp_path: Path) -> None:
+    path = write_catalog(
+        tmp_path,
+        "max(0, x)",
+        'claims = { kinks = [{ x = "0", value = "0" }] }\nreferences = [{ title = "[r]" }]\n',
+    )
+
+    outcome = guarded(run, "--catalog", str(path), "catalog", "check")
+
+    assert (outcome.exit_code, outcome.stdout) == (ExitStatus.OK, f"ok: 1 entries in {path}\n")
+
+
+def _chain(folder: Path, depth: int) -> Path:
+    """A catalog whose entry e0 calls e1, which calls e2, … down to e{depth}."""
+    entries = [
+        f'[activations.e{i}]\ntitle = "e{i}"\nexpr = "{f"e{i + 1}(x) + 1" if i < depth else "x"}"\n'
+        for i in range(depth + 1)
+    ]
+    path = folder / f"chain{depth}.toml"
+    path.write_text("\n".join(entries), encoding="utf-8")
+    return path
+
+
+def test_a_chain_of_16_calls_loads_and_derives(run: Callable[..., Result], tmp_path: Path) -> None:
+    path = _chain(tmp_path, 16)
+
+    assert guarded(run, "--catalog", str(path), "catalog", "check").stdout == (
+        f"ok: 17 entries in {path}\n"
+    )
+    outcome = guarded(run, "--catalog", str(path), "show", "e0", "--json")
+    assert outcome.exit_code == ExitStatus.OK, outcome.stderr
+    assert json.loads(outcome.stdout)["expr"] == "x + 16"
+
+
+@pytest.mark.parametrize("command", ["catalog check", "show e0", "list"])
+def test_a_chain_of_calls_too_deep_is_reported_as_depth_not_as_a_cycle_by_every_command(
+    run: Callable[..., Result], tmp_path: Path, command: str
+) -> None:
+    # Was: show said "cycle of calls" while catalog check said ok.
+    path = _chain(tmp_path, 17)
+
+    outcome = guarded(run, "--catalog", str(path), *command.split())
+
+    assert outcome.exit_code == ExitStatus.ERROR
+    chain = " -> ".join(f"e{i}" for i in range(18))
+    message = (
+        f"{path}:3: activations.e0.expr: chain of calls between entries 17 deep, more than the "
+        f"16 allowed: {chain}"
+    )
+    assert message in outcome.stdout + outcome.stderr
+    assert "cycle" not in outcome.stdout + outcome.stderr
