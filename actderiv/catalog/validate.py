@@ -141,11 +141,15 @@ class BrokenEntry(CatalogErrors):
 def _control_characters(raw: Mapping[str, Any], at: Any) -> list[CatalogError]:
     """One problem for each field whose text (keys included, at any depth) holds a character
     of :data:`_CONTROL_RE`."""
+    strings: list[str] = []
+    _collect_text(raw, strings)
+    if _CONTROL_RE.search(" ".join(strings)) is None:
+        return []  # the usual case, in one search
     problems = []
     for key, value in raw.items():
-        found = _first_control(key) or _first_control(value)
+        found = first_control(key) or first_control(value)
         if found is not None:
-            shown = key if _first_control(key) is None else "a field"
+            shown = key if first_control(key) is None else "a field"
             problems.append(
                 CatalogError(
                     f"{shown} contains the control character U+{ord(found):04X}: catalog text "
@@ -156,9 +160,22 @@ def _control_characters(raw: Mapping[str, Any], at: Any) -> list[CatalogError]:
     return problems
 
 
-def _first_control(value: Any, depth: int = 0) -> str | None:
-    """The first forbidden character in ``value`` (a string, or any string inside lists and
-    tables); None when there is none."""
+def _collect_text(value: Any, out: list[str], depth: int = 0) -> None:
+    """Append every string in ``value`` (keys too) to ``out``."""
+    if isinstance(value, str):
+        out.append(value)
+    elif depth <= 64 and isinstance(value, dict):
+        for key, item in value.items():
+            out.append(key)
+            _collect_text(item, out, depth + 1)
+    elif depth <= 64 and isinstance(value, list):
+        for item in value:
+            _collect_text(item, out, depth + 1)
+
+
+def first_control(value: Any, depth: int = 0) -> str | None:
+    """The first forbidden character (:data:`_CONTROL_RE`) in ``value`` (a string, or any
+    string inside lists and tables); None when there is none."""
     if isinstance(value, str):
         found = _CONTROL_RE.search(value)
         return found.group() if found else None
@@ -170,7 +187,7 @@ def _first_control(value: Any, depth: int = 0) -> str | None:
     elif isinstance(value, list):
         items = value
     for item in items:
-        inner = _first_control(item, depth + 1)
+        inner = first_control(item, depth + 1)
         if inner is not None:
             return inner
     return None
