@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import multiprocessing
 import multiprocessing.connection
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -633,3 +635,166 @@ def test_a_chain_of_calls_too_deep_is_reported_as_depth_not_as_a_cycle_by_every_
     )
     assert message in outcome.stdout + outcome.stderr
     assert "cycle" not in outcome.stdout + outcome.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Edited caches: a record whose digest was recomputed after an edit is still not believed
+
+SMALL_CATALOG = """\
+[activations.sq]
+title = "sq"
+expr = "a*x**2"
+params = { a = 1.5 }
+
+[activations.lr]
+title = "lr"
+expr = "max(0.1*x, x)"
+[activations.lr.claims]
+derivative = "1 if x > 0 else 0.1"
+kinks = [{ x = "0", value = "0.1" }]
+"""
+
+
+def _records() -> list[Path]:
+    return sorted((Path(os.environ["ACTDERIV_CACHE_DIR"]) / "records").rglob("*.json"))
+
+
+def _edit_records(edit: Callable[[dict[str, Any]], None]) -> None:
+    """Apply ``edit`` to every stored record and store it again under a matching digest (what
+    anyone who can write the cache folder can do)."""
+    from actderiv.store import core
+
+    for path in _records():
+        head, _, body = path.read_text(encoding="utf-8").partition("\n")
+        key = json.loads(head)["key"]
+        data = json.loads(body)
+        edit(data)
+        path.write_text(core.stored_text(core.RECORDS, key, data), encoding="utf-8")
+
+
+def _forty_two(record: dict[str, Any]) -> None:
+    record["derivative"] = "42"
+    record["display"]["derivative"] = "42"
+
+
+def _zero_partial(record: dict[str, Any]) -> None:
+    for name in record["param_derivatives"]:
+        record["param_derivatives"][name] = "0"
+
+
+def _drop_claim_check(record: dict[str, Any]) -> None:
+    checks = record["verification"]["checks"]
+    checks[:] = [c for c in checks if c["name"] != "claimed derivative"]
+
+
+def _bad_text(record: dict[str, Any]) -> None:
+    record["derivative"] = "__import__('os').system('touch PWNED')"
+
+
+RECORD_EDITS = [
+    ("derivative changed to 42", _forty_two),
+    ("parameter derivative changed to 0", _zero_partial),
+    ("failed check removed", _drop_claim_check),
+    ("derivative that is code", _bad_text),
+]
+
+
+@pytest.mark.parametrize("edit", [e for _, e in RECORD_EDITS], ids=[i for i, _ in RECORD_EDITS])
+def test_verify_rechecks_an_edited_cached_record_instead_of_reporting_it(
+    run: Callable[..., Result], tmp_path: Path, edit: Callable[[dict[str, Any]], None]
+) -> None:
+    # Was: a record edited on disk (derivative 42, digest recomputed) was reported verified.
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL_CATALOG, encoding="utf-8")
+    first = run("--catalog", str(path), "verify", "--all", "--json")
+    assert first.exit_code == ExitStatus.OK, first.stderr
+    stored = {p: p.read_text(encoding="utf-8") for p in _records()}
+    _edit_records(edit)
+    assert any(p.read_text(encoding="utf-8") != text for p, text in stored.items())
+
+    again = run("--catalog", str(path), "verify", "--all", "--json")
+
+    assert again.exit_code == ExitStatus.OK, again.stderr
+    assert json.loads(again.stdout) == json.loads(first.stdout)
+    # the edited records were misses: computed afresh and stored again as they were
+    assert {p: p.read_text(encoding="utf-8") for p in _records()} == stored
+
+
+def test_show_does_not_show_an_edited_cached_derivative(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL_CATALOG, encoding="utf-8")
+    assert json.loads(run("--catalog", str(path), "show", "sq", "--json").stdout)["verified"]
+    _edit_records(_forty_two)
+
+    shown = json.loads(run("--catalog", str(path), "show", "sq", "--json").stdout)
+
+    assert shown["derivative"] == "2*a*x"
+    assert shown["verified"] is True
+
+
+@pytest.mark.parametrize(
+    "field", [("name", "lr"), ("title", "evil"), ("params", {"a": 2.0}), ("order", 2)], ids=str
+)
+def test_a_cached_record_of_another_entry_or_options_is_a_miss(
+    run: Callable[..., Result], tmp_path: Path, field: tuple[str, Any]
+) -> None:
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL_CATALOG, encoding="utf-8")
+    expected = run("--catalog", str(path), "show", "sq", "--json").stdout
+    key, value = field
+    _edit_records(lambda record: record.update({key: value}))
+
+    assert run("--catalog", str(path), "show", "sq", "--json").stdout == expected
+
+
+#: Stored expressions a cache file might hold that must never be read back: (id, text).
+STORED_TEXTS: list[tuple[str, str]] = [
+    ("__import__", f"__import__('os').system('touch {MARKER}')"),
+    ("attribute", "x.__class__"),
+    ("lambda", "(lambda: 1)()"),
+    ("sympify", "sympify('x')"),
+    ("unknown name", "z*x"),
+    ("huge power", "9**9**9"),
+    ("huge literal", "9" * 200),
+    ("deep nesting", "(" * 300 + "x" + ")" * 300),
+    ("keyword", "exp(x=1)"),
+    ("string", "'x'"),
+    ("subscript", "x[0]"),
+    ("Piecewise of non-pairs", "Piecewise(x, 1)"),
+    ("1 MB", "x+" * 500_000 + "x"),
+]
+
+
+@pytest.mark.parametrize("text", _texts(STORED_TEXTS), ids=_ids(STORED_TEXTS))
+def test_stored_expressions_are_read_through_an_allow_list(text: str) -> None:
+    from actderiv.lang.parse import X
+    from actderiv.lang.stored import parse_stored
+
+    refused = r"stored expression|unknown name|too large|not allowed|pairs"
+    with pytest.raises(ValueError, match=refused):
+        parse_stored(text, {"x": X})
+
+
+def test_every_expression_of_the_shipped_records_reads_back() -> None:
+    from actderiv.lang.parse import X, Y, param_symbol
+    from actderiv.lang.stored import parse_stored
+    from actderiv.store import cache, core
+
+    layer = core.shipped_layer(cache.SHIPPED_NAME, core.RECORDS)
+    texts = 0
+    for key in layer:
+        record = json.loads(layer[key])
+        symbols = {"x": X, "y": Y, **{n: param_symbol(n, v) for n, v in record["params"].items()}}
+        for text in [
+            record["expr"],
+            record["derivative"],
+            record["self_referential"],
+            *record["param_derivatives"].values(),
+            *(b["x"] for b in record["breakpoints"]),
+        ]:
+            if text is not None:
+                parse_stored(text, symbols)
+                texts += 1
+    assert texts >= 400
