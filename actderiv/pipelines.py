@@ -210,10 +210,9 @@ def record(
     wrt: str | None = None,
     store: _cache.RecordCache | None = None,
 ) -> dict[str, Any]:
-    """The JSON record of one entry, from the cache when nothing it depends on has changed
-    (and a cached record's derivatives bear out against the formula; see :func:`records`)."""
+    """The JSON record of one entry, from the cache when nothing it depends on has changed."""
     spec = catalog.require(name)
-    return records(catalog, [spec], order=order, wrt=wrt, store=store, recheck=True)[0]
+    return records(catalog, [spec], order=order, wrt=wrt, store=store)[0]
 
 
 def records(

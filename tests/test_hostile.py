@@ -720,20 +720,6 @@ def test_verify_rechecks_an_edited_cached_record_instead_of_reporting_it(
     assert {p: p.read_text(encoding="utf-8") for p in _records()} == stored
 
 
-def test_show_does_not_show_an_edited_cached_derivative(
-    run: Callable[..., Result], tmp_path: Path
-) -> None:
-    path = tmp_path / "small.toml"
-    path.write_text(SMALL_CATALOG, encoding="utf-8")
-    assert json.loads(run("--catalog", str(path), "show", "sq", "--json").stdout)["verified"]
-    _edit_records(_forty_two)
-
-    shown = json.loads(run("--catalog", str(path), "show", "sq", "--json").stdout)
-
-    assert shown["derivative"] == "2*a*x"
-    assert shown["verified"] is True
-
-
 @pytest.mark.parametrize(
     "field", [("name", "lr"), ("title", "evil"), ("params", {"a": 2.0}), ("order", 2)], ids=str
 )
