@@ -39,6 +39,9 @@ SAME_VALUE_TOL: Final = 1e-12
 #: Points per branch between breakpoints, and how far out (|x|) verification samples.
 POINTS_PER_BRANCH: Final = 32
 REACH: Final = 50.0
+#: Points per branch at which ``verify`` re-checks a record read from a cache (engine/recheck.py:
+#: the stored derivatives against f's numerical derivative, besides the points by each kink).
+RECHECK_POINTS_PER_BRANCH: Final = 6
 
 #: Points at which candidate forms are checked; irrational-looking values avoid landing on kinks.
 SAMPLE_XS: Final = tuple(

@@ -225,6 +225,7 @@ def records(
     progress: Callable[[ActivationSpec], None] | None = None,
     jobs: int | None = None,
     for_verify: bool = False,
+    recheck: bool = False,
 ) -> list[dict[str, Any]]:
     """Records of several entries, from the cache where nothing they depend on has changed.
 
@@ -237,6 +238,10 @@ def records(
     the entry's claims, without the self-referential search or the properties (most of a whole
     record's cost); such records are cached apart from whole ones. A whole record already in the
     cache is returned as it is; :func:`verification_summary` reads either kind alike.
+
+    A record read from the store must be the record of its entry (name, title, parameters, …);
+    with ``for_verify`` or ``recheck``, its derivatives must also bear out numerically against
+    the entry's formula (:mod:`actderiv.engine.recheck`). A record that fails is a miss.
     """
     use_cache = _cache.enabled()
     store = store if store is not None or not use_cache else _cache.RecordCache()
@@ -249,8 +254,12 @@ def records(
     ]
     found: dict[int, dict[str, Any]] = {}
     missing: list[int] = []
+    formulas = _formulas(catalog) if for_verify or recheck else None
+    trusted = partial(_trusted, order=order, wrt=wrt, formula=formulas)
     for i, spec_keys in enumerate(keys):
         hit = next(filter(None, map(store.get, spec_keys)), None) if store is not None else None
+        if hit is not None and not trusted(specs[i], hit):
+            hit = None  # a record that fails its checks is a miss: computed again and replaced
         if hit is None:
             missing.append(i)
         else:
@@ -265,6 +274,50 @@ def records(
         if store is not None and not record_.get("exhausted"):
             store.put(keys[i][-1], record_)
     return [found[i] for i in range(len(specs))]
+
+
+def _trusted(
+    spec: ActivationSpec,
+    hit: Mapping[str, Any],
+    *,
+    order: int,
+    wrt: str | None,
+    formula: Callable[[ActivationSpec], Formula] | None,
+) -> bool:
+    """Whether a record read from the store may be used for ``spec``: it must be the record of
+    this entry with these options (its schema, key and digest the store checked already), and,
+    for ``verify`` (given the entry's ``formula``), its derivatives must bear out numerically
+    against the formula (:mod:`actderiv.engine.recheck`): a stored "verified" is never taken on
+    its word (docs/ARCHITECTURE.md, "The store")."""
+    same: bool = (
+        hit["name"] == spec.name
+        and hit["title"] == spec.title
+        and hit["aliases"] == list(spec.aliases)
+        and hit["params"] == dict(spec.params)
+        and hit["tags"] == list(spec.tags)
+        and hit["torch_function"] == spec.torch
+        and hit["order"] == order
+        and hit["wrt"] == (wrt or "x")
+    )
+    if not same or formula is None:
+        return same
+    from actderiv.engine.recheck import recheck
+
+    return recheck(formula(spec), spec, hit) is None
+
+
+def _formulas(catalog: Catalog) -> Callable[[ActivationSpec], Formula]:
+    """The formula of an entry, parsed from ``catalog`` (one resolver for all of them)."""
+    resolvers: list[CatalogResolver] = []
+
+    def formula(spec: ActivationSpec) -> Formula:
+        from actderiv.engine.formula import CatalogResolver, formula_of
+
+        if not resolvers:
+            resolvers.append(CatalogResolver(catalog))
+        return formula_of(spec, resolvers[0])
+
+    return formula
 
 
 #: What sets the cache key of a record made for verification alone apart from a whole one's.

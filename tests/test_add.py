@@ -270,3 +270,91 @@ def test_an_add_killed_at_any_moment_never_leaves_a_broken_catalog(
         assert landed <= present
         landed |= present
         assert project.read_text(encoding="utf-8").startswith(PROJECT)
+
+
+def test_add_through_a_symlink_writes_the_target_and_keeps_the_link(
+    run: Callable[..., Result], project: Path, tmp_path: Path
+) -> None:
+    # Was: the link was replaced by a regular file and the target never got the entry.
+    target_dir = tmp_path / "elsewhere"
+    target_dir.mkdir()
+    target = target_dir / "real.toml"
+    project.rename(target)
+    target.chmod(0o640)
+    link = tmp_path / "link.toml"
+    link.symlink_to(target)
+
+    result = run("--catalog", str(link), "add", "third", "x**3")
+
+    assert result.exit_code == ExitStatus.OK, result.stderr
+    assert link.is_symlink()
+    assert link.resolve() == target.resolve()
+    entries = tomllib.loads(target.read_text(encoding="utf-8"))["activations"]
+    assert list(entries) == ["first", "second", "third"]
+    assert target.stat().st_mode & 0o777 == 0o640  # the target keeps its permissions
+    assert sorted(p.name for p in target_dir.iterdir()) == ["real.toml", "real.toml.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "elsewhere") == ["link.toml"]
+
+
+def test_remove_through_a_symlink_writes_the_target(
+    run: Callable[..., Result], project: Path, tmp_path: Path
+) -> None:
+    link = tmp_path / "link.toml"
+    link.symlink_to(project)
+
+    result = run("--catalog", str(link), "remove", "second")
+
+    assert result.exit_code == ExitStatus.OK, result.stderr
+    assert link.is_symlink()
+    assert list(tomllib.loads(project.read_text(encoding="utf-8"))["activations"]) == ["first"]
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_new_catalog_file_gets_the_users_umask(
+    run: Callable[..., Result], tmp_path: Path, umask: int, mode: int
+) -> None:
+    # Was: always 0600 (tempfile.mkstemp's mode).
+    path = tmp_path / "new.toml"
+    old = os.umask(umask)
+    try:
+        result = run("--catalog", str(path), "add", "third", "x**3")
+    finally:
+        os.umask(old)
+
+    assert result.exit_code == ExitStatus.OK, result.stderr
+    assert path.stat().st_mode & 0o777 == mode
+
+
+@pytest.mark.parametrize(
+    "expr", ["exp(exp(100))*x", "exp(exp(100))*tanh(x)", "x*exp(-exp(100))"], ids=str
+)
+def test_add_accepts_a_right_entry_with_a_huge_constant(
+    run: Callable[..., Result], project: Path, expr: str
+) -> None:
+    # Was: refused (exit 3, "differ at x = -49.94"): exp(exp(100)) rounded to 50 digits moves
+    # its 8th digit, so two right evaluations disagreed.
+    result = run("--catalog", str(project), "add", "huge", expr, "--json")
+
+    assert result.exit_code == ExitStatus.OK, result.stdout[-2000:]
+    added = json.loads(result.stdout)
+    assert added["written"] is True
+    assert added["record"]["verified"] is True
+
+
+def test_add_still_refuses_a_wrong_claim_about_a_huge_constant(
+    run: Callable[..., Result], project: Path
+) -> None:
+    before = project.read_bytes()
+    result = run(
+        "--catalog",
+        str(project),
+        "add",
+        "huge",
+        "exp(exp(100))*x",
+        "--derivative",
+        "exp(exp(100))*(1 + 1/10**7)",
+    )
+
+    assert result.exit_code == ExitStatus.VERIFY_FAILED
+    assert "failed: claimed derivative: the claim and the derivative differ" in result.stdout
+    assert project.read_bytes() == before

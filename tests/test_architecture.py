@@ -66,7 +66,6 @@ def warm_cache(tmp_path_factory: pytest.TempPathFactory, modules_after: Probe) -
 @pytest.mark.parametrize(
     "args",
     [
-        ("verify", "--all"),
         ("export", "--all", "--format", "latex"),
         ("export", "--all", "--format", "markdown"),
         ("export", "--all", "--format", "json"),
@@ -82,6 +81,18 @@ def test_whole_catalog_commands_with_a_warm_cache_do_not_import_sympy(
     again = modules_after.cli("--catalog", TINY, *args, cache=warm_cache)
 
     assert not {"sympy", "mpmath", "concurrent.futures.process"} & again
+
+
+@pytest.mark.slow  # the warm_cache fixture derives and exports the tiny catalog in subprocesses
+def test_verify_with_a_warm_cache_rechecks_but_derives_nothing(
+    modules_after: Probe, warm_cache: Path
+) -> None:
+    # verify re-checks each cached record against the entry's formula with mpmath before it
+    # reports it (engine/recheck.py): it parses the formulas (SymPy) but derives nothing afresh.
+    again = modules_after.cli("--catalog", TINY, "verify", "--all", cache=warm_cache)
+
+    assert "actderiv.engine.recheck" in again
+    assert not {"concurrent.futures.process", "actderiv.engine.derive"} & again
 
 
 def test_deriving_a_formula_does_import_sympy(modules_after: Probe) -> None:

@@ -11,6 +11,7 @@ checked against the formula at the defaults.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import importlib.util
 import math
 import re
@@ -289,3 +290,23 @@ def test_a_catalog_entry_named_torch_with_a_parameter_fabs(tmp_path: Path) -> No
     assert float(ns["torch_forward"](-2.0)) == -0.5
     assert "def torch_(x, *, fabs=0.25):" in generate(source, "torch")
     assert "double torch_forward(double x, double fabs_) {" in generate(source, "c")
+
+
+@pytest.mark.parametrize("target", ["numpy", "torch", "jax", "c"])
+def test_catalog_text_is_made_inert_where_code_is_generated_whatever_made_the_source(
+    target: str,
+) -> None:
+    # A source built by hand (or from an edited cache) never went through codegen_source.
+    from actderiv.codegen import codegen_source, generate
+    from actderiv.store.snapshot import load_catalog
+
+    source = codegen_source(load_catalog(Path(__file__).parent / "data" / "tiny.toml"), "relu")
+    hostile = dataclasses.replace(
+        source, title='t\n"""\nimport os  */ \x1b[2J', formula="max(0, x)\nimport os"
+    )
+
+    code = generate(hostile, target)
+
+    assert "\nimport os" not in code
+    assert "\x1b" not in code
+    assert code.count("*/") == code.count("/*")

@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import multiprocessing
 import multiprocessing.connection
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -510,3 +512,275 @@ def test_list_refuses_a_huge_kink_claim_that_used_to_hang(
         f"Error: {path}:4: activations.evil.claims: a kink claim's x and value must be finite "
         "numbers below 1e12\n"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Catalog text that must stay text, and catalogs shaped to exhaust the reader (issue #18)
+
+#: Control characters no catalog text may hold: (id, character).
+CONTROL_CHARACTERS: list[tuple[str, str]] = [
+    ("ESC", "\x1b"),
+    ("BEL", "\x07"),
+    ("NUL", "\x00"),
+    ("newline", "\n"),
+    ("DEL", "\x7f"),
+    ("C1 CSI", "\x9b"),
+    ("right-to-left override", "\u202e"),
+    ("first strong isolate", "\u2068"),
+    ("line separator", "\u2028"),
+]
+
+#: Where catalog text sits: (id, TOML lines of an entry with TEXT where the text goes, line).
+TEXT_FIELDS: list[tuple[str, str, int]] = [
+    ("title", 'title = "TEXT"\nexpr = "x"\n', 2),
+    ("tag", 'title = "t"\nexpr = "x"\ntags = ["ok", "TEXT"]\n', 4),
+    ("alias", 'title = "t"\nexpr = "x"\naliases = ["TEXT"]\n', 4),
+    ("notes", 'title = "t"\nexpr = "x"\nnotes = "TEXT"\n', 4),
+    ("reference", 'title = "t"\nexpr = "x"\nreferences = [{ title = "TEXT" }]\n', 4),
+    ("torch keyword", 'title = "t"\nexpr = "x"\ntorch_kwargs = { "TEXT" = 1 }\n', 4),
+]
+
+
+@pytest.mark.parametrize(("field", "body", "line"), TEXT_FIELDS, ids=[f for f, _, _ in TEXT_FIELDS])
+@pytest.mark.parametrize("char", _texts(CONTROL_CHARACTERS), ids=_ids(CONTROL_CHARACTERS))
+@pytest.mark.parametrize("command", ["list", "catalog check"])
+def test_control_characters_in_catalog_text_are_refused_at_load_with_file_and_line(
+    run: Callable[..., Result],
+    tmp_path: Path,
+    field: str,
+    body: str,
+    line: int,
+    char: str,
+    command: str,
+) -> None:
+    escaped = json.dumps("a" + char + "[2J b")[1:-1]  # TOML basic strings escape like JSON
+    path = tmp_path / "hostile.toml"
+    path.write_text("[activations.evil]\n" + body.replace("TEXT", escaped), encoding="utf-8")
+
+    outcome = guarded(run, "--catalog", str(path), *command.split())
+
+    assert outcome.exit_code == ExitStatus.ERROR
+    assert f"{path}:{line}: activations.evil." in outcome.stdout + outcome.stderr
+    assert f"contains the control character U+{ord(char):04X}" in outcome.stdout + outcome.stderr
+    assert "Traceback" not in outcome.stderr
+    if char != "\n":
+        assert char not in outcome.stdout + outcome.stderr
+
+
+@pytest.mark.parametrize("shape", ["[", "{ a = "], ids=["arrays", "inline tables"])
+@pytest.mark.parametrize("command", ["list", "catalog check", "show evil"])
+def test_deeply_nested_toml_is_refused_with_its_line_not_a_recursion_error(
+    run: Callable[..., Result], tmp_path: Path, shape: str, command: str
+) -> None:
+    # Was: a 5,000-level array (10 KB) crashed list and catalog check with RecursionError.
+    closing = "]" if shape == "[" else "}"
+    path = write_catalog(tmp_path, "x", "tags = " + shape * 5000 + "1" + closing * 5000 + "\n")
+
+    outcome = guarded(run, "--catalog", str(path), *command.split())
+
+    assert outcome.exit_code == ExitStatus.ERROR
+    message = f"{path}:4: arrays and tables nested more than 32 levels deep"
+    assert message in outcome.stdout + outcome.stderr
+    assert "Traceback" not in outcome.stderr
+
+
+def test_nesting_a_catalog_needs_is_accepted(run: Callable[..., Result], tmp_path: Path) -> None:
+    path = write_catalog(
+        tmp_path,
+        "max(0, x)",
+        'claims = { kinks = [{ x = "0", value = "0" }] }\nreferences = [{ title = "[r]" }]\n',
+    )
+
+    outcome = guarded(run, "--catalog", str(path), "catalog", "check")
+
+    assert (outcome.exit_code, outcome.stdout) == (ExitStatus.OK, f"ok: 1 entries in {path}\n")
+
+
+def _chain(folder: Path, depth: int) -> Path:
+    """A catalog whose entry e0 calls e1, which calls e2, … down to e{depth}."""
+    entries = [
+        f'[activations.e{i}]\ntitle = "e{i}"\nexpr = "{f"e{i + 1}(x) + 1" if i < depth else "x"}"\n'
+        for i in range(depth + 1)
+    ]
+    path = folder / f"chain{depth}.toml"
+    path.write_text("\n".join(entries), encoding="utf-8")
+    return path
+
+
+def test_a_chain_of_16_calls_loads_and_derives(run: Callable[..., Result], tmp_path: Path) -> None:
+    path = _chain(tmp_path, 16)
+
+    assert guarded(run, "--catalog", str(path), "catalog", "check").stdout == (
+        f"ok: 17 entries in {path}\n"
+    )
+    outcome = guarded(run, "--catalog", str(path), "show", "e0", "--json")
+    assert outcome.exit_code == ExitStatus.OK, outcome.stderr
+    assert json.loads(outcome.stdout)["expr"] == "x + 16"
+
+
+@pytest.mark.parametrize("command", ["catalog check", "show e0", "list"])
+def test_a_chain_of_calls_too_deep_is_reported_as_depth_not_as_a_cycle_by_every_command(
+    run: Callable[..., Result], tmp_path: Path, command: str
+) -> None:
+    # Was: show said "cycle of calls" while catalog check said ok.
+    path = _chain(tmp_path, 17)
+
+    outcome = guarded(run, "--catalog", str(path), *command.split())
+
+    assert outcome.exit_code == ExitStatus.ERROR
+    chain = " -> ".join(f"e{i}" for i in range(18))
+    message = (
+        f"{path}:3: activations.e0.expr: chain of calls between entries 17 deep, more than the "
+        f"16 allowed: {chain}"
+    )
+    assert message in outcome.stdout + outcome.stderr
+    assert "cycle" not in outcome.stdout + outcome.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Edited caches: a record whose digest was recomputed after an edit is still not believed
+
+SMALL_CATALOG = """\
+[activations.sq]
+title = "sq"
+expr = "a*x**2"
+params = { a = 1.5 }
+
+[activations.lr]
+title = "lr"
+expr = "max(0.1*x, x)"
+[activations.lr.claims]
+derivative = "1 if x > 0 else 0.1"
+kinks = [{ x = "0", value = "0.1" }]
+"""
+
+
+def _records() -> list[Path]:
+    return sorted((Path(os.environ["ACTDERIV_CACHE_DIR"]) / "records").rglob("*.json"))
+
+
+def _edit_records(edit: Callable[[dict[str, Any]], None]) -> None:
+    """Apply ``edit`` to every stored record and store it again under a matching digest (what
+    anyone who can write the cache folder can do)."""
+    from actderiv.store import core
+
+    for path in _records():
+        head, _, body = path.read_text(encoding="utf-8").partition("\n")
+        key = json.loads(head)["key"]
+        data = json.loads(body)
+        edit(data)
+        path.write_text(core.stored_text(core.RECORDS, key, data), encoding="utf-8")
+
+
+def _forty_two(record: dict[str, Any]) -> None:
+    record["derivative"] = "42"
+    record["display"]["derivative"] = "42"
+
+
+def _zero_partial(record: dict[str, Any]) -> None:
+    for name in record["param_derivatives"]:
+        record["param_derivatives"][name] = "0"
+
+
+def _drop_claim_check(record: dict[str, Any]) -> None:
+    checks = record["verification"]["checks"]
+    checks[:] = [c for c in checks if c["name"] != "claimed derivative"]
+
+
+def _bad_text(record: dict[str, Any]) -> None:
+    record["derivative"] = "__import__('os').system('touch PWNED')"
+
+
+RECORD_EDITS = [
+    ("derivative changed to 42", _forty_two),
+    ("parameter derivative changed to 0", _zero_partial),
+    ("failed check removed", _drop_claim_check),
+    ("derivative that is code", _bad_text),
+]
+
+
+@pytest.mark.parametrize("edit", [e for _, e in RECORD_EDITS], ids=[i for i, _ in RECORD_EDITS])
+def test_verify_rechecks_an_edited_cached_record_instead_of_reporting_it(
+    run: Callable[..., Result], tmp_path: Path, edit: Callable[[dict[str, Any]], None]
+) -> None:
+    # Was: a record edited on disk (derivative 42, digest recomputed) was reported verified.
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL_CATALOG, encoding="utf-8")
+    first = run("--catalog", str(path), "verify", "--all", "--json")
+    assert first.exit_code == ExitStatus.OK, first.stderr
+    stored = {p: p.read_text(encoding="utf-8") for p in _records()}
+    _edit_records(edit)
+    assert any(p.read_text(encoding="utf-8") != text for p, text in stored.items())
+
+    again = run("--catalog", str(path), "verify", "--all", "--json")
+
+    assert again.exit_code == ExitStatus.OK, again.stderr
+    assert json.loads(again.stdout) == json.loads(first.stdout)
+    # the edited records were misses: computed afresh and stored again as they were
+    assert {p: p.read_text(encoding="utf-8") for p in _records()} == stored
+
+
+@pytest.mark.parametrize(
+    "field", [("name", "lr"), ("title", "evil"), ("params", {"a": 2.0}), ("order", 2)], ids=str
+)
+def test_a_cached_record_of_another_entry_or_options_is_a_miss(
+    run: Callable[..., Result], tmp_path: Path, field: tuple[str, Any]
+) -> None:
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL_CATALOG, encoding="utf-8")
+    expected = run("--catalog", str(path), "show", "sq", "--json").stdout
+    key, value = field
+    _edit_records(lambda record: record.update({key: value}))
+
+    assert run("--catalog", str(path), "show", "sq", "--json").stdout == expected
+
+
+#: Stored expressions a cache file might hold that must never be read back: (id, text).
+STORED_TEXTS: list[tuple[str, str]] = [
+    ("__import__", f"__import__('os').system('touch {MARKER}')"),
+    ("attribute", "x.__class__"),
+    ("lambda", "(lambda: 1)()"),
+    ("sympify", "sympify('x')"),
+    ("unknown name", "z*x"),
+    ("huge power", "9**9**9"),
+    ("huge literal", "9" * 200),
+    ("deep nesting", "(" * 300 + "x" + ")" * 300),
+    ("keyword", "exp(x=1)"),
+    ("string", "'x'"),
+    ("subscript", "x[0]"),
+    ("Piecewise of non-pairs", "Piecewise(x, 1)"),
+    ("1 MB", "x+" * 500_000 + "x"),
+]
+
+
+@pytest.mark.parametrize("text", _texts(STORED_TEXTS), ids=_ids(STORED_TEXTS))
+def test_stored_expressions_are_read_through_an_allow_list(text: str) -> None:
+    from actderiv.lang.parse import X
+    from actderiv.lang.stored import parse_stored
+
+    refused = r"stored expression|unknown name|too large|not allowed|pairs"
+    with pytest.raises(ValueError, match=refused):
+        parse_stored(text, {"x": X})
+
+
+def test_every_expression_of_the_shipped_records_reads_back() -> None:
+    from actderiv.lang.parse import X, Y, param_symbol
+    from actderiv.lang.stored import parse_stored
+    from actderiv.store import cache, core
+
+    layer = core.shipped_layer(cache.SHIPPED_NAME, core.RECORDS)
+    texts = 0
+    for key in layer:
+        record = json.loads(layer[key])
+        symbols = {"x": X, "y": Y, **{n: param_symbol(n, v) for n, v in record["params"].items()}}
+        for text in [
+            record["expr"],
+            record["derivative"],
+            record["self_referential"],
+            *record["param_derivatives"].values(),
+            *(b["x"] for b in record["breakpoints"]),
+        ]:
+            if text is not None:
+                parse_stored(text, symbols)
+                texts += 1
+    assert texts >= 400

@@ -225,3 +225,53 @@ def test_a_stored_snapshot_whose_data_was_edited_is_not_used() -> None:
 
     assert snapshot.read_snapshot(stored.stem) is None
     assert not stored.exists()
+
+
+def _edit_snapshot(edit: object) -> Path:
+    """Load the tiny catalog, then apply ``edit`` to its stored snapshot's data and store it
+    again with a matching digest (what someone who can write the cache folder can do)."""
+    load_catalogs([TINY])
+    (stored,) = _snapshots()
+    _, data = _parts(stored)
+    assert isinstance(data, dict)
+    assert callable(edit)
+    edit(data)
+    stored.write_text(core.stored_text(core.SNAPSHOTS, stored.stem, data), encoding="utf-8")
+    return stored
+
+
+def _entry(data: dict[str, object], name: str) -> dict[str, object]:
+    entries = data["entries"]
+    assert isinstance(entries, list)
+    return next(e for e in entries if e["name"] == name)
+
+
+#: Edits of a snapshot that a catalog file could not hold: (id, edit of the snapshot's data).
+SNAPSHOT_EDITS = [
+    ("entry name that is code", lambda d: _entry(d, "sigmoid").update(name="os.system('x')")),
+    ("entry name with a newline", lambda d: _entry(d, "sigmoid").update(name="sigmoid\n")),
+    ("parameter name that is code", lambda d: _entry(d, "swish").update(params=[["b=1;x", 1.0]])),
+    ("parameter named x", lambda d: _entry(d, "swish").update(params=[["x", 1.0]])),
+    ("title with ESC", lambda d: _entry(d, "sigmoid").update(title="a\x1b[2J")),
+    ("tag that is not text", lambda d: _entry(d, "sigmoid").update(tags=[1])),
+    ("infinite default", lambda d: _entry(d, "swish").update(params=[["beta", float("inf")]])),
+    ("two entries of one name", lambda d: _entry(d, "swish").update(name="sigmoid")),
+    ("callee not in the catalog", lambda d: d["callees"].update(swish=["evil"])),
+    ("location with ESC", lambda d: _entry(d, "sigmoid")["location"].update(file="\x1b[2J")),
+]
+
+
+@pytest.mark.parametrize("edit", [e for _, e in SNAPSHOT_EDITS], ids=[i for i, _ in SNAPSHOT_EDITS])
+def test_a_snapshot_is_validated_like_a_catalog_file(edit: object) -> None:
+    # Was: a snapshot was trusted as it was; a name edited there into Python source became code.
+    stored = _edit_snapshot(edit)
+
+    assert snapshot.read_snapshot(stored.stem) is None
+    assert not stored.exists()
+    _same(load_catalogs([TINY]), load_catalogs([TINY]))  # rebuilt from the file
+
+
+def test_a_snapshot_left_as_written_still_reads_back() -> None:
+    stored = _edit_snapshot(lambda d: None)
+
+    assert snapshot.read_snapshot(stored.stem) is not None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +21,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import Table
 
-from actderiv.catalog.load import build_catalog
+from actderiv.catalog.load import build_catalog, check_nesting
 from actderiv.catalog.model import Catalog
 from actderiv.errors import CatalogError, Location
 
@@ -159,6 +159,7 @@ def remove_entry(name: str, target: Path, others: Sequence[Path]) -> str:
     """
     with locked(target):
         text = _read(target)
+        check_nesting(text, str(target))
         doc = tomlkit.parse(text)
         table = doc.get("activations", {})
         key = next((k for k in table if _names(k, table[k]) & {name.casefold()}), None)
@@ -186,6 +187,7 @@ def _read(path: Path) -> str:
 
 
 def _with_entry(text: str, entry: NewEntry) -> str:
+    check_nesting(text, "<catalog>")
     try:
         doc = tomlkit.parse(text) if text.strip() else _new_document()
     except Exception as exc:  # tomlkit raises its own ParseError subclasses
@@ -215,6 +217,7 @@ def _validated(text: str, target: Path, others: Sequence[Path]) -> Catalog:
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``path``'s lock file for the block (waits for other holders)."""
+    path = written_path(path)  # links to one file share its lock
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.with_name(path.name + ".lock")
     with open(lock_path, "a+") as handle:
@@ -225,16 +228,29 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+def written_path(path: Path) -> Path:
+    """The file an edit of ``path`` writes: the target of a symbolic link (followed to the end,
+    even when the target does not exist yet), so that the link stays a link."""
+    return Path(os.path.realpath(path))
+
+
 def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename: readers see the old file or the new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Replace ``path`` with ``text`` in one rename: readers see the old file or the new one.
+
+    A symbolic link is written through: its target is replaced (the temporary file sits in the
+    target's folder, so the rename stays on one file system) and the link is kept. A new file
+    gets the permissions the user's umask gives; a replaced file keeps its own.
+    """
+    path = written_path(path)
+    tmp = _temporary(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -246,3 +262,9 @@ def write_atomically(path: Path, text: str) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _temporary(path: Path) -> Path:
+    """A name for a temporary file beside ``path`` (created with O_EXCL by the caller, which
+    applies the umask to its mode, as ``tempfile.mkstemp``'s 0600 would not)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")

@@ -58,3 +58,56 @@ class LineIndex:
     def field(self, name: str, key: str) -> int | None:
         """The line of ``key`` in entry ``name`` (a sub-table header counts); else the entry's."""
         return self.fields.get(name, {}).get(key) or self.headers.get(name)
+
+
+#: How deep arrays and inline tables may nest in a catalog file. A catalog needs three levels
+#: (claims = { kinks = [{ ... }] }); Python's TOML readers recurse once per level, so a file of
+#: thousands of '[' would end in a RecursionError, not a message.
+MAX_NESTING: Final = 32
+
+
+def too_deep(text: str, limit: int = MAX_NESTING) -> int | None:
+    """The line where arrays and inline tables (and table headers) first nest deeper than
+    ``limit``, or None. Strings and comments are skipped, as a TOML reader reads them."""
+    depth, line, i, n = 0, 1, 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == "\n":
+            line += 1
+        elif char == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif char in "\"'":
+            quote = text[i : i + 3] if text.startswith(char * 3, i) else char
+            i, line = _skip_string(text, i + len(quote), quote, line)
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return None
+
+
+def _skip_string(text: str, i: int, quote: str, line: int) -> tuple[int, int]:
+    """The index after the string that opened with ``quote`` before ``i``, and the line there."""
+    escapes = quote[0] == '"'
+    n = len(text)
+    while i < n:
+        char = text[i]
+        if escapes and char == "\\":
+            if i + 1 < n and text[i + 1] == "\n":
+                line += 1
+            i += 2
+            continue
+        if char == "\n":
+            line += 1
+            if len(quote) == 1:  # a one-line string never spans lines (the reader will refuse it)
+                return i + 1, line
+        if text.startswith(quote, i):
+            return i + len(quote), line
+        i += 1
+    return n, line

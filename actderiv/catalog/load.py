@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
-from actderiv.catalog.lines import LineIndex
+from actderiv.catalog.lines import MAX_NESTING, LineIndex, too_deep
 from actderiv.catalog.model import ActivationSpec, Catalog
 from actderiv.catalog.validate import (
     BrokenEntry,
@@ -32,6 +32,7 @@ __all__ = [
     "build_catalog",
     "build_layers",
     "bundled_catalog_path",
+    "check_nesting",
     "check_param_name",
     "default_catalog_paths",
     "load_catalog",
@@ -190,6 +191,7 @@ def read_entries(
     """
     import tomllib
 
+    check_nesting(text, source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -212,6 +214,21 @@ def read_entries(
         except CatalogError as exc:
             problems.append(exc)
     return entries
+
+
+def check_nesting(text: str, source: str) -> None:
+    """Refuse arrays and inline tables nested deeper than a catalog needs, before a TOML reader
+    recurses into them.
+
+    Raises:
+        CatalogError: they nest deeper than :data:`~actderiv.catalog.lines.MAX_NESTING`.
+    """
+    line = too_deep(text)
+    if line is not None:
+        raise CatalogError(
+            f"arrays and tables nested more than {MAX_NESTING} levels deep",
+            Location(source, "", line),
+        )
 
 
 def _toml_error_line(message: str) -> int | None:

@@ -35,6 +35,13 @@ _FIELDS: Final = frozenset(
         "unverified",
     }
 )
+#: Characters no catalog text may hold: C0 and C1 controls and DEL (ESC starts terminal escape
+#: sequences, BEL rings, a line break splits a table row), line and paragraph separators, and
+#: the bidirectional embeddings, overrides and isolates that reorder how text is shown.
+_CONTROL_RE: Final = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: How many calls deep a chain between entries may go (a -> b is one call): the engine expands
+#: every call when it parses a formula, and refuses deeper chains the same way.
+MAX_CALL_DEPTH: Final = 16
 _CLAIM_FIELDS: Final = frozenset({"derivative", "self_referential", "kinks"})
 _REFERENCE_FIELDS: Final = frozenset({"title", "year", "authors", "link"})
 
@@ -78,6 +85,7 @@ def check_entry(name: str, raw: Any, source: str, lines: LineIndex) -> Activatio
                 at(),
             )
         )
+    problems.extend(_control_characters(raw, at))
     for key in sorted(set(raw) - _FIELDS):
         problems.append(
             CatalogError(f"unknown field {key!r} (allowed: {', '.join(sorted(_FIELDS))})", at(key))
@@ -128,6 +136,61 @@ class BrokenEntry(CatalogErrors):
     def __init__(self, errors: list[CatalogError], spec: ActivationSpec | None) -> None:
         super().__init__(errors)
         self.spec = spec
+
+
+def _control_characters(raw: Mapping[str, Any], at: Any) -> list[CatalogError]:
+    """One problem for each field whose text (keys included, at any depth) holds a character
+    of :data:`_CONTROL_RE`."""
+    strings: list[str] = []
+    _collect_text(raw, strings)
+    if _CONTROL_RE.search(" ".join(strings)) is None:
+        return []  # the usual case, in one search
+    problems = []
+    for key, value in raw.items():
+        found = first_control(key) or first_control(value)
+        if found is not None:
+            shown = key if first_control(key) is None else "a field"
+            problems.append(
+                CatalogError(
+                    f"{shown} contains the control character U+{ord(found):04X}: catalog text "
+                    "may not hold control characters, line breaks or bidirectional overrides",
+                    at(key if shown == key else ""),
+                )
+            )
+    return problems
+
+
+def _collect_text(value: Any, out: list[str], depth: int = 0) -> None:
+    """Append every string in ``value`` (keys too) to ``out``."""
+    if isinstance(value, str):
+        out.append(value)
+    elif depth <= 64 and isinstance(value, dict):
+        for key, item in value.items():
+            out.append(key)
+            _collect_text(item, out, depth + 1)
+    elif depth <= 64 and isinstance(value, list):
+        for item in value:
+            _collect_text(item, out, depth + 1)
+
+
+def first_control(value: Any, depth: int = 0) -> str | None:
+    """The first forbidden character (:data:`_CONTROL_RE`) in ``value`` (a string, or any
+    string inside lists and tables); None when there is none."""
+    if isinstance(value, str):
+        found = _CONTROL_RE.search(value)
+        return found.group() if found else None
+    if depth > 64:  # (the loader bounds nesting well below this)
+        return None
+    items: Sequence[Any] = ()
+    if isinstance(value, dict):
+        items = [*value.keys(), *value.values()]
+    elif isinstance(value, list):
+        items = value
+    for item in items:
+        inner = first_control(item, depth + 1)
+        if inner is not None:
+            return inner
+    return None
 
 
 def _string(
@@ -339,7 +402,41 @@ def check_calls(
             continue
         graph[spec.name] = [n for n in called_names(tree) if n in keys]
         depends[spec.name] = sorted({*graph[spec.name], *(claim_calls & keys)})
-    problems.extend(_cycles(graph, {s.name: s for s in entries}))
+    cycles = _cycles(graph, {s.name: s for s in entries})
+    problems.extend(cycles)
+    if not cycles:
+        problems.extend(_too_deep(graph, {s.name: s for s in entries}))
+    return problems
+
+
+def _too_deep(graph: dict[str, list[str]], specs: dict[str, ActivationSpec]) -> list[CatalogError]:
+    """Refuse the entries whose longest chain of calls is deeper than :data:`MAX_CALL_DEPTH`
+    (the graph has no cycle). Each is reported with its chain."""
+    longest: dict[str, list[str]] = {}  # the longest chain from each entry, itself first
+    for start in graph:
+        stack = [(start, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in longest:
+                continue
+            children = [c for c in graph.get(node, []) if c in graph]
+            if not expanded:
+                stack.append((node, True))
+                stack.extend((c, False) for c in children if c not in longest)
+                continue
+            best = max((longest[c] for c in children), key=len, default=[])
+            longest[node] = [node, *best]
+    problems = []
+    for name, chain in longest.items():
+        if len(chain) - 1 > MAX_CALL_DEPTH:
+            spec = specs[name]
+            problems.append(
+                CatalogError(
+                    f"chain of calls between entries {len(chain) - 1} deep, more than the "
+                    f"{MAX_CALL_DEPTH} allowed: {' -> '.join(chain)}",
+                    spec.expr_location or spec.location,
+                )
+            )
     return problems
 
 

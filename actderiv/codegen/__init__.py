@@ -13,6 +13,7 @@ generated text is returned, never run. Pure: no I/O, no printing.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Final
 
@@ -20,7 +21,7 @@ from actderiv.catalog.model import Catalog
 from actderiv.codegen import c, jax, numpy, torch
 from actderiv.codegen.printer import Printer
 from actderiv.codegen.rules import TARGETS, Names, Printed, check_names
-from actderiv.codegen.source import CodegenSource, codegen_source, with_defaults
+from actderiv.codegen.source import CodegenSource, codegen_source, inert, with_defaults
 from actderiv.codegen.stable import stabilize
 from actderiv.errors import CodegenError
 from actderiv.lang.parse import X, Y
@@ -69,6 +70,9 @@ def generate(source: CodegenSource, target: str) -> str:
     if target not in _PRINTERS:
         raise CodegenError(f"unknown target {target!r} (known: {', '.join(TARGETS)})")
     check_names(source)
+    # Catalog text again made inert where code is made, whatever built ``source`` (a source from
+    # codegen_source already is: inert is idempotent)
+    source = dataclasses.replace(source, title=inert(source.title), formula=inert(source.formula))
     names = _IDENTIFIERS[target](source)
     printed = _print_all(source, target, names)
     return _WRITERS[target](source, names, printed)

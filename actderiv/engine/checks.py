@@ -97,7 +97,9 @@ def compare_numerically(
             if want is None:
                 continue
             have = got(xv)
-            if have is None or not close(have, want, REL_TOL, ABS_TOL):
+            if have is not None and not close(have, want, REL_TOL, ABS_TOL):
+                want, have = _with_digits_for_scale(expected, got, xv, want, have)
+            if have is None or want is None or not close(have, want, REL_TOL, ABS_TOL):
                 return Check(
                     name=name,
                     status="failed",
@@ -115,6 +117,33 @@ def compare_numerically(
         detail=f"{what} agree at {checked} points, |x| ≤ {max(map(abs, points)):g} "
         f"(largest relative difference {worst:.1e})",
     )
+
+
+#: At most this many digits beyond VERIFY_DPS for values of huge magnitude (see below).
+_MAX_EXTRA_DIGITS: Final = 400
+
+
+def _with_digits_for_scale(
+    expected: Callable[[float], Any | None],
+    got: Callable[[float], Any | None],
+    xv: float,
+    want: Any,
+    have: Any,
+) -> tuple[Any | None, Any | None]:
+    """Both values again, with as many more digits as the size of their exponent needs.
+
+    A value like exp(exp(100)) (about 10^(1.2e43)) carries only VERIFY_DPS - 43 correct digits at
+    VERIFY_DPS digits: its argument exp(100) is itself rounded to VERIFY_DPS digits, and that
+    rounding is multiplied by the argument's size (≈ |log value|). Two correct expressions then
+    differ in the 8th digit, which is not a disagreement. The values are computed again with
+    log10|log value| more digits, and compared with the same tolerance; a real disagreement stays.
+    """
+    size = max(abs(mpmath.log(abs(v))) for v in (want, have) if v != 0) if want or have else 0
+    extra = int(mpmath.ceil(mpmath.log10(size))) + 5 if size > 1 else 0
+    if extra <= 5:  # the magnitude explains no lost digit: the values disagree
+        return want, have
+    with mpmath.workdps(VERIFY_DPS + min(extra, _MAX_EXTRA_DIGITS)):
+        return expected(xv), got(xv)
 
 
 def for_which(proof: Proof, formula: Formula) -> str:

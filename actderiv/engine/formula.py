@@ -12,10 +12,9 @@ from dataclasses import dataclass
 import sympy as sp
 
 from actderiv.catalog.model import ActivationSpec, Catalog
+from actderiv.catalog.validate import MAX_CALL_DEPTH
 from actderiv.errors import CatalogError, Location
 from actderiv.lang.parse import Scope, X, number, param_symbol, parse_formula
-
-MAX_CALL_DEPTH = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +55,17 @@ class CatalogResolver:
         if name in self._cache:
             return self._cache[name]
         spec = self.catalog.require(name)
-        if name in self._active or len(self._active) > MAX_CALL_DEPTH:
+        if name in self._active:  # the catalog refuses cycles: a guard for catalogs built by hand
             chain = " -> ".join([*self._active, name])
             raise CatalogError(f"cycle of calls between entries: {chain}", spec.location)
+        # A loaded catalog has no chain deeper than MAX_CALL_DEPTH (catalog.validate); one more
+        # level is the formula or claim that calls the first entry.
+        if len(self._active) > MAX_CALL_DEPTH:
+            chain = " -> ".join([*self._active, name])
+            raise CatalogError(
+                f"chain of calls between entries more than {MAX_CALL_DEPTH} deep: {chain}",
+                spec.location,
+            )
         self._active.append(name)
         try:
             formula = formula_of(spec, self)

@@ -12,13 +12,16 @@ runs code. Pure apart from the cache files; no SymPy.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from actderiv.catalog import load
+from actderiv.catalog.lines import LineIndex
 from actderiv.catalog.model import ActivationSpec, Catalog, Claims, KinkClaim, Reference
-from actderiv.errors import Location
+from actderiv.catalog.validate import check_entry, check_names, first_control
+from actderiv.errors import CatalogErrors, Location
 from actderiv.store import core
 from actderiv.store.cache import content_digest
 from actderiv.store.core import SNAPSHOTS, new_digest
@@ -92,13 +95,71 @@ def _plain_data(value: Any) -> Any:
 
 
 def catalog_from_json(data: Mapping[str, Any]) -> Catalog:
-    """Rebuild a catalog from :func:`catalog_to_json`'s output."""
-    entries = tuple(_spec(raw) for raw in data["entries"])
+    """Rebuild a catalog from :func:`catalog_to_json`'s output, validated like a catalog file.
+
+    A snapshot is a file in the cache folder, which anyone who can write there can edit: every
+    entry is checked again field by field as the loader checks a catalog file (names, parameter
+    names, text without control characters, …; see :func:`_checked`), names must be unique, and
+    the call graph and digests may name only the catalog's entries. Formulas are checked by the
+    grammar again whenever they are parsed.
+
+    Raises:
+        ValueError: the snapshot is not one of a valid catalog.
+    """
+    entries = tuple(_checked(_spec(raw)) for raw in data["entries"])
+    keys = {spec.name for spec in entries}
+    problems = check_names(list(entries))
+    if problems:
+        raise ValueError(f"not a valid catalog: {problems[0]}")
     callees = {name: tuple(names) for name, names in data["callees"].items()}
     digests = data["digests"]
     if not all(isinstance(name, str) and isinstance(d, str) for name, d in digests.items()):
         raise ValueError("entry digests must be strings")
+    if not (set(callees) | set(digests) | {n for c in callees.values() for n in c}) <= keys:
+        raise ValueError("the call graph or the digests name an entry the catalog does not have")
+    if not isinstance(data["source"], str):
+        raise ValueError("the source must be a string")
     return Catalog.build(entries, data["source"], callees, digests)
+
+
+def _checked(spec: ActivationSpec) -> ActivationSpec:
+    """``spec`` when the loader's checks of one entry give it back as it is; else ValueError."""
+    raw: dict[str, Any] = {
+        "title": spec.title,
+        "expr": spec.expr,
+        "aliases": list(spec.aliases),
+        "params": dict(spec.params),
+        "tags": list(spec.tags),
+        "references": [
+            {k: v for k, v in _plain_data(ref).items() if v is not None} for ref in spec.references
+        ],
+        "notes": spec.notes,
+        "torch_kwargs": dict(spec.torch_kwargs),
+        "claims": {
+            **{k: v for k in ("derivative", "self_referential") if (v := getattr(spec.claims, k))},
+            "kinks": [_plain_data(kink) for kink in spec.claims.kinks],
+        },
+        "unverified": spec.unverified,
+        **({"torch": spec.torch} if spec.torch is not None else {}),
+    }
+    if not isinstance(spec.name, str):
+        raise ValueError("an entry name must be a string")
+    try:
+        again = check_entry(spec.name, raw, spec.location.file, LineIndex(""))
+    except CatalogErrors as exc:
+        raise ValueError(f"not a valid catalog entry: {exc}") from None
+    kept = ("location", "expr_location", "claim_locations")
+    if dataclasses.replace(again, **{k: getattr(spec, k) for k in kept}) != spec:
+        raise ValueError(f"entry {spec.name!r} is not what the loader makes of its fields")
+    for where in (spec.location, spec.expr_location, *(w for _, w in spec.claim_locations)):
+        if where is not None and not (
+            isinstance(where.file, str)
+            and isinstance(where.key, str)
+            and (where.line is None or isinstance(where.line, int))
+            and first_control(where.file + where.key) is None
+        ):
+            raise ValueError("a location must be a file, a dotted name and a line")
+    return spec
 
 
 def _spec(raw: Mapping[str, Any]) -> ActivationSpec:
