@@ -24,15 +24,31 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
     functions: Mapping[str, str] = {}
     scalar_functions: Mapping[str, str] = {}
 
+    #: Whether parameters may be arrays (tensors) at run time: then an expression in the
+    #: parameters alone is printed with array functions and array branches, as one in ``x``.
+    array_params = True
+    #: Whether branches are printed for a backward (see TorchPrinter.masked_branches).
+    masked_branches = False
+
     def __init__(
-        self, var: sp.Symbol, var_name: str, names: Mapping[str, str] | None = None
+        self,
+        var: sp.Symbol,
+        var_name: str,
+        names: Mapping[str, str] | None = None,
+        params: tuple[sp.Symbol, ...] = (),
     ) -> None:
         super().__init__({"order": "none"})
         self.var = var
         self.var_name = var_name
         self.names = dict(names or {})
         """The identifier of each parameter by its name (when a name had to change)."""
+        self.arrays: frozenset[sp.Symbol] = frozenset({var, *(params if self.array_params else ())})
+        """The symbols that may be arrays: the variable, and the parameters where they may be."""
         self.used: set[str] = set()
+
+    def varies(self, expr: Any) -> bool:
+        """Whether ``expr`` may be an array (it holds the variable or an array parameter)."""
+        return bool(getattr(expr, "free_symbols", frozenset()) & self.arrays)
 
     # numbers and names
 
@@ -93,7 +109,7 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
     # functions
 
     def _call(self, name: str, *args: sp.Expr) -> str:
-        scalar = not any(a.has(self.var) for a in args)
+        scalar = not any(self.varies(a) for a in args)
         table = self.scalar_functions if scalar else self.functions
         template = table.get(name)
         if template is None:
@@ -104,8 +120,15 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
         self.used.add(template.split("(", 1)[0])
         if "math." in template:
             self.used.add("math")
-        printed = [self._print(a) for a in args]
+        printed = [
+            self._print(a) if scalar or a.has(self.var) else self._parameter_array(a) for a in args
+        ]
         return template.format(*printed) if "{" in template else f"{template}({', '.join(printed)})"
+
+    def _parameter_array(self, expr: sp.Expr) -> str:
+        """An argument in the parameters alone, passed to an array function (where the target's
+        array functions take Python numbers, as NumPy's and JAX's do, as it is)."""
+        return str(self._print(expr))
 
     def _print_Function(self, expr: Any) -> str:
         return self._call(expr.func.__name__, *expr.args)
@@ -137,10 +160,10 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
 
     def _print_Not(self, expr: Any) -> str:
         inner = self._print(expr.args[0])
-        return f"not ({inner})" if not expr.has(self.var) else f"~({inner})"
+        return f"not ({inner})" if not self.varies(expr) else f"~({inner})"
 
     def _join(self, expr: Any, scalar_op: str, array_op: str) -> str:
-        op = array_op if expr.has(self.var) else scalar_op
+        op = array_op if self.varies(expr) else scalar_op
         return f" {op} ".join(f"({self._print(a)})" for a in expr.args)
 
     # branches
@@ -151,7 +174,7 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
             pieces.append((sp.nan, sp.true))
         out = self._branch_value(pieces[-1][0])
         for value, cond in reversed(pieces[:-1]):
-            if cond.has(self.var):
+            if self.varies(cond):
                 out = self._where(cond, value, out)
             else:
                 out = f"({self._branch_value(value)} if {self._print(cond)} else {out})"
