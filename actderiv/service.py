@@ -366,15 +366,31 @@ class Workspace:
                 progress=advance,
             )
 
-    def codegen(self, name: str, target: str, params: Mapping[str, float] | None = None) -> str:
-        """Forward and backward code for entry ``name`` in ``target`` (numpy, torch, jax, c).
+    def codegen(
+        self,
+        name: str | None,
+        target: str,
+        params: Mapping[str, float] | None = None,
+        *,
+        formula: str | None = None,
+        label: str | None = None,
+    ) -> str:
+        """Forward and backward code in ``target`` (numpy, torch, jax, c) for entry ``name`` or,
+        with ``formula``, for a typed formula whose parameters are ``params``, named ``label``.
 
         Raises:
             CodegenError: the target is unknown, or the formula cannot be written in it.
+            FormulaError: ``formula`` is not an allowed formula.
         """
-        from actderiv.codegen import codegen
+        from actderiv.codegen import codegen, formula_source, generate
+        from actderiv.errors import InvalidInput
 
         catalog = self.catalog()
+        if formula is not None:
+            source = formula_source(formula, params, catalog=catalog, name=label or "activation")
+            return generate(source, target)
+        if name is None:
+            raise InvalidInput("give an activation name or a formula (one of them)")
         search = _cached_output_only(catalog, name) is not False
         return codegen(catalog, name, target, params, search=search)
 

@@ -10,6 +10,7 @@ Swish's beta back. The generated code is exec'd in a fresh namespace (it is our 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -231,3 +232,39 @@ def test_plain_numbers_keep_the_output_only_backward(torch: Any) -> None:
         assert len(saved) == count
         assert (saved[0] is y) == (count == 1)
         assert torch.autograd.gradcheck(lambda x, a=alpha: fn(x, alpha=a), (x,))
+
+
+@pytest.mark.torch
+def test_codegen_from_a_typed_formula_trains(run: Callable[..., Any], torch: Any) -> None:
+    result = run(
+        "codegen", "--formula", "a*x*exp(-exp(-b*x))", "-p", "a=1.5", "-p", "b=0.5",
+        "--name", "gumbelish", "-t", "torch",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("# gumbelish — f(x) = a*x*exp(-exp(-b*x))\n")
+    namespace: dict[str, Any] = {}
+    exec(compile(result.stdout, "<gumbelish>", "exec"), namespace)
+    a = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([[0.5], [0.8]], dtype=torch.float64, requires_grad=True)
+    x = torch.tensor(POINTS, dtype=torch.float64, requires_grad=True)
+    fn = namespace["gumbelish"]
+    assert torch.autograd.gradcheck(lambda x, a, b: fn(x, a=a, b=b), (x, a, b))
+    module = namespace["Gumbelish"](trainable=["b"], num_parameters=2)
+    assert [n for n, _ in module.named_parameters()] == ["b"]
+    assert repr(module) == "Gumbelish(a=1.5, b=[0.5, 0.5] (trainable))"
+
+
+def test_codegen_takes_a_name_or_a_formula(run: Callable[..., Any]) -> None:
+    both = run("codegen", "relu", "--formula", "x", "-t", "c")
+    assert both.exit_code == 2
+    assert "give an activation NAME or --formula EXPR (one of them)" in both.stderr
+    assert run("codegen", "-t", "c").exit_code == 2
+    label = run("codegen", "relu", "--name", "r", "-t", "c")
+    assert label.exit_code == 2
+    assert "--name is for --formula" in label.stderr
+    bad = run("codegen", "--formula", "__import__('os')", "-t", "numpy")
+    assert bad.exit_code == 1
+    assert bad.stdout == ""
+    c = run("codegen", "--formula", "max(0, x)**2", "--name", "sq_relu", "-t", "c")
+    assert c.exit_code == 0, c.stderr
+    assert "double sq_relu_forward(double x)" in c.stdout

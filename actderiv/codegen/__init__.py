@@ -20,7 +20,7 @@ from actderiv.catalog.model import Catalog
 from actderiv.codegen import c, jax, numpy, torch
 from actderiv.codegen.printer import Printer
 from actderiv.codegen.rules import TARGETS, Names, Printed, check_names
-from actderiv.codegen.source import CodegenSource, codegen_source, with_defaults
+from actderiv.codegen.source import CodegenSource, codegen_source, formula_source, with_defaults
 from actderiv.codegen.stable import stabilize
 from actderiv.errors import CodegenError
 from actderiv.lang.parse import X, Y
@@ -107,6 +107,7 @@ __all__ = [
     "CodegenSource",
     "codegen",
     "codegen_source",
+    "formula_source",
     "generate",
     "stabilize",
     "supported",

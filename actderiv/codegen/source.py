@@ -129,7 +129,13 @@ def formula_source(
     resolver = CatalogResolver(catalog) if catalog is not None else None
     formula = formula_from_text(text, dict(params or {}), resolver)
     return _source(
-        formula, {}, name=name, title=name, text=text, search=search, selfref_steps=selfref_steps
+        formula,
+        {},
+        name=name,
+        title=f"f(x) = {text}",
+        text=text,
+        search=search,
+        selfref_steps=selfref_steps,
     )
 
 
