@@ -268,3 +268,110 @@ def test_codegen_takes_a_name_or_a_formula(run: Callable[..., Any]) -> None:
     c = run("codegen", "--formula", "max(0, x)**2", "--name", "sq_relu", "-t", "c")
     assert c.exit_code == 0, c.stderr
     assert "double sq_relu_forward(double x)" in c.stdout
+
+
+# --- jax ------------------------------------------------------------------------------------------
+
+#: A fast representative subset; the whole catalog runs in the slow test below (about 90 s).
+JAX_FAST = ["swish", "prelu", "pelu", "soft_clipping"]
+
+
+@pytest.fixture
+def jax64(jax: Any) -> Any:
+    """JAX with double precision for the duration of one test."""
+    before = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    try:
+        yield jax
+    finally:
+        jax.config.update("jax_enable_x64", before)
+
+
+def _jax_namespace(source: CodegenSource) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": f"generated_{source.name}"}
+    code = generate(source, "jax")  # compiled as its own module, without this file's __future__
+    exec(compile(code, f"<generated {source.name}>", "exec", dont_inherit=True), namespace)
+    return namespace
+
+
+def _check_jax(jax: Any, source: CodegenSource) -> None:
+    """check_grads (forward and reverse mode) in x and every parameter, then jit(grad) against
+    the sum of the forward-mode slopes and vmap(grad) against jit(grad) of the sum."""
+    from jax.test_util import check_grads
+
+    jnp = jax.numpy
+    fn = _jax_namespace(source)[source.name]
+    keys = [n for n, _, _ in source.params]
+    values = tuple(jnp.asarray(v, dtype=jnp.float64) for _, _, v in source.params)
+
+    def call(x: Any, *vs: Any) -> Any:
+        return fn(x, **dict(zip(keys, vs, strict=True)))
+
+    x = jnp.array(POINTS, dtype=jnp.float64)
+    check_grads(call, (x, *values), order=1, modes=("fwd", "rev"), eps=1e-6)
+    argnums = tuple(range(len(values) + 1))
+    grads = jax.jit(jax.grad(lambda *a: call(*a).sum(), argnums=argnums))(x, *values)
+    per_point = jax.vmap(jax.grad(call, argnums=argnums), in_axes=(0, *[None] * len(values)))(
+        x, *values
+    )
+    for whole, each in zip(grads[1:], per_point[1:], strict=True):
+        assert jnp.allclose(whole, each.sum(), rtol=1e-10), source.name
+    assert jnp.allclose(grads[0], per_point[0], rtol=1e-12), source.name
+
+
+@pytest.mark.jax
+@pytest.mark.parametrize("name", JAX_FAST)
+def test_jax_differentiates_every_parameter(
+    name: str, sources: dict[str, CodegenSource], jax64: Any
+) -> None:
+    _check_jax(jax64, sources[name])
+
+
+@pytest.mark.slow
+@pytest.mark.jax
+def test_jax_differentiates_every_parameter_of_the_catalog(
+    sources: dict[str, CodegenSource], jax64: Any
+) -> None:
+    for source in sources.values():
+        _check_jax(jax64, source)
+
+
+@pytest.mark.jax
+def test_jax_per_channel_gradients_equal_those_of_a_plain_transcription(
+    sources: dict[str, CodegenSource], jax64: Any
+) -> None:
+    jnp = jax64.numpy
+    fn = _jax_namespace(sources["swish"])["swish"]
+    x = jnp.array(POINTS, dtype=jnp.float64)[:, None] * jnp.array([1.0, 0.5, 2.0])
+    beta = jnp.array([1.0, 1.3, 0.7])
+
+    def plain(x: Any, beta: Any) -> Any:
+        return x * jax64.nn.sigmoid(beta * x)
+
+    got = jax64.grad(lambda x, b: fn(x, beta=b).sum(), argnums=(0, 1))(x, beta)
+    want = jax64.grad(lambda x, b: plain(x, b).sum(), argnums=(0, 1))(x, beta)
+    for g, w in zip(got, want, strict=True):
+        assert g.shape == w.shape
+        assert jnp.allclose(g, w, rtol=1e-12)
+
+
+def test_a_flax_module_trains_its_parameters(
+    sources: dict[str, CodegenSource], jax64: Any, flax: Any
+) -> None:
+    jnp = jax64.numpy
+    ns = _jax_namespace(sources["prelu"])
+    module = ns["Prelu"](num_parameters=3)  # trainable by default, as torch.nn.PReLU
+    x = jnp.array([[-1.0, 2.0, -3.0], [4.0, -5.0, 6.0]])
+    variables = module.init(jax64.random.PRNGKey(0), x)
+    assert jnp.array_equal(variables["params"]["a"], jnp.full((3,), 0.25))
+    assert jnp.allclose(module.apply(variables, x), jnp.where(x > 0, x, 0.25 * x))
+    grads = jax64.grad(lambda v: module.apply(v, x).sum())(variables)
+    assert jnp.allclose(grads["params"]["a"], jnp.array([-1.0, -5.0, -3.0]))
+    fixed = ns["Prelu"](trainable=False)
+    assert fixed.init(jax64.random.PRNGKey(0), x) == {}
+    swish = _jax_namespace(sources["swish"])
+    learned = swish["Swish"](beta=1.5, trainable=["beta"])
+    params = learned.init(jax64.random.PRNGKey(0), x)["params"]
+    assert list(params) == ["beta"]
+    with pytest.raises(ValueError, match="no parameter 'gamma'"):
+        swish["Swish"](trainable=["gamma"]).init(jax64.random.PRNGKey(0), x)
