@@ -375,3 +375,74 @@ def test_a_flax_module_trains_its_parameters(
     assert list(params) == ["beta"]
     with pytest.raises(ValueError, match="no parameter 'gamma'"):
         swish["Swish"](trainable=["gamma"]).init(jax64.random.PRNGKey(0), x)
+
+
+# --- numpy and C ----------------------------------------------------------------------------------
+
+
+def _numpy_namespace(source: CodegenSource) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": f"generated_{source.name}"}
+    code = generate(source, "numpy")
+    exec(compile(code, f"<generated {source.name}>", "exec", dont_inherit=True), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("name", PARAMETRISED)
+def test_numpy_grads_return_the_input_and_parameter_gradients(
+    name: str, sources: dict[str, CodegenSource]
+) -> None:
+    """NAME_grads against central differences of NAME_forward, with every parameter an array of
+    two values (one per row of x), each gradient of its argument's shape."""
+    import numpy as np
+
+    source = sources[name]
+    ns = _numpy_namespace(source)
+    forward, grads = ns[f"{name}_forward"], ns[f"{name}_grads"]
+    x = np.array([POINTS, [p * 0.9 for p in POINTS]])
+    params = {n: np.array([[v], [v * 1.05 if v else 0.01]]) for n, _, v in source.params}
+    weights = np.linspace(0.5, 1.5, x.size).reshape(x.shape)
+    got = grads(x, weights, **params)
+    assert len(got) == 1 + len(params)
+    assert got[0].shape == x.shape
+    h = 1e-6
+    for (key, value), g in zip(params.items(), got[1:], strict=True):
+        assert np.shape(g) == value.shape, key
+        up = forward(x, **{**params, key: value + h})
+        down = forward(x, **{**params, key: value - h})
+        want = np.sum(weights * (up - down) / (2 * h), axis=1, keepdims=True)
+        assert np.allclose(g, want, rtol=1e-5, atol=1e-6), f"{name}: d/d{key}"
+    want_x = weights * (forward(x + h, **params) - forward(x - h, **params)) / (2 * h)
+    assert np.allclose(got[0], want_x, rtol=1e-5, atol=1e-6), name
+    scalar = grads(x, weights)  # the defaults: Python numbers, each gradient a number
+    assert all(np.ndim(g) == 0 for g in scalar[1:])
+
+
+def test_c_has_each_parameters_partial_derivative(
+    sources: dict[str, CodegenSource], tmp_path: Any
+) -> None:
+    import ctypes
+    import shutil
+    import subprocess
+
+    cc = shutil.which("gcc") or shutil.which("cc")
+    assert cc is not None, "a C compiler is required"
+    source = sources["pelu"]
+    path = tmp_path / "pelu.c"
+    path.write_text(generate(source, "c"), encoding="utf-8")
+    library = tmp_path / "libpelu.so"
+    subprocess.run(
+        [cc, "-std=c99", "-Wall", "-Werror", "-shared", "-fPIC", str(path), "-o", str(library),
+         "-lm"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    lib = ctypes.CDLL(str(library))
+    partial_a, partial_b = lib.pelu_partial_a, lib.pelu_partial_b
+    for fn in (partial_a, partial_b):
+        fn.restype = ctypes.c_double
+        fn.argtypes = [ctypes.c_double] * 3
+    # f = a/b*x for x >= 0, a*(exp(x/b) - 1) below
+    assert partial_a(2.0, 1.5, 0.5) == pytest.approx(4.0)
+    assert partial_b(2.0, 1.5, 0.5) == pytest.approx(-12.0)
+    assert partial_a(-1.0, 1.5, 0.5) == pytest.approx(math.expm1(-2.0))
+    assert partial_b(-1.0, 1.5, 0.5) == pytest.approx(1.5 * 4 * math.exp(-2.0))
