@@ -404,19 +404,27 @@ class Workspace:
         points: int = 201,
         size: tuple[int, int] = (72, 21),
         standalone: bool = False,
+        formulas: Sequence[tuple[str, str]] = (),
+        params: Mapping[str, float] | None = None,
     ) -> str | bytes:
-        """A plot of f and f' of each entry: text for ``terminal`` (``size`` columns and rows)
-        and ``pgfplots``, bytes for ``png``, ``svg`` and ``pdf``.
+        """A plot of f and f' of each entry, then of each typed formula in ``formulas`` (text,
+        label; ``params`` are their parameters): text for ``terminal`` (``size`` columns and
+        rows) and ``pgfplots``, bytes for ``png``, ``svg`` and ``pdf``.
 
         Raises:
             Unavailable: an image format without matplotlib.
         """
+        import dataclasses
+
         from actderiv import pipelines
         from actderiv.render import plot
 
         catalog = self.catalog()
         specs = self.named(names)
         curves = [plot.sample(pipelines.derive(catalog, s.name), lo, hi, points) for s in specs]
+        for text, label in formulas:
+            d = pipelines.derive_formula(text, params=params, catalog=catalog)
+            curves.append(plot.sample(dataclasses.replace(d, name=label), lo, hi, points))
         if fmt == "terminal":
             return plot.text_plot(curves, *size)
         return self._images(curves, fmt, standalone)
