@@ -446,3 +446,57 @@ def test_c_has_each_parameters_partial_derivative(
     assert partial_b(2.0, 1.5, 0.5) == pytest.approx(-12.0)
     assert partial_a(-1.0, 1.5, 0.5) == pytest.approx(math.expm1(-2.0))
     assert partial_b(-1.0, 1.5, 0.5) == pytest.approx(1.5 * 4 * math.exp(-2.0))
+
+
+# --- the generated files pass the linters ---------------------------------------------------------
+
+LINTED = ["swish", "prelu", "pelu", "srelu", "soft_clipping", "improved_logistic_sigmoid"]
+
+
+def _write_generated(sources: dict[str, CodegenSource], folder: Any) -> list[str]:
+    files = []
+    for target in ("numpy", "torch", "jax"):
+        for name in LINTED:
+            path = folder / f"{target}_{name}.py"
+            path.write_text(generate(sources[name], target), encoding="utf-8")
+            files.append(str(path))
+    return files
+
+
+def _tool(name: str) -> str:
+    import shutil
+    import sys
+    from pathlib import Path
+
+    beside = Path(sys.executable).parent / name  # the venv's, as CI installs the test extras
+    found = str(beside) if beside.exists() else shutil.which(name)
+    assert found is not None, f"{name} is required (pip install -e '.[test]')"
+    return found
+
+
+def test_generated_code_with_parameters_passes_ruff(
+    sources: dict[str, CodegenSource], tmp_path: Any
+) -> None:
+    import subprocess
+
+    files = _write_generated(sources, tmp_path)
+    out = subprocess.run(
+        [_tool("ruff"), "check", "--isolated", "--no-cache", *files], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.slow
+def test_generated_code_with_parameters_passes_mypy(
+    sources: dict[str, CodegenSource], tmp_path: Any
+) -> None:
+    import subprocess
+
+    files = _write_generated(sources, tmp_path)
+    out = subprocess.run(
+        [_tool("mypy"), "--ignore-missing-imports", "--no-incremental", *files],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
