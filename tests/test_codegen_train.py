@@ -232,6 +232,11 @@ def test_plain_numbers_keep_the_output_only_backward(torch: Any) -> None:
         assert len(saved) == count
         assert (saved[0] is y) == (count == 1)
         assert torch.autograd.gradcheck(lambda x, a=alpha: fn(x, alpha=a), (x,))
+    alpha = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x, a: fn(x, alpha=a), (x, alpha))
+    assert torch.autograd.gradgradcheck(lambda x, a: fn(x, alpha=a), (x, alpha))
+    work = x.detach().clone()  # inplace is ignored while a parameter's gradient needs x
+    assert torch.equal(fn(work, alpha=alpha, inplace=True), fn(x, alpha=0.5).detach())
 
 
 @pytest.mark.torch
