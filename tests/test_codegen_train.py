@@ -505,3 +505,53 @@ def test_generated_code_with_parameters_passes_mypy(
         cwd=tmp_path,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+# --- formulas in no catalog -----------------------------------------------------------------------
+
+TYPED = [
+    ("x*tanh(softplus(a*x))", {"a": 1.2}),
+    ("a*x if x < t else b*(x - t) + a*t", {"a": 0.3, "b": 1.5, "t": 0.7}),
+    ("x/(1 + abs(a*x))**b", {"a": 1.1, "b": 1.4}),
+    ("max(a*x, b*x)", {"a": 0.2, "b": 1.1}),
+    ("x**2 if x > 0 else a*(exp(x) - 1) - x*b", {"a": 1.0, "b": 0.3}),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(("text", "params"), TYPED, ids=[t for t, _ in TYPED])
+def test_typed_formulas_train_with_per_channel_parameters(
+    text: str, params: dict[str, float], torch: Any
+) -> None:
+    """Formulas in no catalog: gradcheck and gradgradcheck with per-channel tensor parameters,
+    a module of three channels whose parameters all get finite gradients, and float32 finite
+    values and gradients up to |x| = 1000."""
+    from actderiv.codegen import formula_source
+
+    source = formula_source(text, params, catalog=CATALOG, name="act", search=False)
+    ns = _namespace(source)
+    keys = list(params)
+
+    def call(x: Any, *values: Any) -> Any:
+        return ns["act"](x, **dict(zip(keys, values, strict=True)))
+
+    rows = torch.tensor([POINTS, [p * 0.7 for p in POINTS]], dtype=torch.float64)
+    per_channel = [
+        torch.tensor([[v], [v * 1.1]], dtype=torch.float64, requires_grad=True)
+        for v in params.values()
+    ]
+    inputs = (rows.requires_grad_(True), *per_channel)
+    assert torch.autograd.gradcheck(call, inputs, eps=1e-6, atol=1e-5)
+    assert torch.autograd.gradgradcheck(call, inputs, eps=1e-6, atol=1e-5)
+    module = ns["Act"](trainable=True, num_parameters=3)
+    module(torch.randn(4, 3, 5, generator=torch.Generator().manual_seed(0))).sum().backward()
+    for parameter in module.parameters():
+        assert parameter.grad is not None
+        assert parameter.grad.shape == (3,)
+        assert torch.isfinite(parameter.grad).all()
+    far = torch.tensor(POINTS + FAR, requires_grad=True)
+    values = [torch.tensor(v, requires_grad=True) for v in params.values()]
+    y = call(far, *values)
+    grads = torch.autograd.grad(y.sum(), [far, *values])
+    assert torch.isfinite(y).all()
+    assert all(torch.isfinite(g).all() for g in grads)
