@@ -6,7 +6,7 @@ trains")."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
 import sympy as sp
 
@@ -44,8 +44,10 @@ class JaxPrinter(Printer):
     )
     scalar_functions = PY_SCALAR
 
-    def _where(self, cond: Any, value: sp.Expr, otherwise: str) -> str:
-        return f"jnp.where({self._print(cond)}, {self._print(value)}, {otherwise})"
+    can_mask = True
+
+    def _select(self, cond: str, value: str, otherwise: str) -> str:
+        return f"jnp.where({cond}, {value}, {otherwise})"
 
     def _full(self, expr: sp.Expr) -> str:
         if self.varies(expr):  # a parameter may be an array (one value per channel)

@@ -27,8 +27,10 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
     #: Whether parameters may be arrays (tensors) at run time: then an expression in the
     #: parameters alone is printed with array functions and array branches, as one in ``x``.
     array_params = True
-    #: Whether branches are printed for a backward (see TorchPrinter.masked_branches).
+    #: Whether branches are printed for a backward, which a second derivative differentiates
+    #: (set by ``generate``), and whether this target then masks them (see ``_masked``).
     masked_branches = False
+    can_mask = False
 
     def __init__(
         self,
@@ -172,18 +174,47 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
         pieces = list(expr.args)
         if pieces[-1][1] is not sp.true:
             pieces.append((sp.nan, sp.true))
-        out = self._branch_value(pieces[-1][0])
-        for value, cond in reversed(pieces[:-1]):
+        conds = [c for _, c in pieces]
+        out = self._masked(pieces[-1][0], conds, len(pieces) - 1)
+        for i in reversed(range(len(pieces) - 1)):
+            value, cond = pieces[i]
             if self.varies(cond):
-                out = self._where(cond, value, out)
+                chosen = self._masked(value, conds, i)
+                out = self._select(self._condition(cond), chosen, out)
             else:
                 out = f"({self._branch_value(value)} if {self._print(cond)} else {out})"
         return out
 
+    def _masked(self, value: sp.Expr, conds: list[Any], i: int) -> str:
+        """The value of piece ``i``; in a backward (``masked_branches``, where the target can
+        select elementwise), with the variable replaced, where the piece is not chosen, by a
+        point where it is: the select passes a zero gradient to the piece it did not choose,
+        and 0 times a non-finite slope there (log(x) at x < 0, exp(x) at x = 1000) would be
+        NaN in a second derivative."""
+        if not (self.masked_branches and self.can_mask and value.has(self.var)):
+            return self._branch_value(value)
+        if not _risky(value):
+            return self._branch_value(value)
+        region = sp.And(conds[i], *[sp.Not(c) for c in conds[:i]])
+        safe = _inside(region, self.var) if region not in (sp.true, sp.false) else None
+        if safe is None:
+            return self._branch_value(value)
+        name = self.var_name
+        inside = self._full(safe)
+        self.var_name = self._select(self._condition(region), name, inside)
+        try:
+            return self._branch_value(value)
+        finally:
+            self.var_name = name
+
     def _branch_value(self, value: sp.Expr) -> str:
         return self._print(value)
 
-    def _where(self, cond: Any, value: sp.Expr, otherwise: str) -> str:
+    def _condition(self, cond: Any) -> str:
+        return str(self._print(cond))
+
+    def _select(self, cond: str, value: str, otherwise: str) -> str:
+        """Elementwise ``value`` where ``cond`` holds, else ``otherwise`` (printed code)."""
         raise NotImplementedError
 
     def array(self, expr: sp.Expr) -> str:
@@ -249,3 +280,39 @@ def array_table(prefix: str, **special: str) -> dict[str, str]:
     )
     table.update(special)
     return table
+
+
+def _risky(value: sp.Expr) -> bool:
+    """Whether a branch's value may be non-finite away from its branch (a function or a power
+    that is not a polynomial's)."""
+    return any(
+        not (isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 0)
+        for e in sp.preorder_traversal(value)
+        if isinstance(e, sp.Pow | sp.Function)
+    )
+
+
+def _inside(cond: Any, var: sp.Symbol) -> sp.Expr | None:
+    """A point where ``cond`` holds, for a comparison of ``var`` with an expression free of it
+    or two of them (an interval); None for other conditions."""
+    parts = cond.args if isinstance(cond, sp.And) else (cond,)
+    lower: list[sp.Expr] = []
+    upper: list[sp.Expr] = []
+    for part in parts:
+        if not isinstance(part, sp.core.relational.Relational) or part.rel_op == "!=":
+            return None
+        lhs, rhs, op = part.lhs, part.rhs, part.rel_op
+        if rhs == var and not lhs.has(var):
+            lhs, rhs, op = rhs, lhs, {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}[op]
+        if lhs != var or rhs.has(var):
+            return None
+        if op == "==":
+            return rhs
+        (lower if op in (">", ">=") else upper).append(rhs)
+    if len(lower) > 1 or len(upper) > 1:
+        if not all(b.is_number for b in lower + upper):
+            return None
+        lower, upper = [sp.Max(*lower)] if lower else [], [sp.Min(*upper)] if upper else []
+    if lower and upper:
+        return (lower[0] + upper[0]) / 2
+    return lower[0] + 1 if lower else upper[0] - 1

@@ -51,26 +51,7 @@ class TorchPrinter(Printer):
     )
     scalar_functions = PY_SCALAR
 
-    #: Whether a branch's value sees the variable only where the branch is chosen (set for the
-    #: backward's expressions, which a double backward differentiates): torch.where passes a
-    #: zero gradient to the branch it did not choose, and 0 times a non-finite slope there
-    #: (log(x) at x < 0, exp(x) at x = 1000) would be NaN.
-    masked_branches = False
-
-    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
-        pieces = list(expr.args)
-        if pieces[-1][1] is not sp.true:
-            pieces.append((sp.nan, sp.true))
-        conds = [c for _, c in pieces]
-        out = self._masked(pieces[-1][0], conds, len(pieces) - 1)
-        for i in reversed(range(len(pieces) - 1)):
-            value, cond = pieces[i]
-            if self.varies(cond):
-                chosen = self._masked(value, conds, i)
-                out = f"torch.where({self._condition(cond)}, {chosen}, {out})"
-            else:
-                out = f"({self._branch_value(value)} if {self._print(cond)} else {out})"
-        return out
+    can_mask = True
 
     def _condition(self, cond: Any) -> str:
         printed = str(self._print(cond))
@@ -79,22 +60,8 @@ class TorchPrinter(Printer):
         self.used.add("_tensor")  # in the parameters alone: a bool or a tensor of bools
         return f"_tensor({printed}, {self.var_name})"
 
-    def _masked(self, value: sp.Expr, conds: list[Any], i: int) -> str:
-        """The value of piece ``i``; in a backward, with the variable replaced, where the piece
-        is not chosen, by a point where it is (see ``masked_branches``)."""
-        if not (self.masked_branches and value.has(self.var) and _risky(value)):
-            return self._branch_value(value)
-        region = sp.And(conds[i], *[sp.Not(c) for c in conds[:i]])
-        safe = _inside(region, self.var) if region not in (sp.true, sp.false) else None
-        if safe is None:
-            return self._branch_value(value)
-        name = self.var_name
-        inside = self._full(safe)
-        self.var_name = f"torch.where({self._condition(region)}, {name}, {inside})"
-        try:
-            return self._branch_value(value)
-        finally:
-            self.var_name = name
+    def _select(self, cond: str, value: str, otherwise: str) -> str:
+        return f"torch.where({cond}, {value}, {otherwise})"
 
     def _branch_value(self, value: sp.Expr) -> str:
         # torch.where of two Python numbers would give the default dtype (float32)
@@ -110,42 +77,6 @@ class TorchPrinter(Printer):
         # torch's functions take tensors only, and a parameter may be a Python number
         self.used.add("_tensor")
         return f"_tensor({self._print(expr)}, {self.var_name})"
-
-
-def _risky(value: sp.Expr) -> bool:
-    """Whether a branch's value may be non-finite away from its branch (a function or a power
-    that is not a polynomial's)."""
-    return any(
-        not (isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 0)
-        for e in sp.preorder_traversal(value)
-        if isinstance(e, sp.Pow | sp.Function)
-    )
-
-
-def _inside(cond: Any, var: sp.Symbol) -> sp.Expr | None:
-    """A point where ``cond`` holds, for a comparison of ``var`` with an expression free of it
-    or two of them (an interval); None for other conditions."""
-    parts = cond.args if isinstance(cond, sp.And) else (cond,)
-    lower: list[sp.Expr] = []
-    upper: list[sp.Expr] = []
-    for part in parts:
-        if not isinstance(part, sp.core.relational.Relational) or part.rel_op == "!=":
-            return None
-        lhs, rhs, op = part.lhs, part.rhs, part.rel_op
-        if rhs == var and not lhs.has(var):
-            lhs, rhs, op = rhs, lhs, {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}[op]
-        if lhs != var or rhs.has(var):
-            return None
-        if op == "==":
-            return rhs
-        (lower if op in (">", ">=") else upper).append(rhs)
-    if len(lower) > 1 or len(upper) > 1:
-        if not all(b.is_number for b in lower + upper):
-            return None
-        lower, upper = [sp.Max(*lower)] if lower else [], [sp.Min(*upper)] if upper else []
-    if lower and upper:
-        return (lower[0] + upper[0]) / 2
-    return lower[0] + 1 if lower else upper[0] - 1
 
 
 _TORCH_HELPERS: Final = {
