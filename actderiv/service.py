@@ -366,15 +366,31 @@ class Workspace:
                 progress=advance,
             )
 
-    def codegen(self, name: str, target: str, params: Mapping[str, float] | None = None) -> str:
-        """Forward and backward code for entry ``name`` in ``target`` (numpy, torch, jax, c).
+    def codegen(
+        self,
+        name: str | None,
+        target: str,
+        params: Mapping[str, float] | None = None,
+        *,
+        formula: str | None = None,
+        label: str | None = None,
+    ) -> str:
+        """Forward and backward code in ``target`` (numpy, torch, jax, c) for entry ``name`` or,
+        with ``formula``, for a typed formula whose parameters are ``params``, named ``label``.
 
         Raises:
             CodegenError: the target is unknown, or the formula cannot be written in it.
+            FormulaError: ``formula`` is not an allowed formula.
         """
-        from actderiv.codegen import codegen
+        from actderiv.codegen import codegen, formula_source, generate
+        from actderiv.errors import InvalidInput
 
         catalog = self.catalog()
+        if formula is not None:
+            source = formula_source(formula, params, catalog=catalog, name=label or "activation")
+            return generate(source, target)
+        if name is None:
+            raise InvalidInput("give an activation name or a formula (one of them)")
         search = _cached_output_only(catalog, name) is not False
         return codegen(catalog, name, target, params, search=search)
 
@@ -388,19 +404,27 @@ class Workspace:
         points: int = 201,
         size: tuple[int, int] = (72, 21),
         standalone: bool = False,
+        formulas: Sequence[tuple[str, str]] = (),
+        params: Mapping[str, float] | None = None,
     ) -> str | bytes:
-        """A plot of f and f' of each entry: text for ``terminal`` (``size`` columns and rows)
-        and ``pgfplots``, bytes for ``png``, ``svg`` and ``pdf``.
+        """A plot of f and f' of each entry, then of each typed formula in ``formulas`` (text,
+        label; ``params`` are their parameters): text for ``terminal`` (``size`` columns and
+        rows) and ``pgfplots``, bytes for ``png``, ``svg`` and ``pdf``.
 
         Raises:
             Unavailable: an image format without matplotlib.
         """
+        import dataclasses
+
         from actderiv import pipelines
         from actderiv.render import plot
 
         catalog = self.catalog()
         specs = self.named(names)
         curves = [plot.sample(pipelines.derive(catalog, s.name), lo, hi, points) for s in specs]
+        for text, label in formulas:
+            d = pipelines.derive_formula(text, params=params, catalog=catalog)
+            curves.append(plot.sample(dataclasses.replace(d, name=label), lo, hi, points))
         if fmt == "terminal":
             return plot.text_plot(curves, *size)
         return self._images(curves, fmt, standalone)
@@ -451,6 +475,15 @@ class Workspace:
                 if advance is not None:
                     advance(spec)
         return out
+
+    def formula_signal_columns(
+        self, text: str, *, params: Mapping[str, float] | None = None
+    ) -> dict[str, Any]:
+        """The gain and edge of chaos at B = 0 of a typed formula (computed, not stored)."""
+        from actderiv import signal_api
+
+        data = signal_api.signal(self.catalog(), formula=text, params=params).as_dict()
+        return {"gain": data["gain"], "critical_sigma_w": data["critical_sigma_w"]}
 
     def compare(self, names: Iterable[str]) -> list[dict[str, Any]]:
         """``actderiv compare``: each entry's record with its signal-propagation columns

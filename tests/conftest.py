@@ -137,6 +137,13 @@ def jax() -> object:
 
 
 @pytest.fixture
+def flax() -> object:
+    """Flax (for the generated Flax modules), or a skip on a machine without it (never in CI)."""
+    _optional("jax")
+    return _optional("flax")
+
+
+@pytest.fixture
 def pdflatex() -> str:
     """pdflatex, or a skip without TeX Live (a failure when ACTDERIV_REQUIRE_LATEX=1)."""
     import shutil

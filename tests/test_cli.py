@@ -116,7 +116,7 @@ def test_help(run: Run, path: tuple[str, ...], flag: str) -> None:
     [
         ((), "Usage: cli [OPTIONS] COMMAND [ARGS]..."),
         (("list",), "Usage: cli list [OPTIONS]"),
-        (("show",), "Usage: cli show [OPTIONS] NAME"),
+        (("show",), "Usage: cli show [OPTIONS] [NAME]"),
         (("derive",), "Usage: cli derive [OPTIONS] EXPR"),
         (("cache",), "Usage: cli cache [OPTIONS] COMMAND [ARGS]..."),
         (("cache", "clear"), "Usage: cli cache clear [OPTIONS]"),
@@ -463,7 +463,7 @@ def test_show_wrt_a_name_that_is_not_a_parameter_is_a_usage_error(tiny: Run) -> 
     assert result.exit_code == ExitStatus.USAGE
     assert result.stdout == ""
     assert result.stderr == (
-        "Usage: cli show [OPTIONS] NAME\n"
+        "Usage: cli show [OPTIONS] [NAME]\n"
         "Try 'cli show --help' for help.\n"
         "\n"
         "Error: Invalid value for '--wrt': 'alpha' is not a parameter (parameters: none)\n"

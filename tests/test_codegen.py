@@ -57,7 +57,9 @@ def output_only_sources() -> dict[str, CodegenSource]:
 
 def _run(code: str, name: str) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": f"generated_{name}"}
-    exec(compile(code, f"<generated {name}>", "exec"), namespace)
+    # compiled as a module of its own: without this file's `from __future__ import annotations`,
+    # under which the generated Flax module's dataclass fields would look for their module
+    exec(compile(code, f"<generated {name}>", "exec", dont_inherit=True), namespace)
     return namespace
 
 

@@ -174,7 +174,7 @@ def c_library(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         # two sources share each entry name: prefix the functions to keep the symbols apart
         path = folder / f"s{i}.c"
         text = re.sub(
-            rf"\b{source.name}_(forward|derivative|backward)\(",
+            rf"\b{source.name}_(forward|derivative|backward|partial_\w+)\(",
             rf"s{i}_{source.name}_\1(",
             generate(source, "c"),
         )

@@ -264,6 +264,37 @@ def param_option(help: str) -> Callable[[Any], Any]:
     )
 
 
+def formulas_options(many: bool) -> Callable[[Any], Any]:
+    """``--formula EXPR`` and ``--name LABEL`` (repeatable when ``many``): typed formulas where a
+    command takes catalog names, each named by the ``--name`` in the same place, else by its
+    text. The command gets ``formulas`` and ``labels``; :func:`labelled` pairs them."""
+    formula = click.option(
+        "--formula",
+        "formulas",
+        multiple=many,
+        metavar="EXPR",
+        help="A typed formula (as in derive) instead of a catalog name"
+        + (" (repeatable)." if many else "."),
+    )
+    name = click.option(
+        "--name",
+        "labels",
+        multiple=many,
+        metavar="LABEL",
+        help="The name shown for the --formula in the same place (default: its text).",
+    )
+    return lambda f: formula(name(f))
+
+
+def labelled(formulas: Any, labels: Any) -> list[tuple[str, str]]:
+    """(formula, label) pairs from ``--formula`` and ``--name`` (a single value or a tuple)."""
+    texts = [formulas] if isinstance(formulas, str) else list(formulas or ())
+    names = [labels] if isinstance(labels, str) else list(labels or ())
+    if len(names) > len(texts):
+        raise click.UsageError("each --name names a --formula: more --name than --formula given")
+    return [(t, names[i] if i < len(names) else t) for i, t in enumerate(texts)]
+
+
 def output_option(help: str) -> Callable[[Any], Any]:
     """``-o/--output FILE``; see :func:`write_output`."""
     return click.option(

@@ -11,6 +11,8 @@ from actderiv.cli._base import (
     _print,
     cli,
     complete_names,
+    formulas_options,
+    labelled,
     param_option,
 )
 from actderiv.cli._options import FormulaCommand
@@ -18,18 +20,38 @@ from actderiv.errors import ActderivError
 
 
 @cli.command()
-@click.argument("names", nargs=-1, required=True, shell_complete=complete_names)
+@click.argument("names", nargs=-1, shell_complete=complete_names)
+@formulas_options(many=True)
+@param_option("A parameter of the --formula formulas and its value (repeatable).")
 @_JSON
 @click.pass_obj
-def compare(state: CliState, names: tuple[str, ...], as_json: bool) -> None:
-    """Put the properties of activations NAMES side by side, with their signal propagation
-    (the variance-preserving gain and the edge of chaos at B = 0; see `actderiv signal`).
+def compare(
+    state: CliState,
+    names: tuple[str, ...],
+    formulas: tuple[str, ...],
+    labels: tuple[str, ...],
+    params: dict[str, float],
+    as_json: bool,
+) -> None:
+    """Put the properties of activations NAMES (and typed --formula formulas) side by side, with
+    their signal propagation (the variance-preserving gain and the edge of chaos at B = 0; see
+    `actderiv signal`).
 
     \b
-    Example:
+    Examples:
       actderiv compare sigmoid tanh relu gelu
+      actderiv compare silu --formula "x*sigmoid(b*x)" -p b=2 --name "swish b=2"
     """
+    pairs = labelled(formulas, labels)
+    if not names and not pairs:
+        raise click.UsageError("give at least one activation NAME or --formula EXPR")
+    if params and not pairs:
+        raise click.UsageError("-p sets a parameter of a --formula")
     records = state.ws.compare(names)
+    for text, label in pairs:
+        record = state.ws.derive_formula(text, params=params)
+        signal = state.ws.formula_signal_columns(text, params=params)
+        records.append({**record, "name": label, "signal": signal})
     if as_json:
         _echo_json(
             [

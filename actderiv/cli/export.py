@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from actderiv.cli._base import CliState, cli, complete_names, output_option, write_output
+from actderiv.cli._base import (
+    CliState,
+    cli,
+    complete_names,
+    formulas_options,
+    labelled,
+    output_option,
+    param_option,
+    write_output,
+)
 
 if TYPE_CHECKING:
     from actderiv.catalog.model import ActivationSpec, Catalog
@@ -108,7 +117,9 @@ def export_command(
 
 
 @cli.command("plot")
-@click.argument("names", nargs=-1, required=True, shell_complete=complete_names)
+@click.argument("names", nargs=-1, shell_complete=complete_names)
+@formulas_options(many=True)
+@param_option("A parameter of the --formula formulas and its value (repeatable).")
 @click.option(
     "--range",
     "range_",
@@ -154,6 +165,9 @@ def export_command(
 def plot_command(
     state: CliState,
     names: tuple[str, ...],
+    formulas: tuple[str, ...],
+    labels: tuple[str, ...],
+    params: dict[str, float],
     range_: tuple[float, float],
     fmt: str | None,
     output: Path | None,
@@ -162,7 +176,7 @@ def plot_command(
     width: int,
     height: int,
 ) -> None:
-    """Plot f and f' of one or more activations NAME.
+    """Plot f and f' of one or more activations NAME (or typed --formula formulas).
 
     Draws in the terminal by default; writes pgfplots code or a PNG, SVG or PDF image
     (matplotlib: pip install 'actderiv[plot]') when asked.
@@ -172,7 +186,13 @@ def plot_command(
       actderiv plot sigmoid tanh
       actderiv plot gelu silu --range -4 4 -o gelu.pdf
       actderiv plot relu elu --format pgfplots --standalone -o figure.tex
+      actderiv plot silu --formula "x*sigmoid(b*x)" -p b=2 --name "swish b=2"
     """
+    pairs = labelled(formulas, labels)
+    if not names and not pairs:
+        raise click.UsageError("give at least one activation NAME or --formula EXPR")
+    if params and not pairs:
+        raise click.UsageError("-p sets a parameter of a --formula")
     fmt = fmt or (_SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "terminal"
     if output is not None and fmt in _IMAGE_FORMATS and output.suffix.lower() != f".{fmt}":
         raise click.UsageError(f"--format {fmt} writes .{fmt} files, not {output.name!r}")
@@ -191,5 +211,7 @@ def plot_command(
         points=points,
         size=(width, height),
         standalone=standalone,
+        formulas=pairs,
+        params=params,
     )
     write_output(output, data)

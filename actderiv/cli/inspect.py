@@ -16,6 +16,8 @@ from actderiv.cli._base import (
     _print,
     cli,
     complete_names,
+    formulas_options,
+    labelled,
     param_option,
 )
 from actderiv.cli._options import FormulaCommand
@@ -82,16 +84,52 @@ def _columns(
 
 
 @cli.command()
-@click.argument("name", shell_complete=complete_names)
+@click.argument("name", required=False, shell_complete=complete_names)
+@formulas_options(many=False)
+@param_option("A parameter of the --formula and its value (repeatable).")
 @_ORDER
 @_WRT
 @_JSON
 @click.pass_obj
-def show(state: CliState, name: str, order: int, wrt: str | None, as_json: bool) -> None:
+def show(
+    state: CliState,
+    name: str | None,
+    formulas: str | None,
+    labels: str | None,
+    params: dict[str, float],
+    order: int,
+    wrt: str | None,
+    as_json: bool,
+) -> None:
     """Everything about activation NAME: derivatives, self-referential form, breakpoints.
 
-    NAME is a catalog key or alias, in any case.
+    NAME is a catalog key or alias, in any case; --formula EXPR shows a typed formula instead
+    (as derive does).
+
+    \b
+    Examples:
+      actderiv show elu
+      actderiv show --formula "x*sigmoid(b*x)" -p b=1.5 --name swish_b
     """
+    pairs = labelled(formulas, labels)
+    if (name is None) == (not pairs):
+        raise click.UsageError("give an activation NAME or --formula EXPR (one of them)")
+    if pairs:
+        _check_wrt(wrt, params)
+        text, label = pairs[0]
+        record = state.ws.derive_formula(text, params=params, order=order, wrt=wrt)
+        if labels is not None:  # the formula, named
+            record = {**record, "name": label, "title": f"f(x) = {text}"}
+        if as_json:
+            _echo_json(record)
+            return
+        from actderiv.render.terminal import record_view
+
+        _print(state, record_view(record))
+        return
+    if params:
+        raise click.UsageError("-p sets a parameter of a --formula (an entry has its own)")
+    assert name is not None
     spec = state.ws.spec(name)
     _check_wrt(wrt, spec.param_dict)
     report = state.ws.report(spec.name, order=order, wrt=wrt)

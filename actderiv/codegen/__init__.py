@@ -21,7 +21,13 @@ from actderiv.catalog.model import Catalog
 from actderiv.codegen import c, jax, numpy, torch
 from actderiv.codegen.printer import Printer
 from actderiv.codegen.rules import TARGETS, Names, Printed, check_names
-from actderiv.codegen.source import CodegenSource, codegen_source, inert, with_defaults
+from actderiv.codegen.source import (
+    CodegenSource,
+    codegen_source,
+    formula_source,
+    inert,
+    with_defaults,
+)
 from actderiv.codegen.stable import stabilize
 from actderiv.errors import CodegenError
 from actderiv.lang.parse import X, Y
@@ -48,16 +54,20 @@ _WRITERS: Final[dict[str, Callable[[CodegenSource, Names, Printed], str]]] = {
 
 def _print_all(source: CodegenSource, target: str, names: Names) -> Printed:
     printer_type = _PRINTERS[target]
-    px = printer_type(X, "x", names.symbols)
+    symbols = tuple(sym for _, sym, _ in source.params)
+    px = printer_type(X, "x", names.symbols, symbols)
     forward = px.array(stabilize(source.expr, X))
+    px.masked_branches = True  # what follows is the backward, which a double backward derives
     derivative = px.array(stabilize(source.derivative, X))
+    partials = tuple(px.array(stabilize(source.partial(n), X)) for n, _, _ in source.params)
     backward = None
     used = set(px.used)
     if source.backward is not None:
-        py = printer_type(Y, "y", names.symbols)
+        py = printer_type(Y, "y", names.symbols, symbols)
+        py.masked_branches = True
         backward = py.array(stabilize(source.backward, Y))
         used |= py.used
-    return Printed(forward, derivative, backward, frozenset(used))
+    return Printed(forward, derivative, backward, frozenset(used), partials)
 
 
 def generate(source: CodegenSource, target: str) -> str:
@@ -107,6 +117,7 @@ __all__ = [
     "CodegenSource",
     "codegen",
     "codegen_source",
+    "formula_source",
     "generate",
     "stabilize",
     "supported",

@@ -118,9 +118,11 @@ static inline double actderiv_sign(double u) {
 
 
 def identifiers(source: CodegenSource) -> Names:
-    """The entry's functions are NAME_forward, NAME_derivative and NAME_backward."""
+    """The entry's functions are NAME_forward, NAME_derivative, NAME_backward and, for each
+    parameter P, NAME_partial_P (∂f/∂P)."""
     name = source.name
     own = {f"{name}_forward", f"{name}_derivative", f"{name}_backward"}
+    own |= {f"{name}_partial_{n}" for n, _, _ in source.params}
     return name_params(source, name, C_NAMES | own)
 
 
@@ -158,5 +160,10 @@ def c_file(source: CodegenSource, names: Names, p: Printed) -> str:
             f"/* grad * f'(x), from the input x (this backward needs it) */\n"
             f"double {name}_backward(double x, double grad{params}) {{\n"
             f"    return grad * {name}_derivative(x{call});\n}}"
+        )
+    for (n, _, _), partial in zip(names.params, p.partials, strict=True):
+        blocks.append(
+            f"/* df/d{n}: the gradient of parameter {n} is the sum of grad * df/d{n} */\n"
+            f"double {name}_partial_{n}(double x{params}) {{\n    return {partial};\n}}"
         )
     return "\n\n".join(b.strip("\n") for b in blocks) + "\n"

@@ -24,15 +24,33 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
     functions: Mapping[str, str] = {}
     scalar_functions: Mapping[str, str] = {}
 
+    #: Whether parameters may be arrays (tensors) at run time: then an expression in the
+    #: parameters alone is printed with array functions and array branches, as one in ``x``.
+    array_params = True
+    #: Whether branches are printed for a backward, which a second derivative differentiates
+    #: (set by ``generate``), and whether this target then masks them (see ``_masked``).
+    masked_branches = False
+    can_mask = False
+
     def __init__(
-        self, var: sp.Symbol, var_name: str, names: Mapping[str, str] | None = None
+        self,
+        var: sp.Symbol,
+        var_name: str,
+        names: Mapping[str, str] | None = None,
+        params: tuple[sp.Symbol, ...] = (),
     ) -> None:
         super().__init__({"order": "none"})
         self.var = var
         self.var_name = var_name
         self.names = dict(names or {})
         """The identifier of each parameter by its name (when a name had to change)."""
+        self.arrays: frozenset[sp.Symbol] = frozenset({var, *(params if self.array_params else ())})
+        """The symbols that may be arrays: the variable, and the parameters where they may be."""
         self.used: set[str] = set()
+
+    def varies(self, expr: Any) -> bool:
+        """Whether ``expr`` may be an array (it holds the variable or an array parameter)."""
+        return bool(getattr(expr, "free_symbols", frozenset()) & self.arrays)
 
     # numbers and names
 
@@ -93,7 +111,7 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
     # functions
 
     def _call(self, name: str, *args: sp.Expr) -> str:
-        scalar = not any(a.has(self.var) for a in args)
+        scalar = not any(self.varies(a) for a in args)
         table = self.scalar_functions if scalar else self.functions
         template = table.get(name)
         if template is None:
@@ -104,8 +122,15 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
         self.used.add(template.split("(", 1)[0])
         if "math." in template:
             self.used.add("math")
-        printed = [self._print(a) for a in args]
+        printed = [
+            self._print(a) if scalar or a.has(self.var) else self._parameter_array(a) for a in args
+        ]
         return template.format(*printed) if "{" in template else f"{template}({', '.join(printed)})"
+
+    def _parameter_array(self, expr: sp.Expr) -> str:
+        """An argument in the parameters alone, passed to an array function (where the target's
+        array functions take Python numbers, as NumPy's and JAX's do, as it is)."""
+        return str(self._print(expr))
 
     def _print_Function(self, expr: Any) -> str:
         return self._call(expr.func.__name__, *expr.args)
@@ -137,10 +162,10 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
 
     def _print_Not(self, expr: Any) -> str:
         inner = self._print(expr.args[0])
-        return f"not ({inner})" if not expr.has(self.var) else f"~({inner})"
+        return f"not ({inner})" if not self.varies(expr) else f"~({inner})"
 
     def _join(self, expr: Any, scalar_op: str, array_op: str) -> str:
-        op = array_op if expr.has(self.var) else scalar_op
+        op = array_op if self.varies(expr) else scalar_op
         return f" {op} ".join(f"({self._print(a)})" for a in expr.args)
 
     # branches
@@ -149,18 +174,47 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
         pieces = list(expr.args)
         if pieces[-1][1] is not sp.true:
             pieces.append((sp.nan, sp.true))
-        out = self._branch_value(pieces[-1][0])
-        for value, cond in reversed(pieces[:-1]):
-            if cond.has(self.var):
-                out = self._where(cond, value, out)
+        conds = [c for _, c in pieces]
+        out = self._masked(pieces[-1][0], conds, len(pieces) - 1)
+        for i in reversed(range(len(pieces) - 1)):
+            value, cond = pieces[i]
+            if self.varies(cond):
+                chosen = self._masked(value, conds, i)
+                out = self._select(self._condition(cond), chosen, out)
             else:
                 out = f"({self._branch_value(value)} if {self._print(cond)} else {out})"
         return out
 
+    def _masked(self, value: sp.Expr, conds: list[Any], i: int) -> str:
+        """The value of piece ``i``; in a backward (``masked_branches``, where the target can
+        select elementwise), with the variable replaced, where the piece is not chosen, by a
+        point where it is: the select passes a zero gradient to the piece it did not choose,
+        and 0 times a non-finite slope there (log(x) at x < 0, exp(x) at x = 1000) would be
+        NaN in a second derivative."""
+        if not (self.masked_branches and self.can_mask and value.has(self.var)):
+            return self._branch_value(value)
+        if not _risky(value):
+            return self._branch_value(value)
+        region = sp.And(conds[i], *[sp.Not(c) for c in conds[:i]])
+        safe = _inside(region, self.var) if region not in (sp.true, sp.false) else None
+        if safe is None:
+            return self._branch_value(value)
+        name = self.var_name
+        inside = self._full(safe)
+        self.var_name = self._select(self._condition(region), name, inside)
+        try:
+            return self._branch_value(value)
+        finally:
+            self.var_name = name
+
     def _branch_value(self, value: sp.Expr) -> str:
         return self._print(value)
 
-    def _where(self, cond: Any, value: sp.Expr, otherwise: str) -> str:
+    def _condition(self, cond: Any) -> str:
+        return str(self._print(cond))
+
+    def _select(self, cond: str, value: str, otherwise: str) -> str:
+        """Elementwise ``value`` where ``cond`` holds, else ``otherwise`` (printed code)."""
         raise NotImplementedError
 
     def array(self, expr: sp.Expr) -> str:
@@ -226,3 +280,39 @@ def array_table(prefix: str, **special: str) -> dict[str, str]:
     )
     table.update(special)
     return table
+
+
+def _risky(value: sp.Expr) -> bool:
+    """Whether a branch's value may be non-finite away from its branch (a function or a power
+    that is not a polynomial's)."""
+    return any(
+        not (isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 0)
+        for e in sp.preorder_traversal(value)
+        if isinstance(e, sp.Pow | sp.Function)
+    )
+
+
+def _inside(cond: Any, var: sp.Symbol) -> sp.Expr | None:
+    """A point where ``cond`` holds, for a comparison of ``var`` with an expression free of it
+    or two of them (an interval); None for other conditions."""
+    parts = cond.args if isinstance(cond, sp.And) else (cond,)
+    lower: list[sp.Expr] = []
+    upper: list[sp.Expr] = []
+    for part in parts:
+        if not isinstance(part, sp.core.relational.Relational) or part.rel_op == "!=":
+            return None
+        lhs, rhs, op = part.lhs, part.rhs, part.rel_op
+        if rhs == var and not lhs.has(var):
+            lhs, rhs, op = rhs, lhs, {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}[op]
+        if lhs != var or rhs.has(var):
+            return None
+        if op == "==":
+            return rhs
+        (lower if op in (">", ">=") else upper).append(rhs)
+    if len(lower) > 1 or len(upper) > 1:
+        if not all(b.is_number for b in lower + upper):
+            return None
+        lower, upper = [sp.Max(*lower)] if lower else [], [sp.Min(*upper)] if upper else []
+    if lower and upper:
+        return (lower[0] + upper[0]) / 2
+    return lower[0] + 1 if lower else upper[0] - 1

@@ -82,6 +82,8 @@ class Printed:
     derivative: str
     backward: str | None
     used: frozenset[str]
+    partials: tuple[str, ...] = ()
+    """∂f/∂p of each parameter as an array in x, in the order of the parameters."""
 
 
 @dataclass(frozen=True, slots=True)

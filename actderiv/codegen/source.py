@@ -1,7 +1,10 @@
-"""What code generation needs from a catalog entry: f(x), f'(x), and f' in y = f(x).
+"""What code generation needs from a catalog entry or a typed formula: f(x), f'(x), f' in
+y = f(x), and the partial derivative of f in each parameter (the backward of a trainable
+parameter).
 
-:func:`codegen_source` gathers it (the search for the form in ``y`` runs under a work budget);
-:func:`inert` makes catalog text safe to place in generated comments and docstrings.
+:func:`codegen_source` gathers it for a catalog entry, :func:`formula_source` for a typed formula
+(the search for the form in ``y`` runs under a work budget); :func:`inert` makes catalog text safe
+to place in generated comments and docstrings.
 """
 
 from __future__ import annotations
@@ -33,10 +36,32 @@ class CodegenSource:
     backward: sp.Expr | None
     """f'(x) written in ``y`` alone (the backward then saves only the output), or None."""
     params: tuple[tuple[str, sp.Symbol, float], ...]
+    partials: tuple[sp.Expr, ...] = ()
+    """∂f/∂p for each parameter, in the order of ``params`` (as the engine derives them)."""
+    trainable: tuple[str, ...] = ()
+    """The parameters a generated module trains unless told otherwise (PReLU's, as PyTorch)."""
 
     @property
     def output_only(self) -> bool:
         return self.backward is not None
+
+    def partial(self, name: str) -> sp.Expr:
+        """∂f/∂``name`` (derived on demand for a source built without its partials)."""
+        for i, (n, sym, _) in enumerate(self.params):
+            if n == name:
+                return self.partials[i] if self.partials else _partial(self.expr, sym)
+        raise KeyError(name)
+
+
+def _partial(f: sp.Expr, sym: sp.Symbol) -> sp.Expr:
+    """∂f/∂p as the engine derives a parameter's partial derivative (docs/ARCHITECTURE.md)."""
+    from actderiv.engine.forms import differentiate
+
+    return differentiate(f, 1, sym)
+
+
+#: The PyTorch functions whose parameters PyTorch's modules learn by default (nn.PReLU's weight).
+LEARNED_IN_TORCH: Final = frozenset({"prelu"})
 
 
 def codegen_source(
@@ -59,11 +84,7 @@ def codegen_source(
         UnknownActivationError: no entry has that name.
         CodegenError: ``params`` names a parameter the entry does not have.
     """
-    from actderiv.engine import budget
-    from actderiv.engine.budget import EngineOptions, attempt
-    from actderiv.engine.forms import differentiate
-    from actderiv.engine.formula import CatalogResolver, Formula, formula_of
-    from actderiv.engine.selfref import self_referential
+    from actderiv.engine.formula import CatalogResolver, formula_of
 
     spec = catalog.require(name)
     formula = formula_of(spec, CatalogResolver(catalog))
@@ -72,6 +93,69 @@ def codegen_source(
     if unknown:
         known = ", ".join(formula.symbols) or "none"
         raise CodegenError(f"{spec.name} has no parameter {unknown[0]!r} (parameters: {known})")
+    trainable = tuple(formula.symbols) if spec.torch in LEARNED_IN_TORCH else ()
+    return _source(
+        formula,
+        overrides,
+        name=spec.name,
+        title=spec.title,
+        text=spec.expr,
+        trainable=trainable,
+        search=search,
+        selfref_steps=selfref_steps,
+    )
+
+
+def formula_source(
+    text: str,
+    params: Mapping[str, float] | None = None,
+    *,
+    catalog: Catalog | None = None,
+    name: str = "activation",
+    search: bool = True,
+    selfref_steps: int | None = None,
+) -> CodegenSource:
+    """What code generation needs for a typed formula ``text`` (which may call ``catalog``'s
+    entries), with ``params`` as its parameters and their defaults, named ``name``.
+
+    The formula is parsed as ``derive`` parses it (lang/grammar.py and lang/parse.py, through
+    the engine's ``formula_from_text``): one path from text to SymPy, never ``sympify``.
+
+    Raises:
+        FormulaError: ``text`` is not an allowed formula.
+    """
+    from actderiv.engine.formula import CatalogResolver, formula_from_text
+
+    resolver = CatalogResolver(catalog) if catalog is not None else None
+    formula = formula_from_text(text, dict(params or {}), resolver)
+    return _source(
+        formula,
+        {},
+        name=name,
+        title=f"f(x) = {text}",
+        text=text,
+        search=search,
+        selfref_steps=selfref_steps,
+    )
+
+
+def _source(
+    formula: Any,
+    overrides: Mapping[str, float],
+    *,
+    name: str,
+    title: str,
+    text: str,
+    trainable: tuple[str, ...] = (),
+    search: bool,
+    selfref_steps: int | None,
+) -> CodegenSource:
+    from actderiv.engine import budget
+    from actderiv.engine.budget import EngineOptions, attempt
+    from actderiv.engine.forms import differentiate
+    from actderiv.engine.formula import Formula
+    from actderiv.engine.selfref import self_referential
+
     values = tuple((n, sym, float(overrides.get(n, v))) for n, sym, v in formula.params)
     f = formula.expr
     derivative = differentiate(f)
@@ -92,13 +176,15 @@ def codegen_source(
         if not _holds(backward, f, derivative, moved):
             backward = None
     return CodegenSource(
-        name=spec.name,
-        title=inert(spec.title),
-        formula=inert(spec.expr),
+        name=name,
+        title=inert(title),
+        formula=inert(text),
         expr=f,
         derivative=derivative,
         backward=backward,
         params=values,
+        partials=tuple(_partial(f, sym) for _, sym, _ in values),
+        trainable=trainable,
     )
 
 

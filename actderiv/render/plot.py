@@ -175,7 +175,7 @@ def pgfplots(curves: Sequence[Curve], *, standalone: bool = False) -> str:
 
     With ``standalone``, a complete document (article class, no page number) around it.
     """
-    from actderiv.render.tex import function_tex
+    from actderiv.render.tex import escape_text, function_tex
 
     lo, hi = curves[0].xs[0], curves[0].xs[-1]
     out = [
@@ -190,7 +190,10 @@ def pgfplots(curves: Sequence[Curve], *, standalone: bool = False) -> str:
     ]
     for i, curve in enumerate(curves):
         color = _COLORS[i % len(_COLORS)]
-        symbol = function_tex(curve.name)
+        if curve.name.isidentifier():
+            symbol = function_tex(curve.name)
+        else:  # a typed formula or a label the user gave (plot --formula, --name): any text
+            symbol = r"\text{" + escape_text(curve.name) + "}"
         for values, style, label in (
             (curve.f, "solid", f"${symbol}(x)$"),
             (curve.df, "dashed", f"${symbol}'(x)$"),
@@ -242,10 +245,9 @@ def image(curves: Sequence[Curve], fmt: str) -> bytes:
         axes = figure.add_subplot()
         for i, curve in enumerate(curves):
             color = f"C{i % 10}"
-            axes.plot(curve.xs, _nan(curve.f), color=color, label=f"{curve.name}(x)")
-            axes.plot(
-                curve.xs, _nan(curve.df), color=color, linestyle="--", label=f"{curve.name}'(x)"
-            )
+            name = curve.name.replace("$", r"\$")  # no mathtext from a user's label
+            axes.plot(curve.xs, _nan(curve.f), color=color, label=f"{name}(x)")
+            axes.plot(curve.xs, _nan(curve.df), color=color, linestyle="--", label=f"{name}'(x)")
         axes.axhline(0, color="0.6", linewidth=0.8)
         axes.axvline(0, color="0.6", linewidth=0.8)
         axes.set_xlabel("x")
