@@ -20,6 +20,7 @@ from actderiv.engine.forms import differentiate, readable_form
 from actderiv.engine.formula import Formula
 from actderiv.engine.kinks import BreakpointFinder, switch_points
 from actderiv.engine.selfref import self_referential
+from actderiv.engine.vocabulary import named_forms
 from actderiv.errors import BudgetExceeded, DerivationError
 from actderiv.lang.parse import X
 
@@ -116,6 +117,7 @@ def _derive(
         param_derivatives=param_derivatives,
         notes=tuple(notes),
         torch=torch,
+        named=named_forms(formula, readable, selfref),
     )
 
 
