@@ -117,7 +117,7 @@ def _derive(
         param_derivatives=param_derivatives,
         notes=tuple(notes),
         torch=torch,
-        named=named_forms(formula, readable, selfref),
+        named=named_forms(formula, readable, selfref, raw),
     )
 
 

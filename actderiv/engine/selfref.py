@@ -38,6 +38,7 @@ from actderiv.numerics import (
     NotNumeric,
     close,
     compile_mp,
+    ill_conditioned,
     real_value,
 )
 
@@ -157,6 +158,8 @@ class _Probe:
                     continue
                 got = real_value(hf, {**env, Y: y})
                 if got is None or not close(got, want, PROBE_REL_TOL, PROBE_ABS_TOL):
+                    if ill_conditioned(hf, {**env, Y: y}, Y, PROBE_REL_TOL):
+                        continue  # y rounded: this point cannot tell
                     return False
                 checked += 1
         return checked > 0
@@ -189,7 +192,12 @@ def _branch_form(
             and probe.agrees(c, fi, gi, xs)
         )
 
-    raw = [c for c in itertools.islice(_candidates(fi, gi, opts), _MAX_CANDIDATES) if usable(c)]
+    # exp(x - exp(x)) hides the kernel exp(x) of cloglog's y = 1 - exp(-exp(x)): split it too
+    split = sp.expand_power_exp(gi)
+    found = itertools.chain(
+        _candidates(fi, gi, opts), _candidates(fi, split, opts) if split != gi else ()
+    )
+    raw = [c for c in itertools.islice(found, _MAX_CANDIDATES) if usable(c)]
     polished = [c for c in _polished(raw[:6], opts, probe.output_sign(fi, xs)) if usable(c)]
     pool = list(dict.fromkeys(raw + polished))
     output_only = [c for c in pool if not c.has(X)]

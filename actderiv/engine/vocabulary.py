@@ -50,10 +50,12 @@ def ops(expr: Any) -> int:
     return int(sp.count_ops(expr))
 
 
-def measure(expr: Any) -> tuple[int, int, int]:
-    """:func:`ops`, then fewer sums that open with a minus, then the shorter printed form."""
+def measure(expr: Any) -> tuple[int, int, int, int]:
+    """:func:`ops`; then fewer kinds of named function (each needs a line of legend), fewer sums
+    that open with a minus, and the shorter printed form."""
     text = str(expr)
-    return ops(expr), text.count("(-") + text.startswith("-"), len(text)
+    kinds = len({type(f) for f in expr.atoms(NamedFunction)}) + bool(expr.has(sp.sech))
+    return ops(expr), kinds, text.count("(-") + text.startswith("-"), len(text)
 
 
 # --- recognition ---------------------------------------------------------------------------------
@@ -175,6 +177,13 @@ def _polish(expr: sp.Expr) -> sp.Expr:
 
 def _recognitions(expr: sp.Expr) -> Iterator[sp.Expr]:
     """Forms of ``expr`` in named functions, before tidying (each equal to ``expr``)."""
+    yield from _recognised(expr)
+    hyperbolic = expr.rewrite(sp.cosh, sp.exp).rewrite(sp.sinh, sp.exp)
+    if hyperbolic != expr:
+        yield from _recognised(hyperbolic)
+
+
+def _recognised(expr: sp.Expr) -> Iterator[sp.Expr]:
     base = expr.replace(lambda e: isinstance(e, sp.erf), _erf)
     base = base.replace(lambda e: isinstance(e, sp.erfc), _erfc)
     base = base.replace(_is_softplus, _softplus)
@@ -269,13 +278,18 @@ def _compile(expr: sp.Expr) -> Callable[[Any], Any] | None:
         return None
 
 
-def named_form(expr: sp.Expr, check: Agreement) -> sp.Expr:
-    """The shortest form of ``expr`` by :func:`measure` among its named forms that agree with
-    it numerically; ``expr`` itself when none is shorter. Branches are named one by one."""
+def named_form(expr: sp.Expr, check: Agreement, *also: sp.Expr) -> sp.Expr:
+    """The shortest form of ``expr`` by :func:`measure` among its named forms (and those of
+    ``also``, other forms of it) that agree with it numerically; ``expr`` itself when none is
+    shorter. Branches are named one by one."""
     if isinstance(expr, sp.Piecewise):
         return sp.Piecewise(*((named_form(e, check), c) for e, c in expr.args))
     best, best_measure = expr, measure(expr)
-    for cand in candidates(expr):
+    pool = candidates(expr)
+    for other in also:
+        if other != expr and not isinstance(other, sp.Piecewise):
+            pool += candidates(other)
+    for cand in dict.fromkeys(pool):
         m = measure(cand)
         if m < best_measure and check.same(cand, expr):
             best, best_measure = cand, m
@@ -287,10 +301,11 @@ def uses_names(*exprs: Any) -> bool:
 
 
 def named_forms(
-    formula: Formula, derivative: sp.Expr, selfref: SelfReferential | None
+    formula: Formula, derivative: sp.Expr, selfref: SelfReferential | None, raw: sp.Expr
 ) -> NamedForms | None:
     """f, its derivative and its self-referential form in named functions, each the shortest
-    found; None when the search ran out of its budget (the primitive forms are printed)."""
+    found (``raw``, SymPy's derivative before the readable form was chosen, is searched too);
+    None when the search ran out of its budget (the primitive forms are printed)."""
 
     def search() -> NamedForms:
         env0 = {sym: mpmath.mpf(float(value)) for _, sym, value in formula.params}
@@ -299,7 +314,7 @@ def named_forms(
         return NamedForms(
             # f that is one named function (the sigmoid entry) keeps its definition
             expr=formula.expr if isinstance(expr, NamedFunction) else expr,
-            derivative=named_form(derivative, check),
+            derivative=named_form(derivative, check, raw),
             self_referential=None if selfref is None else named_form(selfref.expr, check),
         )
 
