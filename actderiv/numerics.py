@@ -247,6 +247,8 @@ def ill_conditioned(fn: Fn, env: Mapping[sp.Symbol, Any], var: sp.Symbol, rel_to
     step = max(abs(value), mpmath.mpf(1)) * mpmath.mpf(10) ** (3 - mpmath.mp.dps)
     mid = real_value(fn, env)
     ends = [real_value(fn, {**env, var: value + s}) for s in (-step, step)]
-    if mid is None or any(e is None for e in ends):
+    if mid is None:  # undefined at y itself: ill-conditioned only if defined beside it
+        return any(e is not None for e in ends)
+    if any(e is None for e in ends):
         return True
     return any(not close(e, mid, rel_tol, 0.0) for e in ends if e is not None)

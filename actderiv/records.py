@@ -165,6 +165,8 @@ def display_text(expr: sp.Expr | None) -> str | None:
 
 
 def _cond(cond: Any) -> str:
+    if isinstance(cond, sp.Eq):  # a kink's own value (engine.derive): "x = 0", not "Eq(x, 0)"
+        return f"{_cond(cond.lhs)} = {_cond(cond.rhs)}"
     text = str(sp.sstr(cond))
     for a, b in (("<=", "≤"), (">=", "≥"), ("!=", "≠"), ("&", "and"), ("|", "or")):
         text = text.replace(a, b)

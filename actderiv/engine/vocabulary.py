@@ -133,10 +133,9 @@ def _sech(expr: sp.Expr) -> sp.Expr:
 
     out = expr.replace(lambda e: isinstance(e, sp.Add), fold)
     return out.replace(
-        lambda e: isinstance(e, sp.Pow)
-        and isinstance(e.base, sp.cosh)
-        and e.exp.is_Integer
-        and e.exp < 0,
+        lambda e: (
+            isinstance(e, sp.Pow) and isinstance(e.base, sp.cosh) and e.exp.is_Integer and e.exp < 0
+        ),
         lambda e: sp.sech(e.base.args[0]) ** (-e.exp),
     )
 
@@ -246,6 +245,20 @@ class Agreement:
         self.env0 = env0
         self._f = _compile(f)
 
+    def defined_at_zero(self, form: sp.Expr) -> bool:
+        """Whether ``form`` has a finite value at x = 0 (with y = f(0)), or f is undefined there."""
+        fn = _compile(expand_named(form))
+        if fn is None:
+            return False
+        env = {**self.env0, X: mpmath.mpf(0)}
+        if form.has(Y):
+            y = None if self._f is None else real_value(self._f, env)
+            if y is None:
+                return True
+            env[Y] = y
+        with mpmath.workdps(PROBE_DPS):
+            return real_value(fn, env) is not None
+
     def same(self, form: sp.Expr, reference: sp.Expr, xs: Sequence[float] = SAMPLE_XS) -> bool:
         got, want = _compile(expand_named(form)), _compile(reference)
         if got is None or want is None:
@@ -284,16 +297,26 @@ def named_form(expr: sp.Expr, check: Agreement, *also: sp.Expr) -> sp.Expr:
     shorter. Branches are named one by one."""
     if isinstance(expr, sp.Piecewise):
         return sp.Piecewise(*((named_form(e, check), c) for e, c in expr.args))
-    best, best_measure = expr, measure(expr)
+    # a form undefined at x = 0 (SiLU's y·(x − y + 1)/x) loses to one defined there
+    best, best_measure = expr, (not check.defined_at_zero(expr), *measure(expr))
     pool = candidates(expr)
     for other in also:
         if other != expr and not isinstance(other, sp.Piecewise):
             pool += candidates(other)
     for cand in dict.fromkeys(pool):
-        m = measure(cand)
+        m = (not check.defined_at_zero(cand), *measure(cand))
         if m < best_measure and check.same(cand, expr):
             best, best_measure = cand, m
     return best
+
+
+def with_output(derivative: sp.Expr, f: sp.Expr) -> sp.Expr | None:
+    """The entry's own f written as y where the named derivative holds it: SiLU's
+    σ(x)·(1 + x·(1 − σ(x))) = σ + xσ − xσ² → y + σ(x)·(1 − y). None when f does not occur."""
+    if not f.has(X) or isinstance(f, sp.Piecewise) or isinstance(derivative, sp.Piecewise):
+        return None
+    found = attempt(lambda: sp.expand(derivative).subs(f, Y), budget.SMALL, None)
+    return found if found is not None and found.has(Y) else None
 
 
 def uses_names(*exprs: Any) -> bool:
@@ -305,17 +328,34 @@ def named_forms(
 ) -> NamedForms | None:
     """f, its derivative and its self-referential form in named functions, each the shortest
     found (``raw``, SymPy's derivative before the readable form was chosen, is searched too);
-    None when the search ran out of its budget (the primitive forms are printed)."""
+    None when the search ran out of its budget (the primitive forms are printed).
+
+    Where the self-referential search found nothing, the named derivative with the entry's own
+    f written as y (:func:`with_output`) is the self-referential form if it is shorter (the
+    Gaussian's −2x·y); the caller makes it the derivation's (see ``engine.derive``)."""
 
     def search() -> NamedForms:
         env0 = {sym: mpmath.mpf(float(value)) for _, sym, value in formula.params}
         check = Agreement(formula.at_defaults(formula.expr), env0)
         expr = named_form(formula.expr, check)
+        named = named_form(derivative, check, raw)
+        mixed = with_output(named, expr)
+        if selfref is None:
+            shorter = (
+                mixed is not None
+                and ops(mixed) < ops(named)
+                and check.defined_at_zero(mixed)
+                and check.same(mixed, derivative)
+            )
+            selfref_named = mixed if shorter else None
+        else:
+            extra = () if mixed is None else (mixed,)
+            selfref_named = named_form(selfref.expr, check, *extra)
         return NamedForms(
             # f that is one named function (the sigmoid entry) keeps its definition
             expr=formula.expr if isinstance(expr, NamedFunction) else expr,
-            derivative=named_form(derivative, check, raw),
-            self_referential=None if selfref is None else named_form(selfref.expr, check),
+            derivative=named,
+            self_referential=selfref_named,
         )
 
     with budget.collecting(propagate=False):
