@@ -183,11 +183,14 @@ def _recognitions(expr: sp.Expr) -> Iterator[sp.Expr]:
 
 
 def _recognised(expr: sp.Expr) -> Iterator[sp.Expr]:
-    base = expr.replace(lambda e: isinstance(e, sp.erf), _erf)
-    base = base.replace(lambda e: isinstance(e, sp.erfc), _erfc)
-    base = base.replace(_is_softplus, _softplus)
-    gauss = base.replace(lambda e: isinstance(e, sp.exp), _gaussian)
-    for start in dict.fromkeys((base, gauss)):
+    normal = expr.replace(lambda e: isinstance(e, sp.erf), _erf)
+    normal = normal.replace(lambda e: isinstance(e, sp.erfc), _erfc)
+    # erf kept as well: SERF's erf(softplus(x)) is shorter than 2Φ(√2·softplus(x)) − 1
+    starts = []
+    for base in dict.fromkeys((normal, expr)):
+        base = base.replace(_is_softplus, _softplus)
+        starts += [base, base.replace(lambda e: isinstance(e, sp.exp), _gaussian)]
+    for start in dict.fromkeys(starts):
         yield start
         powers = [p for p in start.atoms(sp.exp) if p.has(X)]
         if powers:

@@ -95,7 +95,7 @@ def render_latex(
         _FIT,
         "",
         _table(entries, columns, COLUMNS, cell_text),
-        named_legend(entries),
+        *filter(None, [named_legend(entries)]),
         "",
     ]
     for item in entries:
