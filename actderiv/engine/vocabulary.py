@@ -322,10 +322,6 @@ def with_output(derivative: sp.Expr, f: sp.Expr) -> sp.Expr | None:
     return found if found is not None and found.has(Y) else None
 
 
-def uses_names(*exprs: Any) -> bool:
-    return any(isinstance(e, sp.Basic) and (e.has(NamedFunction) or e.has(sp.sech)) for e in exprs)
-
-
 def named_forms(
     formula: Formula, derivative: sp.Expr, selfref: SelfReferential | None, raw: sp.Expr
 ) -> NamedForms | None:
