@@ -238,3 +238,20 @@ def real_value(fn: Fn, env: Mapping[sp.Symbol, Any]) -> Any | None:
 def close(a: Any, b: Any, rel: float = 1e-9, abs_tol: float = 1e-12) -> bool:
     """Whether two numbers agree to a relative (or, near zero, absolute) tolerance."""
     return bool(abs(a - b) <= max(rel * max(abs(a), abs(b)), abs_tol))
+
+
+def ill_conditioned(fn: Fn, env: Mapping[sp.Symbol, Any], var: sp.Symbol, rel_tol: float) -> bool:
+    """Whether ``fn`` at ``env`` is not determined to ``rel_tol`` by ``env[var]``, a value known
+    only to the working precision: ``fn`` is undefined, or varies by more than ``rel_tol``, when
+    ``var`` moves by a thousand units of its last place (cloglog's ``-(1 - y)·log(1 - y)`` where
+    y = 1 - exp(-exp(x)) rounds to 1). Such a point can decide nothing about a form in ``var``.
+    """
+    value = env[var]
+    step = max(abs(value), mpmath.mpf(1)) * mpmath.mpf(10) ** (3 - mpmath.mp.dps)
+    mid = real_value(fn, env)
+    ends = [real_value(fn, {**env, var: value + s}) for s in (-step, step)]
+    if mid is None:  # undefined at y itself: ill-conditioned only if defined beside it
+        return any(e is not None for e in ends)
+    if any(e is None for e in ends):
+        return True
+    return any(not close(e, mid, rel_tol, 0.0) for e in ends if e is not None)

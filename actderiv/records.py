@@ -8,14 +8,16 @@ Every expression becomes a string that ``sympy.sympify`` parses back into an equ
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import sympy as sp
 
 from actderiv.catalog.model import ActivationSpec
 from actderiv.engine.derivation import Breakpoint, Derivation
 from actderiv.engine.verify import Verification
-from actderiv.schema import SCHEMA_VERSION, Check, Properties, Record
+from actderiv.engine.vocabulary import ops
+from actderiv.lang.named import legend
+from actderiv.schema import SCHEMA_VERSION, Check, Properties, Readability, Record
 from actderiv.schema import Breakpoint as BreakpointRecord
 from actderiv.schema import Verification as VerificationRecord
 
@@ -44,6 +46,7 @@ def derivation_record(
     the record says so under "exhausted", a list of messages; that key is present only then.
     """
     selfref = d.self_referential
+    shown = printed_forms(d)
     spent = list(
         dict.fromkeys([*d.exhausted, *(verification.exhausted if verification else ()), *exhausted])
     )
@@ -64,15 +67,19 @@ def derivation_record(
         "breakpoints": [_breakpoint(bp) for bp in d.breakpoints],
         "param_derivatives": {name: expr_text(e) for name, e in d.param_derivatives},
         "display": {
-            "expr": display_text(d.expr),
-            "derivative": display_text(d.derivative),
-            "self_referential": display_text(selfref.expr) if selfref else None,
+            "expr": display_text(shown[0]),
+            "derivative": display_text(shown[1]),
+            "self_referential": display_text(shown[2]),
         },
         "latex": {
-            "expr": expr_latex(d.expr),
-            "derivative": expr_latex(d.derivative),
-            "self_referential": expr_latex(selfref.expr) if selfref else None,
+            "expr": expr_latex(shown[0]),
+            "derivative": expr_latex(shown[1]),
+            "self_referential": expr_latex(shown[2]),
         },
+        "legend": [
+            {"name": e.name, "display": e.display, "latex": e.latex} for e in legend(*shown)
+        ],
+        "readability": readability(shown[1], shown[2]),
         "notes": list(d.notes),
         "verified": bool(verification and verification.passed),
         "verification": verification_record(verification) if verification else None,
@@ -81,6 +88,26 @@ def derivation_record(
     if spent:
         record["exhausted"] = spent
     return record
+
+
+def printed_forms(d: Derivation) -> tuple[sp.Expr, sp.Expr, sp.Expr | None]:
+    """f, f' and the self-referential form as printed: in named functions where found."""
+    selfref = d.self_referential.expr if d.self_referential else None
+    if d.named is None:
+        return d.expr, d.derivative, selfref
+    return d.expr if d.named.expr is None else d.named.expr, d.named.derivative, (
+        d.named.self_referential if selfref is not None else None
+    )
+
+
+def readability(derivative: sp.Expr | None, selfref: sp.Expr | None) -> Readability:
+    """The measure of the printed forms (see :func:`actderiv.engine.vocabulary.ops`)."""
+    a = None if derivative is None else ops(derivative)
+    b = None if selfref is None else ops(selfref)
+    shortest: Literal["derivative", "self_referential"] | None = None
+    if a is not None:
+        shortest = "self_referential" if b is not None and b < a else "derivative"
+    return {"derivative": a, "self_referential": b, "shortest": shortest}
 
 
 def verification_record(v: Verification) -> VerificationRecord:
@@ -138,6 +165,8 @@ def display_text(expr: sp.Expr | None) -> str | None:
 
 
 def _cond(cond: Any) -> str:
+    if isinstance(cond, sp.Eq):  # a kink's own value (engine.derive): "x = 0", not "Eq(x, 0)"
+        return f"{_cond(cond.lhs)} = {_cond(cond.rhs)}"
     text = str(sp.sstr(cond))
     for a, b in (("<=", "≤"), (">=", "≥"), ("!=", "≠"), ("&", "and"), ("|", "or")):
         text = text.replace(a, b)

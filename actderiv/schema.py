@@ -71,6 +71,23 @@ class Forms(TypedDict):
     self_referential: str | None
 
 
+class LegendItem(TypedDict):
+    """One named function a printed form uses: ``σ(x) = 1/(1 + exp(-x))``."""
+
+    name: str
+    display: str
+    latex: str
+
+
+class Readability(TypedDict):
+    """The readability measure of the printed forms: operations, each named function one."""
+
+    derivative: int | None
+    self_referential: int | None
+    #: which printed form of f' is shortest by that measure
+    shortest: Literal["derivative", "self_referential"] | None
+
+
 class Range(TypedDict):
     low: str | None
     high: str | None
@@ -134,8 +151,12 @@ class Record(TypedDict):
     output_only: bool
     breakpoints: list[Breakpoint]
     param_derivatives: dict[str, str | None]
+    #: display and latex: printed in named functions (σ, Φ, φ, softplus, sech) where shorter
     display: Forms
     latex: Forms
+    #: the named functions the display and LaTeX forms use, defined
+    legend: NotRequired[list[LegendItem]]
+    readability: NotRequired[Readability]
     notes: list[str]
     verified: bool
     verification: Verification | None
@@ -289,6 +310,8 @@ class Printed(TypedDict):
     self_referential: str | None
     params: list[list[str | None]]
     breakpoints: list[PrintedBreakpoint]
+    #: definitions of the named functions the formulas use, in this dialect's math
+    legend: NotRequired[list[str]]
 
 
 class Fragments(TypedDict):

@@ -56,6 +56,9 @@ SMALL: Final = 60_000
 #: The self-referential search of one derivation (sechsig's takes 2,550,000, most of it solves
 #: that run out of their step budget).
 SELF_REFERENTIAL: Final = 4_000_000
+#: The search for the forms of one derivation in named functions (σ, Φ, …): a cosmetic step, so a
+#: spent budget leaves the primitive forms, which are as right, and is not noted.
+NAMED: Final = 3_000_000
 #: All the checks of one verification (at most 1,500,000 used, by phish and GELU's tanh form,
 #: whose ``simplify`` runs out); checks not reached are one undecided check.
 VERIFICATION: Final = 8_000_000

@@ -36,6 +36,17 @@ class SelfReferential:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class NamedForms:
+    """f, f' and the self-referential form in the field's vocabulary (σ, Φ, …), for printing
+    only; each is the shortest form found and equal to the one it stands for (see
+    actderiv.engine.vocabulary)."""
+
+    expr: sp.Expr
+    derivative: sp.Expr
+    self_referential: sp.Expr | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Derivation:
     """Everything the engine derived about one formula."""
 
@@ -57,3 +68,5 @@ class Derivation:
     #: The work budgets that ran out where it changed the result ("the budget of N steps was
     #: spent in …"); such a derivation is not cached (see actderiv.engine.budget).
     exhausted: tuple[str, ...] = ()
+    #: The printed forms in named functions; None where none was looked for.
+    named: NamedForms | None = None

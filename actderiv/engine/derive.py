@@ -15,12 +15,14 @@ import sympy as sp
 
 from actderiv.engine import budget
 from actderiv.engine.budget import EngineOptions, attempt, hang_guard
-from actderiv.engine.derivation import Breakpoint, Derivation
+from actderiv.engine.derivation import Breakpoint, Derivation, SelfReferential
 from actderiv.engine.forms import differentiate, readable_form
 from actderiv.engine.formula import Formula
 from actderiv.engine.kinks import BreakpointFinder, switch_points
 from actderiv.engine.selfref import self_referential
+from actderiv.engine.vocabulary import named_forms
 from actderiv.errors import BudgetExceeded, DerivationError
+from actderiv.lang.named import expand_named
 from actderiv.lang.parse import X
 
 __all__ = ["EngineOptions", "derive"]
@@ -83,6 +85,8 @@ def _derive(
         breakpoints = tuple(
             bp for bp in (ctx.breakpoint(f, order, p.at_defaults) for p in points) if bp is not None
         )
+    if order == 1:
+        readable = _agree_at_kinks(readable, breakpoints)
     if torch is not None:
         breakpoints = tuple(_with_torch(bp) for bp in breakpoints)
     selfref = None
@@ -101,6 +105,11 @@ def _derive(
         (pname, readable_form(differentiate(f, 1, sym), f, opts, thorough=False))
         for pname, sym, _ in formula.params
     )
+    named = named_forms(formula, readable, selfref, raw)
+    if selfref is None and named is not None and named.self_referential is not None:
+        form = expand_named(named.self_referential)
+        selfref = SelfReferential(expr=form, output_only=not form.has(variable))
+        notes = [n for n in notes if n != "no self-referential form found"]
     return Derivation(
         name=name,
         title=title,
@@ -116,7 +125,27 @@ def _derive(
         param_derivatives=param_derivatives,
         notes=tuple(notes),
         torch=torch,
+        named=named,
     )
+
+
+def _agree_at_kinks(g: sp.Expr, breakpoints: tuple[Breakpoint, ...]) -> sp.Expr:
+    """The derivative with the breakpoint table's value at every kink where its formula gives
+    another (symexp's ``exp(|x|)`` is 1 at 0, where sign(x)·(exp(|x|) − 1) has derivative 0,
+    like PyTorch's): a rewrite such as ``sign(x)² = 1`` holds only away from the kink."""
+    pieces: list[tuple[sp.Expr, sp.Basic]] = []
+    for bp in breakpoints:
+        if bp.value is None or bp.x.free_symbols:
+            continue
+        at = g.subs(X, bp.x)
+        if at.is_number and at.is_finite and not _zero(at - bp.value):
+            pieces.append((bp.value, sp.Eq(X, bp.x)))
+    return sp.Piecewise(*pieces, (g, True)) if pieces else g
+
+
+def _zero(expr: sp.Expr) -> bool:
+    """Whether a number is 0; True (nothing to mend) where ``simplify`` cannot tell in budget."""
+    return bool(attempt(lambda: sp.simplify(expr) == 0, budget.SMALL, True))
 
 
 def _with_torch(bp: Breakpoint) -> Breakpoint:

@@ -38,6 +38,7 @@ from actderiv.numerics import (
     NotNumeric,
     close,
     compile_mp,
+    ill_conditioned,
     real_value,
 )
 
@@ -123,13 +124,13 @@ class _Probe:
         except NotNumeric:
             return None
 
-    def points_in(self, cond: Any) -> tuple[float, ...]:
+    def points_in(self, cond: Any, xs: tuple[float, ...] = SAMPLE_XS) -> tuple[float, ...]:
         if cond is sp.true:
-            return SAMPLE_XS
+            return xs
         test = self.compile(cond)
         if test is None:
             return ()
-        return tuple(v for v in SAMPLE_XS if _holds(test, {**self.env0, X: mpmath.mpf(v)}))
+        return tuple(v for v in xs if _holds(test, {**self.env0, X: mpmath.mpf(v)}))
 
     def output_sign(self, f: sp.Expr, xs: Sequence[float]) -> int:
         """+1 (or -1) when f is positive (or negative) at every point of xs, else 0."""
@@ -157,6 +158,8 @@ class _Probe:
                     continue
                 got = real_value(hf, {**env, Y: y})
                 if got is None or not close(got, want, PROBE_REL_TOL, PROBE_ABS_TOL):
+                    if ill_conditioned(hf, {**env, Y: y}, Y, PROBE_REL_TOL):
+                        continue  # y rounded: this point cannot tell
                     return False
                 checked += 1
         return checked > 0
@@ -178,7 +181,8 @@ def _branch_form(
     """The best form of one branch's derivative that uses y: (form, needs only the output)."""
     if not gi.has(X):
         return gi, True
-    xs = probe.points_in(cond) or SAMPLE_XS
+    # and x = 0, where a form that divides by x (GELU's y/x + x·φ(x)) is undefined
+    xs = (probe.points_in(cond) or SAMPLE_XS) + probe.points_in(cond, (0.0,))
     limit = 3 * complexity(gi, fi)[0] + 10
 
     def usable(c: sp.Expr) -> bool:
@@ -189,7 +193,12 @@ def _branch_form(
             and probe.agrees(c, fi, gi, xs)
         )
 
-    raw = [c for c in itertools.islice(_candidates(fi, gi, opts), _MAX_CANDIDATES) if usable(c)]
+    # exp(x - exp(x)) hides the kernel exp(x) of cloglog's y = 1 - exp(-exp(x)): split it too
+    split = sp.expand_power_exp(gi)
+    found = itertools.chain(
+        _candidates(fi, gi, opts), _candidates(fi, split, opts) if split != gi else ()
+    )
+    raw = [c for c in itertools.islice(found, _MAX_CANDIDATES) if usable(c)]
     polished = [c for c in _polished(raw[:6], opts, probe.output_sign(fi, xs)) if usable(c)]
     pool = list(dict.fromkeys(raw + polished))
     output_only = [c for c in pool if not c.has(X)]
@@ -317,12 +326,24 @@ def _join_by_output(
             return None  # the images overlap: y alone cannot tell the branches apart
         else:
             merged.append(image)
+    if any(m.lo == m.hi and not _float_exact(m.hi_expr) for m in merged):
+        # A branch whose whole image is one value that float64 cannot hold (TaLU's tanh(-1)) is
+        # chosen by an exact equality that a computed y misses: keep the conditions on x.
+        return None
     pieces = [
         (forms[m.branch][0], sp.Le(Y, m.hi_expr) if m.hi_closed else sp.Lt(Y, m.hi_expr))
         for m in merged[:-1]
     ]
     pieces.append((forms[merged[-1].branch][0], sp.true))
     return merge_pieces(pieces)
+
+
+def _float_exact(value: sp.Expr) -> bool:
+    """Whether ``value`` is a number that float64 holds exactly (-1, 0, 0.5; not 0.1, tanh(1))."""
+    if not value.is_Rational:
+        return False
+    q = int(value.q)
+    return q & (q - 1) == 0 and abs(value) < 2**53 and sp.Rational(float(value)) == value
 
 
 def _same(a: sp.Expr, b: sp.Expr) -> bool:

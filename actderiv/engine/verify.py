@@ -34,8 +34,9 @@ from actderiv.engine.formula import CatalogResolver, Formula
 from actderiv.engine.kinks import switch_points
 from actderiv.engine.proofs import proves_zero
 from actderiv.errors import FormulaError
+from actderiv.lang.named import expand_named
 from actderiv.lang.parse import Scope, X, Y, number, parse_formula
-from actderiv.numerics import NotNumeric, real_value, sample_points
+from actderiv.numerics import REL_TOL, NotNumeric, ill_conditioned, real_value, sample_points
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,6 +120,7 @@ def _run_checks(
     checks.append(_same_as_diff(formula, derivation, wrt, opts))
     if derivation.self_referential is not None:
         checks.extend(_self_referential_checks(numeric, derivation, points, opts))
+    checks.extend(_named_checks(formula, numeric, derivation, points, opts))
     if derivation.wrt == "x" and derivation.order == 1:
         for pname, expr in derivation.param_derivatives:
             sym = formula.symbols[pname]
@@ -182,11 +184,20 @@ def _self_referential_checks(
         y = real_value(numeric.f, env)
         return None if y is None else real_value(h, {**env, Y: y})
 
+    def want(xv: float) -> Any | None:
+        # None (not compared) where y = f(x), rounded to the working precision, cannot
+        # determine the form's value (see numerics.ill_conditioned)
+        env = {**numeric.env0, X: mpmath.mpf(xv)}
+        y = real_value(numeric.f, env)
+        if y is not None and ill_conditioned(h, {**env, Y: y}, Y, REL_TOL):
+            return None
+        return real_value(g, env)
+
     form_check, flag_check = SEARCH_CHECKS
     check = compare_numerically(
         form_check,
         numeric,
-        lambda xv: real_value(g, {**numeric.env0, X: mpmath.mpf(xv)}),
+        want,
         got,
         points,
         "the form with y = f(x) and the derivative",
@@ -204,6 +215,55 @@ def _self_referential_checks(
         else "the flag does not match the form",
     )
     return [check, flag]
+
+
+def _named_checks(
+    formula: Formula, numeric: Numeric, d: Derivation, points: Sequence[float], opts: EngineOptions
+) -> list[Check]:
+    """Each printed form in named functions (σ, Φ, …) is the form it stands for: proved by
+    SymPy once the names are written out, else confirmed at the sample points."""
+    if d.named is None:
+        return []
+    pairs = [("named form of f", d.named.expr, d.expr)]
+    pairs.append(("named form of the derivative", d.named.derivative, d.derivative))
+    if d.self_referential is not None and d.named.self_referential is not None:
+        pairs.append(
+            ("named self-referential form", d.named.self_referential, d.self_referential.expr)
+        )
+    checks = []
+    for name, named, form in pairs:
+        if named == form:
+            continue
+        written = expand_named(named)
+        proof = None if form.has(Y) else proves_zero(written - form, opts, formula.defaults)
+        if proof is not None:
+            checks.append(
+                Check(
+                    name=name,
+                    status="proved",
+                    detail="SymPy reduces it, names written out, less the form to 0"
+                    + for_which(proof, formula),
+                )
+            )
+            continue
+        shown, meant = numeric.fn(written), numeric.fn(form)
+
+        def at(fn: Any, xv: float) -> Any | None:
+            env = {**numeric.env0, X: mpmath.mpf(xv)}
+            y = real_value(numeric.f, env)
+            return None if y is None else real_value(fn, {**env, Y: y})
+
+        checks.append(
+            compare_numerically(
+                name,
+                numeric,
+                partial(at, meant),
+                partial(at, shown),
+                points,
+                "the form in named functions and the form it stands for",
+            )
+        )
+    return checks
 
 
 def _claim_checks(

@@ -128,7 +128,7 @@ def fragments(d: Derivation, dialect: Dialect, precision: int) -> Printed:
     """The formulas of one derivation printed in ``dialect``: plain strings, JSON-ready."""
     import sympy as sp
 
-    from actderiv.render.tex import LatexOptions, function_tex, name_tex
+    from actderiv.render.tex import LatexOptions, function_tex, markdown_safe, name_tex
     from actderiv.render.texprint import to_latex
 
     options = LatexOptions(dialect=dialect, precision=precision)
@@ -137,16 +137,27 @@ def fragments(d: Derivation, dialect: Dialect, precision: int) -> Printed:
     def tex(expr: sp.Basic | None) -> str | None:
         return None if expr is None else to_latex(expr, options, function=name)
 
+    from actderiv.lang.named import legend
+
+    named = d.named
     selfref = d.self_referential
+    shown = (
+        (d.expr, d.derivative, selfref.expr if selfref else None)
+        if named is None
+        else (named.expr, named.derivative, named.self_referential if selfref else None)
+    )
     printed: Printed = {
         "function": function_tex(name, dialect),
-        "expr": tex(d.expr),
-        "derivative": tex(d.derivative),
-        "self_referential": tex(selfref.expr) if selfref else None,
+        "expr": tex(shown[0]),
+        "derivative": tex(shown[1]),
+        "self_referential": tex(shown[2]),
         "params": [[name_tex(k, dialect), tex(sp.Float(v))] for k, v in d.params],
         "breakpoints": [
             {"x": tex(b.x), "left": tex(b.left), "right": tex(b.right), "torch": tex(b.torch)}
             for b in d.breakpoints
+        ],
+        "legend": [
+            e.latex if dialect == "latex" else markdown_safe(e.latex) for e in legend(*shown)
         ],
     }
     return printed

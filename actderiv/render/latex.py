@@ -95,6 +95,7 @@ def render_latex(
         _FIT,
         "",
         _table(entries, columns, COLUMNS, cell_text),
+        *filter(None, [named_legend(entries)]),
         "",
     ]
     for item in entries:
@@ -228,3 +229,11 @@ def _document(body: str) -> str:
             "",
         ]
     )
+
+
+def named_legend(entries: Sequence[Mapping[str, Any]]) -> str:
+    """One line defining the named functions (σ, Φ, …) the entries' formulas use, or ""."""
+    seen = dict.fromkeys(d for item in entries for d in item["latex"].get("legend") or ())
+    if not seen:
+        return ""
+    return r"\noindent Named functions: " + "; ".join(f"${d}$" for d in seen) + "."

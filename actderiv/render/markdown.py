@@ -26,6 +26,9 @@ def render_markdown(entries: Sequence[Mapping[str, Any]], columns: Sequence[str]
     notes = [_params(item) for item in entries if item["markdown"]["params"]]
     if notes:
         lines += ["", "Default parameters: " + "; ".join(notes) + "."]
+    named = dict.fromkeys(d for item in entries for d in item["markdown"].get("legend") or ())
+    if named:
+        lines += ["", "Named functions: " + "; ".join(f"${d}$" for d in named) + "."]
     lines.append("")
     lines.append(
         "In the self-referential column, $f(x)$ is the activation's own output "

@@ -108,6 +108,8 @@ def _summary(record: Mapping[str, Any], spec: ActivationSpec | None) -> Panel:
         )
     else:
         _add_row(grid, f"{label} in y = f(x)", Text("none found", style="dim"))
+    for item in record.get("legend") or ():
+        _add_row(grid, "where", item["display"])
     if spec is not None and spec.tags:
         _add_row(grid, "tags", ", ".join(spec.tags))
     if spec is not None and spec.torch:

@@ -12,6 +12,7 @@ from typing import Any
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from actderiv.lang.named import NamedFunction
 from actderiv.render.tex import (
     _GREEK_ALIASES,
     GREEK,
@@ -79,6 +80,14 @@ class ActderivLatexPrinter(LatexPrinter):
     def _print_Abs(self, expr: sp.Abs, exp: str | None = None) -> str:
         tex = r"\left\lvert " + self._print(expr.args[0]) + r" \right\rvert"
         return f"{tex}^{{{exp}}}" if exp is not None else tex
+
+    def _print_NamedFunction(self, expr: NamedFunction, exp: str | None = None) -> str:
+        # σ, softplus, Φ, φ (actderiv.lang.named): \sigma(x), \Phi^{2}(x)
+        head = expr.tex if exp is None else f"{expr.tex}^{{{exp}}}"
+        return f"{head}({self._print(expr.args[0])})"
+
+    # SymPy's printer looks up subclasses of Function by their own name only
+    _print_Sigmoid = _print_Softplus = _print_NormalCDF = _print_NormalPDF = _print_NamedFunction
 
     def _print_Heaviside(self, expr: sp.Heaviside, exp: str | None = None) -> str:
         tex = r"H\left(" + self._print(expr.args[0]) + r"\right)"
