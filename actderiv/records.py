@@ -15,6 +15,8 @@ import sympy as sp
 from actderiv.catalog.model import ActivationSpec
 from actderiv.engine.derivation import Breakpoint, Derivation
 from actderiv.engine.verify import Verification
+from actderiv.lang.display import display
+from actderiv.lang.spelling import Spelling
 from actderiv.schema import SCHEMA_VERSION, Check, Properties, Record
 from actderiv.schema import Breakpoint as BreakpointRecord
 from actderiv.schema import Verification as VerificationRecord
@@ -64,9 +66,9 @@ def derivation_record(
         "breakpoints": [_breakpoint(bp) for bp in d.breakpoints],
         "param_derivatives": {name: expr_text(e) for name, e in d.param_derivatives},
         "display": {
-            "expr": display_text(d.expr),
-            "derivative": display_text(d.derivative),
-            "self_referential": display_text(selfref.expr) if selfref else None,
+            "expr": display_text(d.expr, d.spellings),
+            "derivative": display_text(d.derivative, d.spellings),
+            "self_referential": display_text(selfref.expr, d.spellings) if selfref else None,
         },
         "latex": {
             "expr": expr_latex(d.expr),
@@ -124,21 +126,7 @@ def _breakpoint(bp: Breakpoint) -> BreakpointRecord:
     }
 
 
-def display_text(expr: sp.Expr | None) -> str | None:
-    """A one-line form for people: ``^`` for powers, ``≤``, branches as ``a if c; b otherwise``."""
-    if expr is None:
-        return None
-    if isinstance(expr, sp.Piecewise):
-        parts = []
-        for value, cond in expr.args:
-            shown = display_text(value)
-            parts.append(f"{shown} otherwise" if cond is sp.true else f"{shown} if {_cond(cond)}")
-        return "; ".join(parts)
-    return str(sp.sstr(expr)).replace("**", "^")
-
-
-def _cond(cond: Any) -> str:
-    text = str(sp.sstr(cond))
-    for a, b in (("<=", "≤"), (">=", "≥"), ("!=", "≠"), ("&", "and"), ("|", "or")):
-        text = text.replace(a, b)
-    return text.replace("**", "^")
+def display_text(expr: sp.Expr | None, spellings: tuple[Spelling, ...] = ()) -> str | None:
+    """A one-line form for people: ``^`` for powers, ``≤``, ``|x|``, branches as ``a if c; b
+    otherwise``, constants as the source wrote them (see :mod:`actderiv.lang.display`)."""
+    return None if expr is None else display(expr, spellings)

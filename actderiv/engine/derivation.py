@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sympy as sp
 
+    from actderiv.lang.spelling import Spelling
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Breakpoint:
@@ -57,3 +59,6 @@ class Derivation:
     #: The work budgets that ran out where it changed the result ("the budget of N steps was
     #: spent in …"); such a derivation is not cached (see actderiv.engine.budget).
     exhausted: tuple[str, ...] = ()
+    #: How the source wrote its constants, for the printers (docs/ARCHITECTURE.md, "Constants
+    #: as written"); the expressions above keep exact rationals.
+    spellings: tuple[Spelling, ...] = ()

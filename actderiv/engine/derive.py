@@ -117,6 +117,7 @@ def _derive(
         param_derivatives=param_derivatives,
         notes=tuple(notes),
         torch=torch,
+        spellings=formula.spellings,
     )
 
 

@@ -117,6 +117,7 @@ def fragments(d: Derivation, dialect: Dialect, precision: int) -> Printed:
     """The formulas of one derivation printed in ``dialect``: plain strings, JSON-ready."""
     import sympy as sp
 
+    from actderiv.lang.spelling import spelled
     from actderiv.render.tex import LatexOptions, function_tex, name_tex
     from actderiv.render.texprint import to_latex
 
@@ -124,7 +125,10 @@ def fragments(d: Derivation, dialect: Dialect, precision: int) -> Printed:
     name = d.name or "f"
 
     def tex(expr: sp.Basic | None) -> str | None:
-        return None if expr is None else to_latex(expr, options, function=name)
+        # constants as the source wrote them (docs/ARCHITECTURE.md, "Constants as written")
+        if expr is None:
+            return None
+        return to_latex(spelled(expr, d.spellings), options, function=name)
 
     selfref = d.self_referential
     printed: Printed = {

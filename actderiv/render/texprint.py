@@ -12,6 +12,7 @@ from typing import Any
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from actderiv.lang.spelling import Spelled
 from actderiv.render.tex import (
     _GREEK_ALIASES,
     GREEK,
@@ -96,7 +97,7 @@ def to_latex(
     upright = any(
         len(s.name) > 1 and _GREEK_ALIASES.get(s.name, s.name) not in GREEK
         for s in expr.free_symbols
-        if isinstance(s, sp.Symbol)
+        if isinstance(s, sp.Symbol) and not isinstance(s, Spelled)
     )
     printer = ActderivLatexPrinter(options, function=function, spacing=upright)
     tex = str(printer.doprint(expr))
