@@ -150,8 +150,9 @@ def _fresh(catalog: Catalog, name: str, precision: int) -> tuple[Fragments, bool
     from actderiv import pipelines
 
     d = pipelines.derive(catalog, name)
+    symbols = dict(catalog.require(name).symbols)
     printed: Fragments = {
-        "latex": fragments(d, "latex", precision),
-        "markdown": fragments(d, "markdown", precision),
+        "latex": fragments(d, "latex", precision, symbols),
+        "markdown": fragments(d, "markdown", precision, symbols),
     }
     return printed, bool(getattr(d, "exhausted", ()))

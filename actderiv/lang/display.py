@@ -13,7 +13,7 @@ from typing import Any, Final
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from actderiv.lang.spelling import Spelling, spelled
+from actderiv.lang.spelling import Spelling, ordered_terms, spelled
 
 _RELATIONS: Final = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}
 _FLIPPED: Final = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -21,6 +21,10 @@ _FLIPPED: Final = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 class DisplayPrinter(StrPrinter):  # type: ignore[misc]  # SymPy ships no type information
     """SymPy's string printer with the display conventions above."""
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> Any:
+        terms = ordered_terms(expr, order or self.order)
+        return super()._as_ordered_terms(expr, order) if terms is None else terms
 
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
         parts = []

@@ -52,6 +52,7 @@ class Spelled(sp.Symbol):  # type: ignore[misc]  # SymPy ships no type informati
     """A print-only atom: a constant as the source wrote it. Never reaches the engine."""
 
     shape: sp.Expr | None = None
+    value: sp.Expr = sp.S.Zero
 
     def _sympystr(self, printer: Any) -> str:
         if self.shape is not None:
@@ -66,10 +67,26 @@ class Spelled(sp.Symbol):  # type: ignore[misc]  # SymPy ships no type informati
     _actderiv_latex = _latex
 
 
-def spelled_atom(text: str, shape: sp.Expr | None = None) -> Spelled:
+def spelled_atom(text: str, value: sp.Expr, shape: sp.Expr | None = None) -> Spelled:
     atom = Spelled(text, positive=True)
     atom.shape = shape
+    atom.value = value
     return atom
+
+
+def ordered_terms(expr: sp.Expr, order: str | None) -> list[sp.Expr] | None:
+    """The terms of a sum with spelled constants in the order SymPy gives the same sum with
+    their values (``x + 1e-7``, not ``1e-7 + x``); None for a sum without them. For printers'
+    ``_as_ordered_terms``."""
+    atoms = [a for a in expr.free_symbols if isinstance(a, Spelled)]
+    if not atoms or order in ("old", "none"):
+        return None
+    back = {a: a.value for a in atoms}
+    pairs: dict[sp.Expr, list[sp.Expr]] = {}
+    for term in expr.args:
+        pairs.setdefault(term.xreplace(back), []).append(term)
+    plain = sp.Add(*(t.xreplace(back) for t in expr.args), evaluate=False)
+    return [pairs[t].pop(0) for t in plain.as_ordered_terms(order=order)]
 
 
 _SCIENTIFIC: Final = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)[eE]([+-]?\d+)$")
@@ -114,12 +131,12 @@ def spelled(expr: sp.Basic, spellings: tuple[Spelling, ...]) -> sp.Basic:
 class _Speller:
     def __init__(self, spellings: tuple[Spelling, ...]) -> None:
         self.decimals = [
-            (s.value, spelled_atom(s.text))
+            (s.value, spelled_atom(s.text, s.value))
             for s in spellings
             if s.shape is None and s.value.is_Rational and not s.value.is_Integer
         ]
         self.roots = [
-            (Counter(sp.Mul.make_args(s.value)), spelled_atom(s.text, s.shape))
+            (Counter(sp.Mul.make_args(s.value)), spelled_atom(s.text, s.value, s.shape))
             for s in spellings
             if s.shape is not None and isinstance(s.value, sp.Mul)
         ]
@@ -176,4 +193,6 @@ class _Speller:
         text = decimal_text(r) if self.decimals else None
         if text is None:
             return r
-        return -spelled_atom(text[1:]) if text.startswith("-") else spelled_atom(text)
+        if text.startswith("-"):
+            return -spelled_atom(text[1:], -r)
+        return spelled_atom(text, r)

@@ -113,12 +113,17 @@ def parse_columns(text: str) -> tuple[str, ...]:
     return chosen
 
 
-def fragments(d: Derivation, dialect: Dialect, precision: int) -> Printed:
-    """The formulas of one derivation printed in ``dialect``: plain strings, JSON-ready."""
+def fragments(
+    d: Derivation, dialect: Dialect, precision: int, symbols: Mapping[str, str] | None = None
+) -> Printed:
+    """The formulas of one derivation printed in ``dialect``: plain strings, JSON-ready.
+
+    ``symbols`` are the catalog's LaTeX symbols of parameters (``negative_slope`` → ``\\alpha``);
+    other parameters print as :func:`actderiv.render.tex.name_tex` writes them."""
     import sympy as sp
 
     from actderiv.lang.spelling import spelled
-    from actderiv.render.tex import LatexOptions, function_tex, name_tex
+    from actderiv.render.tex import LatexOptions, function_tex, param_tex
     from actderiv.render.texprint import to_latex
 
     options = LatexOptions(dialect=dialect, precision=precision)
@@ -128,7 +133,7 @@ def fragments(d: Derivation, dialect: Dialect, precision: int) -> Printed:
         # constants as the source wrote them (docs/ARCHITECTURE.md, "Constants as written")
         if expr is None:
             return None
-        return to_latex(spelled(expr, d.spellings), options, function=name)
+        return to_latex(spelled(expr, d.spellings), options, function=name, symbols=symbols)
 
     selfref = d.self_referential
     printed: Printed = {
@@ -136,7 +141,7 @@ def fragments(d: Derivation, dialect: Dialect, precision: int) -> Printed:
         "expr": tex(d.expr),
         "derivative": tex(d.derivative),
         "self_referential": tex(selfref.expr) if selfref else None,
-        "params": [[name_tex(k, dialect), tex(sp.Float(v))] for k, v in d.params],
+        "params": [[param_tex(k, dialect, symbols), tex(sp.Float(v))] for k, v in d.params],
         "breakpoints": [
             {"x": tex(b.x), "left": tex(b.left), "right": tex(b.right), "torch": tex(b.torch)}
             for b in d.breakpoints
