@@ -2,13 +2,14 @@
 
 Conventions (also in the README, "Export and plots"):
 
-* Parameters named like Greek letters print as Greek (``alpha`` → ``\\alpha``, ``lambd`` →
-  ``\\lambda``); one-letter names print as themselves; any other name prints upright in full
-  (``negative_slope`` → ``\\mathrm{negative\\_slope}``; in Markdown ``\\text{negative_slope}``,
-  because GitHub eats the backslash of ``\\_``). Full names keep the catalog's meaning obvious.
+* Parameters print as the symbol the catalog declares for them (``symbols``), else, named like
+  Greek letters, as Greek (``alpha`` → ``\\alpha``, ``lambd`` → ``\\lambda``); one-letter names
+  print as themselves; any other name prints upright in full (``\\mathrm{min\\_val}``; in
+  Markdown ``\\text{min_val}``, because GitHub eats the backslash of ``\\_``).
 * In a self-referential form ``y`` stands for f(x) and prints as the function itself:
   ``\\sigma(x)`` for sigmoid, ``\\tanh(x)``, else ``\\operatorname{softplus}(x)``.
-* Numbers print with ``precision`` significant digits (default 6): 1.0507009873554805 → 1.0507.
+* Constants in formulas print as the source wrote them (:mod:`actderiv.lang.spelling`); other
+  numbers (default parameter values) with ``precision`` significant digits (default 6).
 * Piecewise definitions print as ``cases`` with "if" and "otherwise".
 
 Names and text are in :mod:`actderiv.render.tex`, the SymPy printer in
