@@ -63,7 +63,7 @@ def to_latex(
     return print_latex(expr, options, function=function)
 
 
-PREAMBLE_PACKAGES: Final = ("amsmath", "booktabs", "longtable", "array")
+PREAMBLE_PACKAGES: Final = ("amsmath", "mathtools", "booktabs", "longtable", "array")
 #: Tables with more rows than this become a longtable, which may break across pages.
 LONGTABLE_ROWS: Final = 12
 #: The caption and label of the table unless given.
@@ -116,7 +116,8 @@ def render_latex(
     ]
     if not table_only:
         parts.extend(_equations(item) for item in entries)
-    body = "\n".join(parts)
+    # display-size fractions in branches too: mathtools' dcases rather than cases
+    body = "\n".join(parts).replace(r"{cases}", r"{dcases}")
     return _document(body) if standalone else body
 
 
