@@ -27,16 +27,22 @@ def export(
     standalone: bool = False,
     precision: int = 6,
     progress: Callable[[ActivationSpec], None] | None = None,
+    caption: str | None = None,
+    label: str | None = None,
+    table_only: bool = False,
+    row_names: str = "key",
 ) -> str:
     r"""The text ``actderiv export`` writes: a LaTeX (booktabs) or Markdown table, or a JSON
-    document, of ``names`` (default: every entry) in catalog order.
+    document, of ``names`` in the order given (default: every entry, in catalog order).
 
     >>> from actderiv.pipelines import load_catalog
     >>> latex = export(load_catalog(), ["sigmoid", "relu"])
     >>> [line.split(" & ")[0] for line in latex.splitlines() if line.startswith(r"\texttt")]
-    ['\\texttt{relu}', '\\texttt{sigmoid}']
+    ['\\texttt{sigmoid}', '\\texttt{relu}']
 
-    ``standalone`` (LaTeX only) makes a complete document for pdflatex.
+    ``standalone`` (LaTeX only) makes a complete document for pdflatex; ``caption``, ``label``,
+    ``table_only`` and ``row_names`` are the LaTeX table's (see
+    :func:`actderiv.render.latex.render_latex`).
 
     Raises:
         ValueError: unknown ``fmt``, or ``standalone`` with a format other than LaTeX.
@@ -48,8 +54,10 @@ def export(
         raise ValueError(f"unknown format {fmt!r} (latex, markdown or json)")
     if standalone and fmt != "latex":
         raise ValueError("standalone is for LaTeX")
-    wanted = None if names is None else {catalog.require(n).name for n in names}
-    specs = [s for s in catalog if wanted is None or s.name in wanted]
+    if names is None:
+        specs = list(catalog)
+    else:  # in the order given, each entry once
+        specs = list({s.name: s for s in (catalog.require(n) for n in names)}.values())
     items = entries(catalog, specs, precision=precision, progress=progress)
     chosen = tuple(columns) if columns else DEFAULT_COLUMNS
     if fmt != "json" and SIGNAL_COLUMNS.keys() & set(chosen):
@@ -61,7 +69,17 @@ def export(
         return str(renderer("json")(export_document(items)))
     if fmt == "markdown":
         return str(renderer("markdown")(items, chosen))
-    return str(renderer("latex")(items, chosen, standalone=standalone))
+    return str(
+        renderer("latex")(
+            items,
+            chosen,
+            standalone=standalone,
+            caption=caption,
+            label=label,
+            table_only=table_only,
+            row_names=row_names,
+        )
+    )
 
 
 def entries(
@@ -155,8 +173,9 @@ def _fresh(catalog: Catalog, name: str, precision: int) -> tuple[Fragments, bool
     from actderiv import pipelines
 
     d = pipelines.derive(catalog, name)
+    symbols = dict(catalog.require(name).symbols)
     printed: Fragments = {
-        "latex": fragments(d, "latex", precision),
-        "markdown": fragments(d, "markdown", precision),
+        "latex": fragments(d, "latex", precision, symbols),
+        "markdown": fragments(d, "markdown", precision, symbols),
     }
     return printed, bool(getattr(d, "exhausted", ()))

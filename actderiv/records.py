@@ -16,7 +16,9 @@ from actderiv.catalog.model import ActivationSpec
 from actderiv.engine.derivation import Breakpoint, Derivation
 from actderiv.engine.verify import Verification
 from actderiv.engine.vocabulary import ops
+from actderiv.lang.display import display
 from actderiv.lang.named import legend
+from actderiv.lang.spelling import Spelling
 from actderiv.schema import SCHEMA_VERSION, Check, Properties, Readability, Record
 from actderiv.schema import Breakpoint as BreakpointRecord
 from actderiv.schema import Verification as VerificationRecord
@@ -67,9 +69,9 @@ def derivation_record(
         "breakpoints": [_breakpoint(bp) for bp in d.breakpoints],
         "param_derivatives": {name: expr_text(e) for name, e in d.param_derivatives},
         "display": {
-            "expr": display_text(shown[0]),
-            "derivative": display_text(shown[1]),
-            "self_referential": display_text(shown[2]),
+            "expr": display_text(shown[0], d.spellings),
+            "derivative": display_text(shown[1], d.spellings),
+            "self_referential": display_text(shown[2], d.spellings),
         },
         "latex": {
             "expr": expr_latex(shown[0]),
@@ -95,8 +97,10 @@ def printed_forms(d: Derivation) -> tuple[sp.Expr, sp.Expr, sp.Expr | None]:
     selfref = d.self_referential.expr if d.self_referential else None
     if d.named is None:
         return d.expr, d.derivative, selfref
-    return d.expr if d.named.expr is None else d.named.expr, d.named.derivative, (
-        d.named.self_referential if selfref is not None else None
+    return (
+        d.expr if d.named.expr is None else d.named.expr,
+        d.named.derivative,
+        (d.named.self_referential if selfref is not None else None),
     )
 
 
@@ -151,23 +155,7 @@ def _breakpoint(bp: Breakpoint) -> BreakpointRecord:
     }
 
 
-def display_text(expr: sp.Expr | None) -> str | None:
-    """A one-line form for people: ``^`` for powers, ``≤``, branches as ``a if c; b otherwise``."""
-    if expr is None:
-        return None
-    if isinstance(expr, sp.Piecewise):
-        parts = []
-        for value, cond in expr.args:
-            shown = display_text(value)
-            parts.append(f"{shown} otherwise" if cond is sp.true else f"{shown} if {_cond(cond)}")
-        return "; ".join(parts)
-    return str(sp.sstr(expr)).replace("**", "^")
-
-
-def _cond(cond: Any) -> str:
-    if isinstance(cond, sp.Eq):  # a kink's own value (engine.derive): "x = 0", not "Eq(x, 0)"
-        return f"{_cond(cond.lhs)} = {_cond(cond.rhs)}"
-    text = str(sp.sstr(cond))
-    for a, b in (("<=", "≤"), (">=", "≥"), ("!=", "≠"), ("&", "and"), ("|", "or")):
-        text = text.replace(a, b)
-    return text.replace("**", "^")
+def display_text(expr: sp.Expr | None, spellings: tuple[Spelling, ...] = ()) -> str | None:
+    """A one-line form for people: ``^`` for powers, ``≤``, ``|x|``, branches as ``a if c; b
+    otherwise``, constants as the source wrote them (see :mod:`actderiv.lang.display`)."""
+    return None if expr is None else display(expr, spellings)

@@ -351,6 +351,10 @@ class Workspace:
         columns: Sequence[str] | None = None,
         standalone: bool = False,
         precision: int = 6,
+        caption: str | None = None,
+        label: str | None = None,
+        table_only: bool = False,
+        row_names: str = "key",
     ) -> str:
         """The text of ``export`` (see :func:`actderiv.exports.export`)."""
         from actderiv.exports import export
@@ -364,6 +368,10 @@ class Workspace:
                 standalone=standalone,
                 precision=precision,
                 progress=advance,
+                caption=caption,
+                label=label,
+                table_only=table_only,
+                row_names=row_names,
             )
 
     def codegen(

@@ -234,7 +234,8 @@ def test_with_tag_ignores_case(catalog: Catalog) -> None:
         (
             ENTRY + 'colour = "red"\n',
             "cat.toml:4: activations.a.colour: unknown field 'colour' (allowed: aliases, claims, "
-            "expr, notes, params, references, tags, title, torch, torch_kwargs, unverified)",
+            "expr, notes, params, references, symbols, tags, title, torch, torch_kwargs, "
+            "unverified)",
         ),
         (
             '[activations.a]\ntitle = 1\nexpr = ["x"]\n',
@@ -590,7 +591,7 @@ def test_formula_problems_are_reported_alongside_field_problems() -> None:
         "    tanhh(x)\n"
         "    ^^^^^\n"
         "cat.toml:4: activations.a.colour: unknown field 'colour' (allowed: aliases, claims, "
-        "expr, notes, params, references, tags, title, torch, torch_kwargs, unverified)"
+        "expr, notes, params, references, symbols, tags, title, torch, torch_kwargs, unverified)"
     )
 
 

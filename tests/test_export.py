@@ -332,3 +332,83 @@ def test_signal_columns_in_markdown_and_latex(
     assert r"\texttt{relu} & 1.41421 & 1.41421 \\" in latex.stdout
     log = compile_latex(latex.stdout, tmp_path)
     assert "Overfull \\hbox" not in log
+
+
+# --- a table that goes into a paper without hand-editing (issue 19, item 7) -----------------
+
+PAPER_ENTRIES = ("gelu_tanh", "relu", "leaky_relu", "elu", "selu", "sigmoid", "softsign", "silu")
+
+
+@pytest.fixture(scope="module")
+def paper_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for the paper tests: the entries are derived once."""
+    return tmp_path_factory.mktemp("paper-cache")
+
+
+@pytest.fixture
+def paper_run(
+    run: Callable[..., Result], paper_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Result]:
+    monkeypatch.setenv("ACTDERIV_CACHE_DIR", str(paper_cache))
+    return run
+
+
+def _paper_export(run: Callable[..., Result], path: Path, *args: str) -> str:
+    result = run("export", *PAPER_ENTRIES, "--standalone", "-o", str(path), *args)
+    assert result.exit_code == 0, result.stderr
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--table-only", "--caption", "Activations & their derivatives.", "--label", "tab:acts"),
+        ("--table-only", "--columns", "name,expr,derivative,range", "--row-names", "title"),
+        (),
+    ],
+)
+def test_paper_table_fits_a_portrait_article_in_one_run(
+    compile_latex: Callable[..., str],
+    run: Callable[..., Result],
+    tmp_path: Path,
+    args: tuple[str, ...],
+) -> None:
+    source = _paper_export(run, tmp_path / "table.tex", *args)
+    assert r"\documentclass{article}" in source  # portrait, default text width
+    assert "landscape" not in source
+    assert r"\resizebox" not in source  # no shrunk cells
+    assert r"\ref" not in source  # nothing that needs a second run
+    log = compile_latex(source, tmp_path, runs=1)
+    assert "Overfull \\hbox" not in log
+    assert "undefined" not in log.casefold()
+
+
+def test_paper_table_options(paper_run: Callable[..., Result], tmp_path: Path) -> None:
+    args = ("--table-only", "--caption", "Activations & co.", "--label", "tab:acts")
+    source = _paper_export(paper_run, tmp_path / "table.tex", *args)
+    assert r"\caption{Activations \& co.}\label{tab:acts}" in source
+    assert r"\begin{align}" not in source  # --table-only: no equations per entry
+    rows = [line.split(" & ")[0] for line in source.splitlines() if line.startswith(r"\texttt")]
+    assert rows == [r"\texttt{" + n.replace("_", r"\_\allowbreak{}") + "}" for n in PAPER_ENTRIES]
+    assert r"\begin{aligned}" in source  # display-size fractions, formulas stacked
+    titled = _paper_export(
+        paper_run, tmp_path / "titled.tex", "--row-names", "title", "--table-only"
+    )
+    assert "Leaky rectified linear unit &" in titled
+    assert r"\alpha" in titled  # negative_slope's declared symbol
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("relu", "--label", "tab:a}b"), "a label is 1 to 64 letters"),
+        (("relu", "--format", "markdown", "--caption", "c"), "--caption is for --format latex"),
+    ],
+)
+def test_paper_table_usage_errors(
+    run: Callable[..., Result], args: tuple[str, ...], message: str
+) -> None:
+    result = run("export", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr

@@ -215,3 +215,21 @@ def test_any_cells_give_the_same_text_on_both_paths(
         grid.add_row(first, Text(second, style="green") if texts else second)
 
     assert grid.plain_text(width) == _rich_plain(grid, width)
+
+
+def test_list_at_80_columns_does_not_split_identifiers() -> None:
+    """A formula too long for its column is cut between identifiers (x*sigmoid(beta | *x)),
+    never inside one (x*sigm | oid), as actderiv list prints at 80 columns."""
+    grid = Grid(
+        [Column("name", no_wrap=True), Column("f(x)"), Column("f'(x)"), Column("tags")],
+        title="3 activations",
+    )
+    formula = "2*x*sigmoid_algebraic(beta*x)*tanh(log1p(exp(negative_slope*x)))"
+    grid.add_row("swish_like", formula, "exp(x)/(exp(x)+1)^2", "pytorch, smooth, self-gated")
+    grid.add_row("relu", "max(0, x)", "0 if x ≤ 0; 1 otherwise", "pytorch, piecewise")
+    text = grid.plain_text(80)
+    assert max(cell_len(line) for line in text.splitlines()) <= 80
+    pieces = [line.split("│")[2].strip() for line in text.splitlines() if "│" in line]
+    assert len([p for p in pieces if p]) > 2  # the formula did wrap
+    for identifier in ("sigmoid_algebraic", "beta", "tanh", "log1p", "negative_slope"):
+        assert any(identifier in piece for piece in pieces), identifier  # whole on one line

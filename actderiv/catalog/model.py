@@ -74,6 +74,9 @@ class ActivationSpec:
     notes: str = ""
     torch: str | None = None
     torch_kwargs: tuple[tuple[str, str | float | bool], ...] = ()
+    #: LaTeX symbols of parameters, (name, symbol): ``("negative_slope", "\\alpha")``; checked
+    #: against an allow-list (a letter or a Greek letter, with an optional short subscript).
+    symbols: tuple[tuple[str, str], ...] = ()
     claims: Claims = field(default_factory=Claims)
     location: Location
     expr_location: Location | None = None

@@ -31,6 +31,7 @@ _FIELDS: Final = frozenset(
         "notes",
         "torch",
         "torch_kwargs",
+        "symbols",
         "claims",
         "unverified",
     }
@@ -99,6 +100,7 @@ def check_entry(name: str, raw: Any, source: str, lines: LineIndex) -> Activatio
     torch = _string(raw, "torch", at, problems)
     torch_kwargs = _torch_kwargs(raw.get("torch_kwargs", {}), at("torch_kwargs"), problems)
     references = _references(raw.get("references", []), at("references"), problems)
+    symbols = _symbols(raw.get("symbols", {}), dict(params), at("symbols"), problems)
     claims = _claims(raw.get("claims", {}), at("claims"), problems)
     unverified = _string(raw, "unverified", at, problems) or ""
     spec = ActivationSpec(
@@ -112,6 +114,7 @@ def check_entry(name: str, raw: Any, source: str, lines: LineIndex) -> Activatio
         notes=notes,
         torch=torch,
         torch_kwargs=torch_kwargs,
+        symbols=symbols,
         claims=claims,
         location=at(),
         expr_location=at("expr"),
@@ -266,6 +269,82 @@ def _torch_kwargs(
         )
         return ()
     return tuple((k, v if isinstance(v, str | bool) else float(v)) for k, v in value.items())
+
+
+#: The Greek letters a parameter's symbol may be, by their LaTeX names.
+GREEK_LETTERS: Final = frozenset(
+    [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "varepsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "vartheta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu",
+        "xi",
+        "pi",
+        "rho",
+        "varrho",
+        "sigma",
+        "tau",
+        "upsilon",
+        "phi",
+        "varphi",
+        "chi",
+        "psi",
+        "omega",
+        "Gamma",
+        "Delta",
+        "Theta",
+        "Lambda",
+        "Xi",
+        "Pi",
+        "Sigma",
+        "Upsilon",
+        "Phi",
+        "Psi",
+        "Omega",
+    ]
+)
+#: What a parameter's LaTeX symbol may be: a letter or a Greek letter, with an optional subscript
+#: of up to three letters or digits (``l``, ``\\alpha``, ``\\beta_1``, ``a_{max}``). Nothing else:
+#: catalog text never reaches LaTeX raw.
+_SYMBOL_RE: Final = re.compile(
+    r"(?:[A-Za-z]|\\(?:" + "|".join(sorted(GREEK_LETTERS)) + r"))"
+    r"(?:_(?:[A-Za-z0-9]|\{[A-Za-z0-9]{1,3}\}))?"
+)
+
+
+def _symbols(
+    value: Any, params: Mapping[str, float], where: Location, problems: list[CatalogError]
+) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        problems.append(CatalogError("must be a table of parameter = LaTeX symbol", where))
+        return ()
+    out = []
+    for pname, symbol in value.items():
+        if pname not in params:
+            problems.append(CatalogError(f"{pname!r} is not a parameter of this entry", where))
+        elif not _SYMBOL_RE.fullmatch(symbol):
+            shown = symbol if len(symbol) <= 40 else symbol[:40] + "…"
+            problems.append(
+                CatalogError(
+                    f"symbol {shown!r} of {pname!r} must be a letter or a Greek letter "
+                    r"(l, \alpha), optionally with a short subscript (\beta_1, a_{max})",
+                    where,
+                )
+            )
+        else:
+            out.append((pname, symbol))
+    return tuple(out)
 
 
 def _references(value: Any, where: Location, problems: list[CatalogError]) -> tuple[Reference, ...]:

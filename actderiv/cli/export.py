@@ -40,6 +40,16 @@ def _columns(ctx: click.Context, param: click.Parameter, value: str | None) -> A
         raise click.BadParameter(str(exc), ctx, param) from exc
 
 
+def _label(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    import re
+
+    if value is not None and not re.fullmatch(r"[A-Za-z0-9:._-]{1,64}", value):
+        raise click.BadParameter(
+            f"{value!r}: a label is 1 to 64 letters, digits and ':._-'", ctx, param
+        )
+    return value
+
+
 def _select(
     catalog: Catalog, names: Sequence[str], tags: Sequence[str], all_: bool
 ) -> list[ActivationSpec]:
@@ -87,6 +97,25 @@ def _select(
     show_default=True,
     help="Significant digits of the numbers in formulas.",
 )
+@click.option("--caption", metavar="TEXT", help="LaTeX: the table's caption (plain text).")
+@click.option(
+    "--label",
+    metavar="LABEL",
+    callback=_label,
+    help="LaTeX: the table's \\label (letters, digits and :._-) [default: tab:activations].",
+)
+@click.option(
+    "--table-only",
+    is_flag=True,
+    help="LaTeX: the table alone, without the equations of each entry.",
+)
+@click.option(
+    "--row-names",
+    type=click.Choice(("key", "title")),
+    default="key",
+    show_default=True,
+    help="LaTeX: name rows by catalog key (leaky_relu) or title (Leaky rectified linear unit).",
+)
 @click.pass_obj
 def export_command(
     state: CliState,
@@ -98,20 +127,39 @@ def export_command(
     output: Path | None,
     standalone: bool,
     precision: int,
+    caption: str | None,
+    label: str | None,
+    table_only: bool,
+    row_names: str,
 ) -> None:
-    """Export activations as LaTeX, Markdown or JSON, in catalog order.
+    """Export activations as LaTeX, Markdown or JSON: NAME ... in the order given, --tag and
+    --all in catalog order.
 
     \b
     Examples:
       actderiv export sigmoid tanh relu --format latex --standalone -o table.tex
+      actderiv export relu leaky_relu elu --table-only --caption "ReLUs." --label tab:relus
       actderiv export --tag pytorch --format markdown
       actderiv export --all --format json -o activations.json
     """
     if standalone and fmt != "latex":
         raise click.UsageError("--standalone is for --format latex")
+    latex_only = {"--caption": caption, "--label": label, "--table-only": table_only or None}
+    latex_only["--row-names"] = None if row_names == "key" else row_names
+    given = [flag for flag, value in latex_only.items() if value is not None]
+    if given and fmt != "latex":
+        raise click.UsageError(f"{given[0]} is for --format latex")
     chosen = [s.name for s in _select(state.ws.catalog(), names, tags, all_)]
     text = state.ws.export(
-        chosen, fmt=fmt, columns=columns, standalone=standalone, precision=precision
+        chosen,
+        fmt=fmt,
+        columns=columns,
+        standalone=standalone,
+        precision=precision,
+        caption=caption,
+        label=label,
+        table_only=table_only,
+        row_names=row_names,
     )
     write_output(output, text)
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sympy as sp
 
+    from actderiv.lang.spelling import Spelling
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Breakpoint:
@@ -70,3 +72,6 @@ class Derivation:
     exhausted: tuple[str, ...] = ()
     #: The printed forms in named functions; None where none was looked for.
     named: NamedForms | None = None
+    #: How the source wrote its constants, for the printers (docs/ARCHITECTURE.md, "Constants
+    #: as written"); the expressions above keep exact rationals.
+    spellings: tuple[Spelling, ...] = ()

@@ -19,6 +19,7 @@ from actderiv.engine.derivation import Breakpoint, Derivation, SelfReferential
 from actderiv.engine.forms import differentiate, readable_form
 from actderiv.engine.formula import Formula
 from actderiv.engine.kinks import BreakpointFinder, switch_points
+from actderiv.engine.pieces import tidy_pieces
 from actderiv.engine.selfref import self_referential
 from actderiv.engine.vocabulary import named_forms
 from actderiv.errors import BudgetExceeded, DerivationError
@@ -77,7 +78,7 @@ def _derive(
     f = formula.expr
     notes: list[str] = []
     raw = differentiate(f, order, variable)
-    readable = readable_form(raw, f, opts)
+    readable = tidy_pieces(readable_form(raw, f, opts))
     breakpoints: tuple[Breakpoint, ...] = ()
     if variable == X:
         ctx = BreakpointFinder(formula, opts)
@@ -102,7 +103,7 @@ def _derive(
     else:
         notes.append("no self-referential form searched for (a derivation for verify)")
     param_derivatives = tuple(
-        (pname, readable_form(differentiate(f, 1, sym), f, opts, thorough=False))
+        (pname, tidy_pieces(readable_form(differentiate(f, 1, sym), f, opts, thorough=False)))
         for pname, sym, _ in formula.params
     )
     named = named_forms(formula, readable, selfref, raw)
@@ -126,6 +127,7 @@ def _derive(
         notes=tuple(notes),
         torch=torch,
         named=named,
+        spellings=formula.spellings,
     )
 
 

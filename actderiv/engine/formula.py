@@ -6,6 +6,7 @@ SymPy's own functions, with the callee at its default parameters.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -14,7 +15,9 @@ import sympy as sp
 from actderiv.catalog.model import ActivationSpec, Catalog
 from actderiv.catalog.validate import MAX_CALL_DEPTH
 from actderiv.errors import CatalogError, Location
-from actderiv.lang.parse import Scope, X, number, param_symbol, parse_formula
+from actderiv.lang.grammar import called_names
+from actderiv.lang.parse import Scope, X, number, param_symbol, parse_spelled
+from actderiv.lang.spelling import Spelling
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +27,9 @@ class Formula:
     expr: sp.Expr
     params: tuple[tuple[str, sp.Symbol, float], ...]
     source: str
+    #: How the source (and the entries it calls, and the parameters' defaults) wrote its
+    #: constants, for the printers only (docs/ARCHITECTURE.md, "Constants as written").
+    spellings: tuple[Spelling, ...] = ()
 
     @property
     def symbols(self) -> dict[str, sp.Symbol]:
@@ -44,6 +50,7 @@ class CatalogResolver:
         self.catalog = catalog
         self.names = frozenset(catalog.keys)
         self._cache: dict[str, sp.Expr] = {}
+        self._spellings: dict[str, tuple[Spelling, ...]] = {}
         self._active: list[str] = []
 
     def __call__(self, name: str) -> Callable[[sp.Expr], sp.Expr]:
@@ -73,7 +80,14 @@ class CatalogResolver:
             self._active.pop()
         expr = formula.at_defaults(formula.expr)
         self._cache[name] = expr
+        self._spellings[name] = formula.spellings
         return expr
+
+    def spellings(self, text: str) -> tuple[Spelling, ...]:
+        """The spellings of the constants of the entries that the formula ``text`` calls
+        (already parsed, so their expressions are cached)."""
+        names = called_names(ast.parse(text.strip(), mode="eval").body)  # checked already
+        return tuple(s for n in dict.fromkeys(names) for s in self._spellings.get(n, ()))
 
 
 def formula_of(spec: ActivationSpec, resolver: CatalogResolver) -> Formula:
@@ -84,8 +98,8 @@ def formula_of(spec: ActivationSpec, resolver: CatalogResolver) -> Formula:
     """
     params = tuple((n, param_symbol(n, v), v) for n, v in spec.params)
     scope = Scope({n: s for n, s, _ in params}, resolver)
-    expr = parse_formula(spec.expr, scope, spec.expr_location or spec.location)
-    return Formula(expr, params, spec.expr)
+    expr, spellings = parse_spelled(spec.expr, scope, spec.expr_location or spec.location)
+    return Formula(expr, params, spec.expr, _all_spellings(spellings, spec.expr, params, resolver))
 
 
 def formula_from_text(
@@ -94,5 +108,25 @@ def formula_from_text(
     """Parse a formula typed by a user; ``params`` gives each parameter's value."""
     symbols = tuple((n, param_symbol(n, v), v) for n, v in params.items())
     scope = Scope({n: s for n, s, _ in symbols}, resolver)
-    expr = parse_formula(text, scope, Location("<formula>"))
-    return Formula(expr, symbols, text)
+    expr, spellings = parse_spelled(text, scope, Location("<formula>"))
+    return Formula(expr, symbols, text, _all_spellings(spellings, text, symbols, resolver))
+
+
+def _all_spellings(
+    own: tuple[Spelling, ...],
+    text: str,
+    params: tuple[tuple[str, sp.Symbol, float], ...],
+    resolver: CatalogResolver | None,
+) -> tuple[Spelling, ...]:
+    """The formula's own spellings, its callees', and the defaults' (as Python writes them:
+    SELU's 1.0507009873554805), each value once, the first spelling winning."""
+    callees = resolver.spellings(text) if resolver is not None and "(" in text else ()
+    defaults = tuple(
+        Spelling(number(v), repr(float(v)))
+        for _, _, v in params
+        if isinstance(v, float) and not number(v).is_Integer
+    )
+    first: dict[sp.Expr, Spelling] = {}
+    for s in (*own, *callees, *defaults):
+        first.setdefault(s.value, s)
+    return tuple(first.values())

@@ -15,6 +15,7 @@ from sympy.logic.boolalg import BooleanFunction
 
 from actderiv.engine import budget
 from actderiv.engine.budget import EngineOptions, attempt
+from actderiv.engine.pieces import fixed_signs
 from actderiv.lang.parse import X
 
 #: What :func:`proves_zero` proved: that the expression is 0 for every value of the
@@ -120,9 +121,17 @@ def _zero_on_every_piece(expr: sp.Expr) -> bool:
         if isinstance(applies, sp.FiniteSet):  # single points: the piece's values there
             if not all(_zero_at(piece, point) for point in applies):
                 return False
-        elif not _zero_with_signs(piece, applies):
+        elif not (_zero_with_signs(piece, applies) or _zero_with_fixed_signs(piece, applies)):
             return False
     return True
+
+
+def _zero_with_fixed_signs(expr: sp.Expr, where: Any) -> bool:
+    """Whether ``expr`` is 0 on ``where`` once each |u| and sign(u) whose sign SymPy fixes there
+    is written out (see :mod:`actderiv.engine.pieces`)."""
+    if not expr.has(sp.Abs, sp.sign):
+        return False
+    return bool(sp.cancel(fixed_signs(expr, where)) == 0)
 
 
 def _zero_at(expr: sp.Expr, point: sp.Expr) -> bool:

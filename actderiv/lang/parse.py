@@ -18,6 +18,7 @@ import sympy as sp
 
 from actderiv.errors import FormulaError, Location
 from actderiv.lang.grammar import MAX_EXPONENT, Names, check_formula
+from actderiv.lang.spelling import Spelling
 
 X: Final = sp.Symbol("x", real=True)
 """The input of every activation."""
@@ -73,9 +74,23 @@ def parse_formula(text: str, scope: Scope, location: Location | None = None) -> 
     Raises:
         FormulaError: the text is not an allowed formula (the error marks where).
     """
+    return parse_spelled(text, scope, location)[0]
+
+
+def parse_spelled(
+    text: str, scope: Scope, location: Location | None = None
+) -> tuple[sp.Expr, tuple[Spelling, ...]]:
+    """:func:`parse_formula`, and how the text spelled its constants (decimals such as
+    0.044715 or 1e-7, roots such as sqrt(2/pi)), for the printers (docs/ARCHITECTURE.md,
+    "Constants as written").
+
+    Raises:
+        FormulaError: the text is not an allowed formula (the error marks where).
+    """
     try:
         tree = check_formula(text, scope.names)
-        return _Translator(text, scope).value(tree)
+        translator = _Translator(text, scope)
+        return translator.value(tree), tuple(dict.fromkeys(translator.spellings))
     except FormulaError as exc:
         raise (exc.with_location(location) if location else exc) from None
 
@@ -160,10 +175,20 @@ class _Translator:
     def __init__(self, text: str, scope: Scope) -> None:
         self.text = text
         self.scope = scope
+        self.spellings: list[Spelling] = []
+
+    def spell(self, node: ast.AST, value: sp.Expr, shape: sp.Expr | None = None) -> None:
+        """Record how the text wrote the constant ``value`` (see :mod:`actderiv.lang.spelling`)."""
+        start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if start is not None and end is not None:
+            self.spellings.append(Spelling(value, self.text.strip()[start:end], shape))
 
     def value(self, node: ast.expr) -> sp.Expr:
         if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-            return number(node.value)
+            value = number(node.value)
+            if isinstance(node.value, float) and not value.is_Integer:
+                self.spell(node, value)
+            return value
         if isinstance(node, ast.Name):
             return self.name(node.id)
         if isinstance(node, ast.BinOp):
@@ -187,7 +212,12 @@ class _Translator:
             )
             return sp.piecewise_fold(sp.Piecewise((body, cond), (orelse, True)))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            return self.finite(node, self.call(node.func.id, [self.value(a) for a in node.args]))
+            args = [self.value(a) for a in node.args]
+            out = self.finite(node, self.call(node.func.id, args))
+            if node.func.id == "sqrt" and args[0].is_number and isinstance(out, sp.Mul):
+                # SymPy writes sqrt(2/pi) as sqrt(2)/sqrt(pi); the printers write it as here
+                self.spell(node, out, sp.Pow(args[0], sp.S.Half, evaluate=False))
+            return out
         raise self.fail(node, "not allowed in a formula")  # unreachable: the grammar refused it
 
     def binary(self, node: ast.BinOp, left: sp.Expr, right: sp.Expr) -> sp.Expr:

@@ -124,18 +124,27 @@ def parse_columns(text: str) -> tuple[str, ...]:
     return chosen
 
 
-def fragments(d: Derivation, dialect: Dialect, precision: int) -> Printed:
-    """The formulas of one derivation printed in ``dialect``: plain strings, JSON-ready."""
+def fragments(
+    d: Derivation, dialect: Dialect, precision: int, symbols: Mapping[str, str] | None = None
+) -> Printed:
+    """The formulas of one derivation printed in ``dialect``: plain strings, JSON-ready.
+
+    ``symbols`` are the catalog's LaTeX symbols of parameters (``negative_slope`` → ``\\alpha``);
+    other parameters print as :func:`actderiv.render.tex.name_tex` writes them."""
     import sympy as sp
 
-    from actderiv.render.tex import LatexOptions, function_tex, markdown_safe, name_tex
+    from actderiv.lang.spelling import spelled
+    from actderiv.render.tex import LatexOptions, function_tex, markdown_safe, param_tex
     from actderiv.render.texprint import to_latex
 
     options = LatexOptions(dialect=dialect, precision=precision)
     name = d.name or "f"
 
     def tex(expr: sp.Basic | None) -> str | None:
-        return None if expr is None else to_latex(expr, options, function=name)
+        # constants as the source wrote them (docs/ARCHITECTURE.md, "Constants as written")
+        if expr is None:
+            return None
+        return to_latex(spelled(expr, d.spellings), options, function=name, symbols=symbols)
 
     from actderiv.lang.named import legend
 
@@ -144,14 +153,18 @@ def fragments(d: Derivation, dialect: Dialect, precision: int) -> Printed:
     shown = (
         (d.expr, d.derivative, selfref.expr if selfref else None)
         if named is None
-        else (named.expr, named.derivative, named.self_referential if selfref else None)
+        else (
+            d.expr if named.expr is None else named.expr,
+            named.derivative,
+            named.self_referential if selfref else None,
+        )
     )
     printed: Printed = {
         "function": function_tex(name, dialect),
         "expr": tex(shown[0]),
         "derivative": tex(shown[1]),
         "self_referential": tex(shown[2]),
-        "params": [[name_tex(k, dialect), tex(sp.Float(v))] for k, v in d.params],
+        "params": [[param_tex(k, dialect, symbols), tex(sp.Float(v))] for k, v in d.params],
         "breakpoints": [
             {"x": tex(b.x), "left": tex(b.left), "right": tex(b.right), "torch": tex(b.torch)}
             for b in d.breakpoints

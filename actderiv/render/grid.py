@@ -23,6 +23,7 @@ from actderiv.render.safe import printable
 
 Cell = str | Text
 _WORD = re.compile(r"\S+")
+_IDENT = re.compile(r"\w")
 #: A folded column is never made narrower than this.
 MIN_FOLD_WIDTH = 8
 
@@ -297,7 +298,7 @@ def _untabbed(cell: Cell) -> Cell:
 
 def _fold(text: str, width: int) -> list[tuple[int, int]]:
     """Greedy word wrap of ``text`` (one cell per character): (start, end) of each line; words
-    longer than a line are cut."""
+    longer than a line are cut, between identifiers where they can be (see :func:`_cut`)."""
     spans: list[tuple[int, int]] = []
     line: tuple[int, int] | None = None
     for match in _WORD.finditer(text):
@@ -308,12 +309,23 @@ def _fold(text: str, width: int) -> list[tuple[int, int]]:
         if line is not None:
             spans.append(line)
         while end - start > width:
-            spans.append((start, start + width))
-            start += width
+            cut = _cut(text, start, width)
+            spans.append((start, cut))
+            start = cut
         line = (start, end)
     if line is not None:
         spans.append(line)
     return spans or [(0, 0)]
+
+
+def _cut(text: str, start: int, width: int) -> int:
+    """Where to cut a word too long for a line that starts at ``start``: the last place within
+    ``width`` that is not inside an identifier (``x*sigmoid(beta`` | ``*x)``, never
+    ``x*sigm`` | ``oid``), else at ``width`` (an identifier longer than the line)."""
+    for cut in range(start + width, start, -1):
+        if not (_IDENT.match(text[cut - 1]) and _IDENT.match(text[cut])):
+            return cut
+    return start + width
 
 
 def _justify(text: str, width: int, justify: Literal["left", "center"]) -> str:

@@ -8,6 +8,7 @@ the SymPy printer (:mod:`actderiv.render.texprint`) and the export's cells
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -77,12 +78,19 @@ class LatexOptions:
 
 def name_tex(name: str, dialect: Dialect = "latex") -> str:
     """A parameter or variable name as math: Greek as Greek, one letter as is, else upright."""
-    greek = _GREEK_ALIASES.get(name, name)
+    greek = _GREEK_ALIASES.get(name, name.rstrip("_") or name)  # lambda_ → \\lambda
     if greek in GREEK:
         return "\\" + greek
     if len(name) == 1:
         return name
     return _upright(name, dialect)
+
+
+def param_tex(name: str, dialect: Dialect, symbols: Mapping[str, str] | None = None) -> str:
+    """A parameter as math: its declared symbol (catalog ``symbols``, checked against an
+    allow-list when the catalog loads), else :func:`name_tex`'s form."""
+    symbol = (symbols or {}).get(name)
+    return symbol if symbol is not None else name_tex(name, dialect)
 
 
 def function_tex(name: str, dialect: Dialect = "latex") -> str:

@@ -6,20 +6,21 @@ assembled by :mod:`actderiv.render.latex` without SymPy. Pure: no I/O, no printi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from actderiv.lang.named import NamedFunction
+from actderiv.lang.spelling import Spelled, ordered_terms
 from actderiv.render.tex import (
     _GREEK_ALIASES,
     GREEK,
     LatexOptions,
     function_tex,
     markdown_safe,
-    name_tex,
+    param_tex,
 )
 
 
@@ -34,6 +35,7 @@ class ActderivLatexPrinter(LatexPrinter):
         *,
         function: str | None = None,
         spacing: bool = False,
+        symbols: Mapping[str, str] | None = None,
     ) -> None:
         options = options or LatexOptions()
         # Upright names (\mathrm{scale}) would run into the next factor: "scalex". Expressions
@@ -42,12 +44,17 @@ class ActderivLatexPrinter(LatexPrinter):
         super().__init__({"mul_symbol": mul, "fold_short_frac": False})
         self._options = options
         self._function = function
+        self._symbols = symbols or {}
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> Any:
+        terms = ordered_terms(expr, order or self.order)  # x + 10^{-7}, as x + 1/10^7
+        return super()._as_ordered_terms(expr, order) if terms is None else terms
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         dialect = self._options.dialect
         if expr.name == "y" and self._function is not None:
             return function_tex(self._function, dialect) + "(x)"
-        return name_tex(expr.name, dialect)
+        return param_tex(expr.name, dialect, self._symbols)
 
     def _print_Pi(self, expr: sp.Expr) -> str:
         # the inherited method goes through _print_Symbol, which this class overrides
@@ -94,20 +101,32 @@ class ActderivLatexPrinter(LatexPrinter):
         return f"{tex}^{{{exp}}}" if exp is not None else tex
 
 
+def _upright(name: str, symbols: Mapping[str, str] | None) -> bool:
+    """Whether ``name`` prints upright in full (a long name with no symbol declared)."""
+    if symbols and name in symbols:
+        return False
+    return len(name) > 1 and _GREEK_ALIASES.get(name, name.rstrip("_") or name) not in GREEK
+
+
 def _ordered(args: Iterable[Any]) -> list[Any]:
     return sorted(args, key=sp.default_sort_key)
 
 
 def to_latex(
-    expr: sp.Basic, options: LatexOptions | None = None, *, function: str | None = None
+    expr: sp.Basic,
+    options: LatexOptions | None = None,
+    *,
+    function: str | None = None,
+    symbols: Mapping[str, str] | None = None,
 ) -> str:
-    """``expr`` as LaTeX (or GitHub Markdown math), with ``y`` printed as ``function``(x)."""
+    """``expr`` as LaTeX (or GitHub Markdown math), with ``y`` printed as ``function``(x) and
+    parameters as their declared ``symbols`` (else by :func:`actderiv.render.tex.name_tex`)."""
     upright = any(
-        len(s.name) > 1 and _GREEK_ALIASES.get(s.name, s.name) not in GREEK
+        _upright(s.name, symbols)
         for s in expr.free_symbols
-        if isinstance(s, sp.Symbol)
+        if isinstance(s, sp.Symbol) and not isinstance(s, Spelled)
     )
-    printer = ActderivLatexPrinter(options, function=function, spacing=upright)
+    printer = ActderivLatexPrinter(options, function=function, spacing=upright, symbols=symbols)
     tex = str(printer.doprint(expr))
     if options is not None and options.dialect == "markdown":
         return markdown_safe(tex)

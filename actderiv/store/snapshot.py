@@ -172,6 +172,7 @@ def _spec(raw: Mapping[str, Any]) -> ActivationSpec:
             "tags": tuple(raw["tags"]),
             "references": tuple(Reference(**ref) for ref in raw["references"]),
             "torch_kwargs": tuple((name, value) for name, value in raw["torch_kwargs"]),
+            "symbols": tuple((name, value) for name, value in raw.get("symbols", ())),
             "claims": Claims(
                 **{**claims, "kinks": tuple(KinkClaim(**kink) for kink in claims["kinks"])}
             ),
