@@ -325,7 +325,7 @@ def test_signal_columns_in_markdown_and_latex(
     markdown = tiny("export", "relu", "sigmoid", "--format", "markdown", *columns)
     assert markdown.exit_code == 0, markdown.stderr
     rows = [line for line in markdown.stdout.splitlines() if line.startswith("| `")]
-    assert rows == ["| `sigmoid` | 1.84623 | — |", "| `relu` | 1.41421 | 1.41421 |"]
+    assert rows == ["| `relu` | 1.41421 | 1.41421 |", "| `sigmoid` | 1.84623 | — |"]
 
     latex = tiny("export", "relu", "sigmoid", "--standalone", *columns)
     assert latex.exit_code == 0, latex.stderr
