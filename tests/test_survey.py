@@ -1,0 +1,93 @@
+"""The catalog's breadth (issue 22, the survey part; docs/survey.md): every entry cites a source
+with a link, the count does not shrink, and survey entries evaluate to values computed by hand
+from the original papers' formulas, independently of the catalog's formula strings.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import pytest
+
+from actderiv.catalog.load import load_catalog
+from actderiv.engine.formula import CatalogResolver
+from actderiv.lang.parse import X
+from actderiv.numerics import compile_mp, real_value
+
+#: The number of entries once the survey block was added (139 before it). Raise it when adding.
+MIN_ENTRIES = 159
+
+
+def test_every_catalog_entry_cites_a_reference_with_a_link() -> None:
+    catalog = load_catalog()
+    missing = [
+        spec.name
+        for spec in (catalog.require(key) for key in catalog.keys)
+        if not any(ref.link for ref in spec.references)
+    ]
+    assert missing == []
+
+
+def test_catalog_keeps_at_least_the_entries_it_reached() -> None:
+    assert len(load_catalog()) >= MIN_ENTRIES
+
+
+def test_survey_entries_are_tagged_survey_and_cite_the_survey_or_their_paper() -> None:
+    catalog = load_catalog()
+    for key in ("gish", "squ", "ncu", "ssu", "dsu", "aranda_ordaz", "sqlu", "resp"):
+        spec = catalog.require(key)
+        assert "survey" in spec.tags, key
+        assert any(ref.link for ref in spec.references), key
+
+
+def _sinc(z: float) -> float:
+    return 1.0 if z == 0 else math.sin(z) / z
+
+
+# (entry, x, value): each value is computed here from the paper's formula as written in the
+# paper (or, where marked, the survey), not from the catalog's formula text.
+HAND_VALUES: list[tuple[str, float, float]] = [
+    # Gish (Kaytan et al. 2023): x*ln(2 - e^(-e^x)).
+    ("gish", 1.0, 1.0 * math.log(2 - math.exp(-math.e))),
+    ("gish", -2.0, -2.0 * math.log(2 - math.exp(-math.exp(-2.0)))),
+    # Noel et al. 2021: SQU = x^2 + x, NCU = x - x^3, SSU = pi*sinc(x - pi),
+    # DSU = pi/2*(sinc(x - pi) - sinc(x + pi)), sinc(z) = sin(z)/z.
+    ("squ", -0.5, -0.25),
+    ("ncu", 0.5, 0.375),
+    ("ssu", math.pi / 2, 2.0),
+    ("ssu", math.pi, math.pi),
+    ("ssu", 1.0, math.pi * _sinc(1.0 - math.pi)),
+    ("dsu", math.pi / 2, 4.0 / 3.0),
+    ("dsu", 0.7, math.pi / 2 * (_sinc(0.7 - math.pi) - _sinc(0.7 + math.pi))),
+    # Aranda-Ordaz: 1 - (1 + lam*e^x)^(-1/lam), lam = 2.
+    ("aranda_ordaz", 0.0, 1 - 3 ** -0.5),
+    ("aranda_ordaz", 1.5, 1 - (1 + 2 * math.exp(1.5)) ** -0.5),
+    # BinaryConnect's hard sigmoid: clip((x + 1)/2, 0, 1).
+    ("hard_sigmoid_binaryconnect", 0.5, 0.75),
+    ("hard_sigmoid_binaryconnect", -3.0, 0.0),
+    ("hard_sigmoid_binaryconnect", 3.0, 1.0),
+    # SQLU (Wuraola et al. 2021): x; x + x^2/4 on [-2, 0]; -1.
+    ("sqlu", -1.0, -0.75),
+    ("sqlu", -3.0, -1.0),
+    ("sqlu", 2.0, 2.0),
+    # BLReLU (survey), a = 0.1, b = 1: a*x; x; a*x + (1 - a)*b.
+    ("bounded_leaky_relu", 2.0, 1.1),
+    ("bounded_leaky_relu", -1.0, -0.1),
+    # ReSP (survey), a = 1.7: a*x + ln 2 for x >= 0, ln(1 + e^x) below.
+    ("resp", 0.0, math.log(2)),
+    ("resp", -1.0, math.log1p(math.exp(-1.0))),
+    ("resp", 1.0, 1.7 + math.log(2)),
+]
+
+
+@pytest.mark.parametrize(("name", "x", "want"), HAND_VALUES)
+def test_survey_entry_matches_a_value_computed_from_the_paper(
+    name: str, x: float, want: float
+) -> None:
+    catalog = load_catalog()
+    f = compile_mp(CatalogResolver(catalog).expression(name))
+    with mpmath.workdps(30):
+        got = real_value(f, {X: mpmath.mpf(x)})
+    assert got is not None
+    assert float(got) == pytest.approx(want, rel=1e-12, abs=1e-12)
