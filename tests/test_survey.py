@@ -65,7 +65,7 @@ HAND_VALUES: list[tuple[str, float, float]] = [
     ("dsu", math.pi / 2, 4.0 / 3.0),
     ("dsu", 0.7, math.pi / 2 * (_sinc(0.7 - math.pi) - _sinc(0.7 + math.pi))),
     # Aranda-Ordaz: 1 - (1 + lam*e^x)^(-1/lam), lam = 2.
-    ("aranda_ordaz", 0.0, 1 - 3 ** -0.5),
+    ("aranda_ordaz", 0.0, 1 - 3**-0.5),
     ("aranda_ordaz", 1.5, 1 - (1 + 2 * math.exp(1.5)) ** -0.5),
     # BinaryConnect's hard sigmoid: clip((x + 1)/2, 0, 1).
     ("hard_sigmoid_binaryconnect", 0.5, 0.75),
