@@ -16,7 +16,7 @@ from actderiv.lang.parse import X
 from actderiv.numerics import compile_mp, real_value
 
 #: The number of entries once the survey block was added (139 before it). Raise it when adding.
-MIN_ENTRIES = 149
+MIN_ENTRIES = 162
 
 
 def test_every_catalog_entry_cites_a_reference_with_a_link() -> None:
@@ -78,6 +78,34 @@ HAND_VALUES: list[tuple[str, float, float]] = [
     # BLReLU (Liew et al., recalled), a = 0.1, b = 1: a*x; x; a*x + (1 - a)*b.
     ("bounded_leaky_relu", 2.0, 1.1),
     ("bounded_leaky_relu", -1.0, -0.1),
+    # Sinc-sigmoid (survey): unnormalised sinc of the logistic sigmoid.
+    ("sinc_sigmoid", 0.0, math.sin(0.5) / 0.5),
+    ("sinc_sigmoid", -2.0, _sinc(1 / (1 + math.exp(2.0)))),
+    # Derivative of the logistic sigmoid: s*(1 - s).
+    ("dsigmoid", 0.0, 0.25),
+    ("dsigmoid", 1.3, (1 / (1 + math.exp(-1.3))) * (1 - 1 / (1 + math.exp(-1.3)))),
+    # SoftModulusT (survey), a = 0.01: x*tanh(x/a).
+    ("soft_modulus_t", 0.005, 0.005 * math.tanh(0.5)),
+    ("soft_modulus_t", -2.0, 2.0 * math.tanh(200.0)),
+    # SoftModulusQ (survey): x^2*(2 - |x|) on [-1, 1], |x| outside.
+    ("soft_modulus_q", 0.5, 0.375),
+    ("soft_modulus_q", -3.0, 3.0),
+    # mReLU (survey): min(ReLU(1 - x), ReLU(1 + x)).
+    ("mrelu", -0.25, 0.75),
+    ("mrelu", 2.0, 0.0),
+    # PUAF (survey's swish-like setting a = 1, b = 5, c = 10).
+    ("puaf", 3.0, 3.0 * 13.0**5 / (13.0**5 + 7.0**5)),
+    ("puaf", 12.0, 12.0),
+    ("puaf", -11.0, 0.0),
+    # maxtanh (survey): max(x, tanh(x)).
+    ("maxtanh", -1.0, math.tanh(-1.0)),
+    ("maxtanh", 0.5, 0.5),
+    # Triple (survey), a = 1: a*x^3.
+    ("triple", -1.5, -3.375),
+    # ReSP (survey), a = 1.7: a*x + ln 2 for x >= 0, ln(1 + e^x) below.
+    ("resp", 0.0, math.log(2)),
+    ("resp", -1.0, math.log1p(math.exp(-1.0))),
+    ("resp", 1.0, 1.7 + math.log(2)),
     # SPOCU (Kiselak et al., as their correction states it), alpha = 1, beta = 0.5, gamma = 1,
     # c = 1: alpha*h(x/gamma + beta) - alpha*h(beta), h = 0 below 0, r on [0, c), r(c) above.
     ("spocu", 0.0, 0.0),
