@@ -16,7 +16,7 @@ from actderiv.lang.parse import X
 from actderiv.numerics import compile_mp, real_value
 
 #: The number of entries once the survey block was added (139 before it). Raise it when adding.
-MIN_ENTRIES = 162
+MIN_ENTRIES = 183
 
 
 def test_every_catalog_entry_cites_a_reference_with_a_link() -> None:
@@ -106,6 +106,21 @@ HAND_VALUES: list[tuple[str, float, float]] = [
     ("resp", 0.0, math.log(2)),
     ("resp", -1.0, math.log1p(math.exp(-1.0))),
     ("resp", 1.0, 1.7 + math.log(2)),
+    # squish (survey): x + x^2/32 above 0, x + x^2/2 on [-2, 0], 0 below.
+    ("squish", -1.0, -0.5),
+    ("squish", 4.0, 4.5),
+    ("squish", -3.0, 0.0),
+    # PRBF (survey), a = 3, b = 1: Gaussian bumps centred at -2a, 0, 2a.
+    ("prbf", 3.5, math.exp(-((3.5 - 6.0) ** 2))),
+    ("prbf", -1.0, math.exp(-1.0)),
+    # EPLAF (survey), d = 2: |x|^d/d on [-1, 1], |x| - (1 - 1/d) outside.
+    ("eplaf", 0.5, 0.125),
+    ("eplaf", -3.0, 2.5),
+    # Pan function (survey), a = 1: max(|x| - a, 0).
+    ("pan_function", -2.5, 1.5),
+    ("pan_function", 0.4, 0.0),
+    # Generalized swish (survey): x*sigmoid(exp(-x)).
+    ("gswish", 1.0, 1.0 / (1 + math.exp(-math.exp(-1.0)))),
     # SPOCU (Kiselak et al., as their correction states it), alpha = 1, beta = 0.5, gamma = 1,
     # c = 1: alpha*h(x/gamma + beta) - alpha*h(beta), h = 0 below 0, r on [0, c), r(c) above.
     ("spocu", 0.0, 0.0),
