@@ -16,7 +16,7 @@ from actderiv.lang.parse import X
 from actderiv.numerics import compile_mp, real_value
 
 #: The number of entries once the survey block was added (139 before it). Raise it when adding.
-MIN_ENTRIES = 187
+MIN_ENTRIES = 190
 
 
 def test_every_catalog_entry_cites_a_reference_with_a_link() -> None:
