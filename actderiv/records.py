@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
 from actderiv.catalog.model import ActivationSpec
 from actderiv.engine.derivation import Breakpoint, Derivation
@@ -67,6 +68,7 @@ def derivation_record(
             "expr": display_text(d.expr),
             "derivative": display_text(d.derivative),
             "self_referential": display_text(selfref.expr) if selfref else None,
+            "param_derivatives": {name: display_text(e) for name, e in d.param_derivatives},
         },
         "latex": {
             "expr": expr_latex(d.expr),
@@ -134,11 +136,18 @@ def display_text(expr: sp.Expr | None) -> str | None:
             shown = display_text(value)
             parts.append(f"{shown} otherwise" if cond is sp.true else f"{shown} if {_cond(cond)}")
         return "; ".join(parts)
-    return str(sp.sstr(expr)).replace("**", "^")
+    return str(_DisplayPrinter().doprint(expr)).replace("**", "^")
+
+
+class _DisplayPrinter(StrPrinter):  # type: ignore[misc]
+    """SymPy's str printer, with |u| for Abs(u)."""
+
+    def _print_Abs(self, expr: sp.Abs) -> str:
+        return f"|{self._print(expr.args[0])}|"
 
 
 def _cond(cond: Any) -> str:
-    text = str(sp.sstr(cond))
+    text = str(_DisplayPrinter().doprint(cond))
     for a, b in (("<=", "≤"), (">=", "≥"), ("!=", "≠"), ("&", "and"), ("|", "or")):
         text = text.replace(a, b)
     return text.replace("**", "^")

@@ -69,6 +69,8 @@ class Forms(TypedDict):
     expr: str | None
     derivative: str | None
     self_referential: str | None
+    #: (display only) each ∂f/∂parameter as people read it
+    param_derivatives: NotRequired[dict[str, str | None]]
 
 
 class Range(TypedDict):

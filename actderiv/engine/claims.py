@@ -204,10 +204,14 @@ def _differs(
         defined = [p for p in differing if p.have is not None]
         largest = max((p.against_size for p in defined), default=mpmath.inf)
         shown_largest = _short(largest)
-        explained = all(
-            p.have is not None and p.diff <= ROUNDING_SLACK * evaluator.explained(p)
-            for p in differing
-        ) if constants is not None and largest <= ROUNDING_LIMIT else False
+        explained = (
+            all(
+                p.have is not None and p.diff <= ROUNDING_SLACK * evaluator.explained(p)
+                for p in differing
+            )
+            if constants is not None and largest <= ROUNDING_LIMIT
+            else False
+        )
         if constants is not None and explained:
             texts = ", ".join(dict.fromkeys(c.text for c in constants[1]))
             worst = max(defined, key=lambda p: (p.against_size, -abs(p.x)))
@@ -238,7 +242,8 @@ def _differs(
     where = (
         "everywhere"
         if everywhere
-        else "for x in " + ", ".join(f"[{a:.6g}, {b:.6g}]" for a, b in regions[:6])
+        else "for x in "
+        + ", ".join(f"[{a:.6g}, {b:.6g}]" for a, b in regions[:6])
         + (f" and {len(regions) - 6} more intervals" if len(regions) > 6 else "")
     )
     return ClaimResult(

@@ -147,8 +147,9 @@ def _param_derivatives(record: Mapping[str, Any]) -> Table:
     table = Table(title="derivatives with respect to the parameters", title_justify="left")
     table.add_column("parameter", style="bold")
     table.add_column("∂f/∂parameter", overflow="fold")
+    shown = (record.get("display") or {}).get("param_derivatives") or {}
     for name, expr in record["param_derivatives"].items():
-        _add_row(table, name, expr.replace("**", "^"))
+        _add_row(table, name, shown.get(name) or expr.replace("**", "^"))
     return table
 
 
