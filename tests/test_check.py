@@ -173,6 +173,17 @@ def test_a_claim_off_by_a_tiny_exact_factor_is_wrong_and_says_it_is_slight(
     assert float(out["counterexample"]["relative"]) == pytest.approx(1e-10, rel=1e-2)
 
 
+def test_a_difference_below_the_working_precision_is_still_found(
+    run: Callable[..., Result],
+) -> None:
+    """The claim's own numbers set the precision: 1e-40 is told apart, and printed apart."""
+    out = json.loads(run("check", "tanh", "-d", "1/cosh(x)**2 + 1e-40*exp(-x**2)", "--json").stdout)
+    assert out["verdict"] == "wrong"
+    example = out["counterexample"]
+    assert example["expected"] != example["got"]
+    assert float(example["relative"]) == pytest.approx(1e-40, rel=1e-2)
+
+
 def test_a_wrong_region_is_located(run: Callable[..., Result]) -> None:
     out = json.loads(
         run("check", "selu", "-d", "scale*(y + alpha if x < 0 else 1)", "--json").stdout

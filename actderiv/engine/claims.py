@@ -52,7 +52,6 @@ from actderiv.numerics import (
     CLAIM_DPS,
     CLAIM_FAR,
     CLAIM_NEAR,
-    CLAIM_PRECISION,
     ROUNDING_LIMIT,
     ROUNDING_SLACK,
     NotNumeric,
@@ -161,7 +160,8 @@ def _check(
         )
     limits = tail_limits(at_defaults, opts)
     tried = (
-        f"SymPy could not prove it; the claim agrees with {what} to {CLAIM_PRECISION:.0e} of the "
+        f"SymPy could not prove it; the claim agrees with {what} to "
+        f"{mpmath.nstr(evaluator.precision, 1)} of the "
         f"size of its terms at all {len(points)} points compared (out to |x| = "
         f"{max(CLAIM_FAR):.0e}, on both sides of every breakpoint of f and of the claim, and "
         f"where the difference could peak)"
@@ -309,21 +309,26 @@ def _rounded(x: float) -> float:
 
 
 def _example(p: Point) -> ClaimExample:
-    return ClaimExample(
-        x=_x(p.x),
-        expected=_value(p.want),
-        got=_value(p.have),
-        difference=None if p.have is None else _value(p.have - p.want),
-        relative=None if p.have is None else _short(p.relative),
-    )
+    """The example's strings, with digits enough that the two values differ as printed."""
+    digits = 15
+    if p.have is not None and 0 < p.relative < mpmath.mpf(10) ** -12:
+        digits = min(int(-mpmath.log10(p.relative)) + 4, 2 * CLAIM_DPS)
+    with mpmath.workdps(max(CLAIM_DPS, digits + 10)):
+        return ClaimExample(
+            x=_x(p.x),
+            expected=_value(p.want, digits),
+            got=_value(p.have, digits),
+            difference=None if p.have is None else _value(p.have - p.want),
+            relative=None if p.have is None else _short(p.relative),
+        )
 
 
 def _x(x: Any) -> str:
     return f"{float(x):.10g}"
 
 
-def _value(v: Any) -> str | None:
-    return None if v is None else str(mpmath.nstr(v, 15))
+def _value(v: Any, digits: int = 15) -> str | None:
+    return None if v is None else str(mpmath.nstr(v, digits))
 
 
 def _short(v: Any) -> str:

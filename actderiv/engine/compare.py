@@ -59,6 +59,7 @@ class Point:
     want: Any
     have: Any | None  # None where the claim is undefined (or infinite) and the truth is not
     size: Any  # the size of the terms summed on either side (the precision's scale)
+    precision: Any = CLAIM_PRECISION  # a difference below precision * size is rounding
 
     @property
     def diff(self) -> Any:
@@ -66,7 +67,7 @@ class Point:
 
     @property
     def differs(self) -> bool:
-        return bool(self.diff > CLAIM_PRECISION * self.size)
+        return bool(self.diff > self.precision * self.size)
 
     @property
     def against_size(self) -> Any:
@@ -179,13 +180,28 @@ class Evaluator:
             for sym, value in formula.defaults.items():
                 self.env0[sym] = _mp(value)
         self.defaults = dict(formula.defaults)
+        self.precision = mpmath.mpf(CLAIM_PRECISION)
+        self._envs: dict[int, dict[Any, Any]] = {}
         self.f = compile_mp(formula.expr)
         self.g = compile_mp(target)
+        args = _growth_arguments(formula.expr, target, claimed)
         self.growth = [
-            fn
-            for arg in _growth_arguments(formula.expr, target, claimed)
-            if (fn := _compile_or_none(arg)) is not None
+            fn for arg in args if arg.has(X) and (fn := _compile_or_none(arg)) is not None
         ]
+        # A huge constant exp(c) is as precise as c: log10|c| more digits (exp(exp(100))*x);
+        # a claim that adds 1e-40*exp(-x**2) needs 40 more digits to tell.
+        self.constant_digits = _number_digits(claimed)
+        with mpmath.workdps(CLAIM_DPS):
+            for arg in args:
+                if not arg.has(X) and (fn := _compile_or_none(arg)) is not None:
+                    value = _value(fn, self.env0)
+                    if value is not None and abs(value) > 1:
+                        self.constant_digits = max(
+                            self.constant_digits, int(mpmath.log10(abs(value))) + 1
+                        )
+            self.precision = mpmath.mpf(CLAIM_PRECISION) / mpmath.mpf(10) ** min(
+                _number_digits(claimed), CLAIM_MAX_DPS
+            )
         self.h = compile_mp(claimed)
         self.f_size = _compile_or_none(magnitude(formula.expr))
         self.g_size = _compile_or_none(magnitude(target))
@@ -208,7 +224,7 @@ class Evaluator:
 
         A difference found at ``CLAIM_DPS`` digits is confirmed at as many digits as the
         exponentials there need (1 + exp(-300) is 1 to 130 digits: Mish's tail)."""
-        p = self._at(xv, CLAIM_DPS)
+        p = self._at(xv, CLAIM_DPS + self.constant_digits)
         if p is None or not p.differs:
             return p
         need = self._digits_needed(xv)
@@ -225,7 +241,7 @@ class Evaluator:
                 if value is None:
                     return None
                 largest = max(largest, abs(value))
-            digits = CLAIM_DPS + 10 + 2 * largest / mpmath.log(10)
+            digits = CLAIM_DPS + self.constant_digits + 10 + 2 * largest / mpmath.log(10)
         return None if digits > CLAIM_MAX_DPS else int(digits)
 
     def _at(self, xv: Any, dps: int) -> Point | None:
@@ -242,13 +258,17 @@ class Evaluator:
             if self.h_size is not None and y is not None:
                 sizes.append(_value(self.h_size, {**env, Y: fy if fy is not None else abs(y)}))
             size = max((s for s in sizes if s is not None), default=mpmath.mpf(0))
-            return Point(mpmath.mpf(xv), want, have, size)
+            return Point(mpmath.mpf(xv), want, have, size, self.precision)
 
     def _env(self, dps: int) -> dict[Any, Any]:
-        if dps == CLAIM_DPS:
+        if dps <= CLAIM_DPS:
             return self.env0
-        with mpmath.workdps(dps):
-            return {sym: mpmath.mpf(str(sp.N(v, dps + 10))) for sym, v in self.defaults.items()}
+        if dps not in self._envs:
+            with mpmath.workdps(dps):
+                self._envs[dps] = {
+                    sym: mpmath.mpf(str(sp.N(v, dps + 10))) for sym, v in self.defaults.items()
+                }
+        return self._envs[dps]
 
     def explained(self, p: Point) -> Any:
         """What the claim's rounded constants can change at p's x (first order), or 0."""
@@ -279,6 +299,18 @@ def _growth_arguments(*exprs: sp.Expr) -> list[sp.Expr]:
             arg = atom.args[0]
             found[arg**2 if isinstance(atom, sp.erf | sp.erfc) else arg] = None
     return list(found)
+
+
+def _number_digits(expr: sp.Expr) -> int:
+    """How many decimal orders of magnitude the numbers in ``expr`` span below and above 1."""
+    digits = 0
+    for n in expr.atoms(sp.Rational, sp.Float):
+        if n != 0:
+            p, q = (abs(int(n.p)), int(n.q)) if isinstance(n, sp.Rational) else (1, 1)
+            digits = max(digits, len(str(p)) - 1, len(str(q)) - 1)
+            if isinstance(n, sp.Float):
+                digits = max(digits, abs(int(mpmath.log10(abs(mpmath.mpf(n))))))
+    return min(digits, CLAIM_MAX_DPS)
 
 
 def _mp(value: sp.Expr) -> Any:
