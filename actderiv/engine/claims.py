@@ -214,7 +214,10 @@ def _differs(
         )
         if constants is not None and explained:
             texts = ", ".join(dict.fromkeys(c.text for c in constants[1]))
-            worst = max(defined, key=lambda p: (p.against_size, -abs(p.x)))
+            worst = min(
+                (p for p in defined if p.against_size >= NEAR_TIE * largest),
+                key=lambda p: abs(p.x),
+            )
             return ClaimResult(
                 equal=False,
                 verdict="rounding",
