@@ -260,9 +260,9 @@ CLAIM_REFINE: Final = 60
 #: A claim within its constants' precision agrees to at least this relative difference
 #: (about six significant digits, float32's); a larger difference is wrong, however rounded.
 ROUNDING_LIMIT: Final = 1e-6
-#: Factor on the first-order effect of the claim's rounded constants (a product or sum of
-#: rounded floats adds up their rounding).
-ROUNDING_SLACK: Final = 4.0
+#: Factor on the first-order effect of rounding the claim's constants by half a unit of their
+#: last digit (room for second-order terms only: 0.999999999 is not 1 rounded, nor is 1e-40 0).
+ROUNDING_SLACK: Final = 1.5
 #: A decimal constant with at least this many significant digits is taken as a float64 value:
 #: its precision is float64's (2**-52 relative) where that is coarser than its last digit.
 FLOAT64_DIGITS: Final = 15

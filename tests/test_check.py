@@ -228,7 +228,7 @@ ROUNDED = [
         "0.5*(1 + tanh(0.7978845608*(x + 0.044715*x**3))) + 0.5*x*(1 - "
         "tanh(0.7978845608*(x + 0.044715*x**3))**2)*0.7978845608*(1 + 0.134145*x**2)",
     ),
-    ("sigmoid", "0.999999999*y*(1 - y)"),
+    ("sigmoid", "0.9999999999999999*y*(1 - y)"),  # the float just below 1, to 16 digits
 ]
 
 
@@ -242,6 +242,12 @@ def test_a_claim_with_rounded_constants_is_equal_within_their_precision(
     schema.check(out, "check")
     assert out["verdict"] == "rounding", out
     assert 0 < float(out["largest_relative"]) <= 1e-6
+
+
+def test_a_constant_that_is_not_the_truth_rounded_is_wrong(run: Callable[..., Result]) -> None:
+    """0.999999999 is not 1 rounded to 9 decimals (that is 1.000000000)."""
+    out = json.loads(run("check", "sigmoid", "-d", "0.999999999*y*(1 - y)", "--json").stdout)
+    assert out["verdict"] == "wrong"
 
 
 def test_a_rounded_constant_too_coarse_for_the_difference_is_wrong(
