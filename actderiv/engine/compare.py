@@ -184,7 +184,7 @@ class Evaluator:
         self._envs: dict[int, dict[Any, Any]] = {}
         self.f = compile_mp(formula.expr)
         self.g = compile_mp(target)
-        args = _growth_arguments(formula.expr, target, claimed)
+        args = _growth_arguments(formula.expr, target, claimed.subs(Y, formula.expr))
         self.growth = [
             fn for arg in args if arg.has(X) and (fn := _compile_or_none(arg)) is not None
         ]
