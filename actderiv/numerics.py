@@ -255,3 +255,34 @@ def ill_conditioned(fn: Fn, env: Mapping[sp.Symbol, Any], var: sp.Symbol, rel_to
     if any(e is None for e in ends):
         return True
     return any(not close(e, mid, rel_tol, 0.0) for e in ends if e is not None)
+
+
+# --- claims (actderiv check): what "the same" and "within precision" mean ----------------------
+# See docs/ARCHITECTURE.md ("Claims").
+
+#: Claims are compared at this many digits; every constant is exact, so two forms of the same
+#: function agree to about this many digits of the size of their terms.
+CLAIM_DPS: Final = 50
+#: The most digits a point may need to tell the claim and the truth apart (1 + exp(-x) needs
+#: about x/2.3 of them); a point that needs more is left out.
+CLAIM_MAX_DPS: Final = 1500
+#: A difference larger than this, relative to the size of the terms summed (cancellation
+#: included), is a real difference and not the working precision's rounding.
+CLAIM_PRECISION: Final = 1e-30
+#: The user-relevant range: counterexamples are looked for in |x| <= CLAIM_NEAR first.
+CLAIM_NEAR: Final = 10.0
+#: Points of the even grid on [-CLAIM_NEAR, CLAIM_NEAR].
+CLAIM_GRID: Final = 400
+#: Points far out, both signs, beyond the grid and the sample points.
+CLAIM_FAR: Final = (20.0, 35.0, 50.0, 100.0, 300.0, 1e3, 1e4, 1e5, 1e6, 1e9, 1e12)
+#: Golden-section steps that sharpen the counterexample around the best point of the grid.
+CLAIM_REFINE: Final = 60
+#: A claim within its constants' precision agrees to at least this relative difference
+#: (about six significant digits, float32's); a larger difference is wrong, however rounded.
+ROUNDING_LIMIT: Final = 1e-6
+#: Factor on the first-order effect of rounding the claim's constants by half a unit of their
+#: last digit (room for second-order terms only: 0.999999999 is not 1 rounded, nor is 1e-40 0).
+ROUNDING_SLACK: Final = 1.5
+#: A decimal constant with at least this many significant digits is taken as a float64 value:
+#: its precision is float64's (2**-52 relative) where that is coarser than its last digit.
+FLOAT64_DIGITS: Final = 15

@@ -445,18 +445,23 @@ def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) ->
         FormulaError: ``claim`` is not an allowed formula.
     """
     from actderiv.engine.claims import check_derivative
+    from actderiv.engine.compare import claim_constants
     from actderiv.engine.derive import derive
     from actderiv.engine.formula import CatalogResolver, formula_of
     from actderiv.errors import Location
     from actderiv.lang.parse import Scope, parse_formula
+    from actderiv.records import display_text
 
     spec = catalog.require(name)
     resolver = CatalogResolver(catalog)
     formula = formula_of(spec, resolver)
     where = Location("<function>" if function else "<derivative>")
-    claimed = parse_formula(claim, Scope(formula.symbols, resolver, allow_y=not function), where)
+    scope = Scope(formula.symbols, resolver, allow_y=not function)
+    claimed = parse_formula(claim, scope, where)
     d = derive(formula, name=spec.name, torch=spec.torch)
-    result = check_derivative(formula, d, claimed, function=function)
+    result = check_derivative(
+        formula, d, claimed, function=function, constants=claim_constants(claim, scope)
+    )
     example = result.counterexample
     found = {
         "schema_version": _schema_version(),
@@ -465,6 +470,11 @@ def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) ->
         "kind": "function" if function else "derivative",
         "derivative": str(d.derivative),
         "expr": str(d.expr),
+        "display": {
+            "derivative": display_text(d.derivative),
+            "expr": display_text(d.expr),
+            "claim": display_text(claimed),
+        },
         "equal": result.equal,
         "verdict": result.verdict,
         "method": result.method,
@@ -475,8 +485,12 @@ def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) ->
             "x": example.x,
             "expected": example.expected,
             "got": example.got,
+            "difference": example.difference,
+            "relative": example.relative,
         },
         "regions": [list(r) for r in result.regions],
+        "largest_relative": result.largest_relative,
+        "note": result.note,
     }
     if result.exhausted:  # only then, as in a derivation's record
         found["exhausted"] = list(result.exhausted)

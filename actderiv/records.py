@@ -72,6 +72,9 @@ def derivation_record(
             "expr": display_text(shown[0], d.spellings),
             "derivative": display_text(shown[1], d.spellings),
             "self_referential": display_text(shown[2], d.spellings),
+            "param_derivatives": {
+                name: display_text(e, d.spellings) for name, e in d.param_derivatives
+            },
         },
         "latex": {
             "expr": expr_latex(shown[0]),

@@ -69,6 +69,8 @@ class Forms(TypedDict):
     expr: str | None
     derivative: str | None
     self_referential: str | None
+    #: (display only) each ∂f/∂parameter as people read it
+    param_derivatives: NotRequired[dict[str, str | None]]
 
 
 class LegendItem(TypedDict):
@@ -180,8 +182,37 @@ class VerifyReport(TypedDict):
     results: list[VerifyResult]
 
 
+CheckVerdict = Literal["identical", "same", "rounding", "kink", "wrong", "undecided"]
+
+
+class ClaimCounterexample(TypedDict):
+    """Where a claim is wrong: x, the true value, the claim's, and their difference (absolute,
+    and relative to the larger of the two values); at a kink only x and the two values."""
+
+    x: str
+    expected: str | None
+    got: str | None
+    difference: str | None
+    relative: str | None
+
+
+class CheckDisplay(TypedDict):
+    """The forms ``check`` prints for people (``^``, ``≤``, branches as ``a if c; b otherwise``)."""
+
+    derivative: str | None
+    expr: str | None
+    claim: str | None
+
+
 class CheckResult(TypedDict):
-    """``check --json``: a derivative (or definition) someone wrote against the true one."""
+    """``check --json``: a derivative (or definition) someone wrote against the true one.
+
+    ``verdict``: identical (proved), same (confirmed: not proved, the evidence covers every
+    breakpoint, the tails and the points where the difference could peak), rounding (equal
+    within the precision of the claim's constants; ``largest_relative`` says how close), kink
+    (differs only at a kink of f, where frameworks choose), wrong (with a counterexample and
+    ``regions``, the intervals where it differs), undecided (``detail`` says what was tried).
+    """
 
     schema_version: int
     name: str
@@ -189,12 +220,16 @@ class CheckResult(TypedDict):
     kind: Literal["derivative", "function"]
     derivative: str
     expr: str
+    display: CheckDisplay
     equal: bool | None
-    verdict: str
-    method: str | None
+    verdict: CheckVerdict
+    method: Literal["proved", "confirmed", "sampled"] | None
     detail: str
-    counterexample: Counterexample | None
-    regions: list[list[Any]]
+    counterexample: ClaimCounterexample | None
+    regions: list[list[float]]
+    largest_relative: str | None
+    note: str | None
+    exhausted: NotRequired[list[str]]
 
 
 class ListRow(TypedDict):

@@ -118,9 +118,12 @@ def check(
 ) -> None:
     """Check a derivative (or a definition) from a paper or a backward pass against the truth.
 
-    Says whether FORMULA is another form of the same function, wrong everywhere, wrong on part
-    of the domain, or wrong only at a kink, with a counterexample. Exits with status 3 when
-    the claim is wrong.
+    Says whether FORMULA is identical (proved), the same function (confirmed numerically),
+    equal within the precision of its decimal constants, different only at a kink of f (where
+    frameworks choose), or wrong, with a counterexample: the point in |x| <= 10 (unless it
+    differs only further out) where the difference is largest relative to the size of the
+    values, both values and their difference, and the intervals where it differs. Exits with
+    status 3 when the claim is wrong.
 
     \b
     Examples:
@@ -140,5 +143,5 @@ def check(
         from actderiv.render.terminal import check_view
 
         _print(state, check_view(result))
-    if result["equal"] is False:
+    if result["verdict"] == "wrong":
         raise SystemExit(ExitStatus.VERIFY_FAILED)

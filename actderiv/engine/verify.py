@@ -9,7 +9,7 @@ check is a result with a counterexample, not an exception. Pure: no I/O, no prin
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -25,9 +25,12 @@ from actderiv.engine.checks import (
     Check,
     Counterexample,
     Numeric,
+    Status,
     compare_numerically,
     for_which,
 )
+from actderiv.engine.claims import check_derivative
+from actderiv.engine.compare import Constant, claim_constants
 from actderiv.engine.derivation import Derivation
 from actderiv.engine.forms import IDENTITIES, differentiate, readable_steps, rewritten
 from actderiv.engine.formula import CatalogResolver, Formula
@@ -36,7 +39,7 @@ from actderiv.engine.proofs import proves_zero
 from actderiv.errors import FormulaError
 from actderiv.lang.named import expand_named
 from actderiv.lang.parse import Scope, X, Y, number, parse_formula
-from actderiv.numerics import REL_TOL, NotNumeric, ill_conditioned, real_value, sample_points
+from actderiv.numerics import REL_TOL, ill_conditioned, real_value, sample_points
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,7 +139,7 @@ def _run_checks(
                 )
             )
     if spec is not None and derivation.order == 1 and derivation.wrt == "x":
-        checks.extend(_claim_checks(spec, formula, derivation, numeric, points, resolver, opts))
+        checks.extend(_claim_checks(spec, formula, derivation, resolver, opts))
 
 
 def _same_as_diff(formula: Formula, d: Derivation, wrt: sp.Symbol, opts: EngineOptions) -> Check:
@@ -270,18 +273,11 @@ def _claim_checks(
     spec: ActivationSpec,
     formula: Formula,
     d: Derivation,
-    numeric: Numeric,
-    points: Sequence[float],
     resolver: CatalogResolver | None,
     opts: EngineOptions,
 ) -> list[Check]:
     claims = spec.claims
     scope = Scope(formula.symbols, resolver, allow_y=True)
-    g = numeric.fn(d.derivative)
-
-    def want(xv: float) -> Any | None:
-        return real_value(g, {**numeric.env0, X: mpmath.mpf(xv)})
-
     checks = []
     for label, text in (
         ("claimed derivative", claims.derivative),
@@ -296,10 +292,21 @@ def _claim_checks(
                 Check(name=label, status="failed", detail=f"does not parse: {exc.message}")
             )
             continue
-        checks.append(check_claim(label, claimed, formula, d, numeric, points, want, opts))
+        checks.append(check_claim(label, claimed, formula, d, opts, claim_constants(text, scope)))
     for kink in claims.kinks:
         checks.append(_kink_check(kink.x, kink.value, d, formula))
     return checks
+
+
+#: How each verdict of a claim (see actderiv.engine.claims) ends as a check.
+_CLAIM_STATUS: dict[str, Status] = {
+    "identical": "proved",
+    "same": "confirmed",
+    "rounding": "confirmed",
+    "kink": "confirmed",
+    "wrong": "failed",
+    "undecided": "undecided",
+}
 
 
 def check_claim(
@@ -307,46 +314,23 @@ def check_claim(
     claimed: sp.Expr,
     formula: Formula,
     d: Derivation,
-    numeric: Numeric,
-    points: Sequence[float],
-    want: Callable[[float], Any | None],
     opts: EngineOptions,
+    constants: tuple[sp.Expr, tuple[Constant, ...]] | None = None,
 ) -> Check:
-    """A claimed derivative (in x and maybe y) against the derived one: proof, else numbers."""
-    numeric_check = _claim_numeric(label, claimed, numeric, points, want)
-    if numeric_check.status == "failed":
-        return numeric_check  # a counterexample already: no proof to look for
-    proof = proves_zero(claimed.subs(Y, formula.expr) - d.derivative, opts, formula.defaults)
-    if proof is None:
-        return numeric_check
+    """A claimed derivative (in x and maybe y) against the derived one, as ``check`` compares
+    them (:func:`actderiv.engine.claims.check_derivative`): proved, confirmed (the same
+    function by the evidence, within the precision of its constants, or different only at a
+    kink where frameworks choose; the detail says which), failed or undecided."""
+    result = check_derivative(formula, d, claimed, opts, constants=constants)
+    example = result.counterexample
     return Check(
         name=label,
-        status="proved",
-        detail="SymPy reduces claim - derivative to 0, with y = f(x)"
-        + for_which(proof, formula)
-        + "; "
-        + numeric_check.detail,
+        status=_CLAIM_STATUS[result.verdict],
+        detail=result.detail,
+        counterexample=None
+        if example is None or result.verdict != "wrong"
+        else Counterexample(x=example.x, expected=example.expected, got=example.got),
     )
-
-
-def _claim_numeric(
-    label: str,
-    claimed: sp.Expr,
-    numeric: Numeric,
-    points: Sequence[float],
-    want: Callable[[float], Any | None],
-) -> Check:
-    try:
-        h = numeric.fn(claimed)
-    except NotNumeric as exc:
-        return Check(name=label, status="undecided", detail=str(exc))
-
-    def got(xv: float) -> Any | None:
-        env = {**numeric.env0, X: mpmath.mpf(xv)}
-        y = real_value(numeric.f, env)
-        return None if y is None else real_value(h, {**env, Y: y})
-
-    return compare_numerically(label, numeric, want, got, points, "the claim and the derivative")
 
 
 def _kink_check(x_text: str, value_text: str, d: Derivation, formula: Formula) -> Check:

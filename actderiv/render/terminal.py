@@ -149,8 +149,9 @@ def _param_derivatives(record: Mapping[str, Any]) -> Table:
     table = Table(title="derivatives with respect to the parameters", title_justify="left")
     table.add_column("parameter", style="bold")
     table.add_column("∂f/∂parameter", overflow="fold")
+    shown = (record.get("display") or {}).get("param_derivatives") or {}
     for name, expr in record["param_derivatives"].items():
-        _add_row(table, name, expr.replace("**", "^"))
+        _add_row(table, name, shown.get(name) or expr.replace("**", "^"))
     return table
 
 
@@ -213,34 +214,53 @@ def verify_table(summary: Mapping[str, Any]) -> Group:
     return Group(table, line)
 
 
+#: How ``check`` words each verdict, and its style.
+CHECK_VERDICTS: dict[str, tuple[str, str]] = {
+    "identical": ("identical: the same function (proved)", "green"),
+    "same": ("the same function (confirmed numerically, not proved)", "green"),
+    "rounding": ("equal within the precision of the claim's constants", "green"),
+    "kink": ("differs only at a kink, where frameworks choose", "yellow"),
+    "wrong": ("wrong", "bold red"),
+    "undecided": ("undecided", "yellow"),
+}
+
+
 def check_view(result: Mapping[str, Any]) -> Panel:
-    """The ``actderiv check`` answer."""
+    """The ``actderiv check`` answer: the claim, the truth in its display form, the verdict,
+    why, and for a wrong claim the counterexample with both values and their difference."""
     from rich.panel import Panel
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     _add_row(grid, "claim", result["claim"])
+    display = result.get("display") or {}
     if result.get("kind") == "function":
-        _add_row(grid, "f(x)", result["expr"].replace("**", "^"))
+        _add_row(grid, "f(x)", display.get("expr") or result["expr"].replace("**", "^"))
     else:
-        _add_row(grid, "derivative", result["derivative"].replace("**", "^"))
-    verdicts = {
-        "same": Text("the same function", style="green"),
-        "everywhere": Text("wrong everywhere", style="bold red"),
-        "region": Text("wrong on part of the domain", style="bold red"),
-        "kink": Text("wrong at a kink", style="bold red"),
-        "undecided": Text("undecided", style="yellow"),
-    }
-    _add_row(grid, "verdict", verdicts[result["verdict"]])
+        shown = display.get("derivative") or result["derivative"].replace("**", "^")
+        _add_row(grid, "f'(x)", shown)
+    words, style = CHECK_VERDICTS.get(result["verdict"], (result["verdict"], "yellow"))
+    _add_row(grid, "verdict", Text(words, style=style))
     _add_row(grid, "why", result["detail"])
     example = result.get("counterexample")
     if example:
-        _add_row(
-            grid,
-            "counterexample",
-            f"x = {example['x']}: true {example['expected']}, claimed {example['got']}",
+        _add_row(grid, "at x", example["x"])
+        _add_row(grid, "true value", str(example["expected"]))
+        _add_row(grid, "claimed", "undefined" if example["got"] is None else example["got"])
+        if example.get("difference") is not None:
+            _add_row(
+                grid,
+                "difference",
+                f"{example['difference']} (relative {example['relative']})",
+            )
+    if result.get("verdict") == "wrong" and len(result.get("regions") or ()) > 0:
+        regions = result["regions"]
+        shown_regions = ", ".join(
+            f"[{a:.6g}, {b:.6g}]" if a != b else f"{a:.6g}" for a, b in regions[:8]
         )
+        more = f" and {len(regions) - 8} more" if len(regions) > 8 else ""
+        _add_row(grid, "differs on", shown_regions + more)
     return Panel(grid, title=_title(result["name"], ": check"), title_align="left")
 
 
