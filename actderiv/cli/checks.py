@@ -89,7 +89,7 @@ def _verify_against(
     if as_json:
         _echo_json(record)
     else:
-        from actderiv.render.terminal import framework_view
+        from actderiv.render.framework_view import framework_view
 
         _print(state, framework_view(record))
     if not passed:
