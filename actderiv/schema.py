@@ -185,6 +185,7 @@ class ListRow(TypedDict):
     derivative: str  # the record's display form
     output_only: bool | None
     tags: list[str]
+    frameworks: list[str]  # the entry's fully qualified framework names (jax.nn.gelu, ...)
 
 
 class Compared(TypedDict):
