@@ -2,11 +2,12 @@
 found by its fully qualified name, at its framework's documented defaults (issue 22;
 docs/frameworks.md).
 
-The tables below are each framework's list as its source defines it (jax 0.10, flax 0.12,
-keras 3.12, tensorflow 2.20, mlx 0.30, paddle 3.2, ONNX opset 24): qualified name (the framework's
-prefix + the function's name) → catalog key. Values are checked against jax.nn itself, against
-torch where the entry is PyTorch's function, and against each framework's documented formula
-transcribed below (the other frameworks are not installed here).
+The tables below are each framework's list as its source defines it (jax 0.10.2, installed here;
+the heads of the flax, keras (keras.activations and keras.ops), mlx and onnx repositories;
+TensorFlow's nn_ops.py and math_ops.py; Paddle's nn/functional/activation.py): qualified name
+(the framework's prefix + the function's name) → catalog key. Values are checked against jax.nn
+itself, against torch where the entry is PyTorch's function, and against each framework's
+documented formula transcribed below (the other frameworks are not installed here).
 """
 
 from __future__ import annotations
@@ -194,12 +195,41 @@ ONNX: Final = {
     "Tanh": "tanh",
     "ThresholdedRelu": "threshold",
 }
+KERAS_OPS: Final = {  # keras.ops: the same functions, but gelu defaults to approximate=True
+    "relu": "relu",
+    "relu6": "relu6",
+    "sigmoid": "sigmoid",
+    "sparse_sigmoid": "sparse_sigmoid",
+    "softplus": "softplus",
+    "softsign": "softsign",
+    "soft_shrink": "softshrink",
+    "sparse_plus": "sparse_plus",
+    "silu": "silu",
+    "swish": "silu",
+    "squareplus": "squareplus",
+    "log_sigmoid": "logsigmoid",
+    "leaky_relu": "keras_leaky_relu",
+    "hard_sigmoid": "hardsigmoid",
+    "hard_silu": "hardswish",
+    "hard_swish": "hardswish",
+    "elu": "elu",
+    "selu": "selu",
+    "gelu": "gelu_tanh",
+    "celu": "celu",
+    "tanh_shrink": "tanhshrink",
+    "hard_tanh": "hardtanh",
+    "hard_shrink": "hardshrink",
+    "threshold": "threshold",
+    "tanh": "tanh",
+}
+
 #: Every qualified name → catalog key.
 NAMES: Final[dict[str, str]] = {
     **{f"jax.nn.{k}": v for k, v in JAX.items()},
     **{f"flax.linen.{k}": v for k, v in FLAX.items()},
     **{f"flax.nnx.{k}": v for k, v in {**FLAX, "identity": "identity"}.items()},
     **{f"keras.activations.{k}": v for k, v in KERAS.items()},
+    **{f"keras.ops.{k}": v for k, v in KERAS_OPS.items()},
     **TF,
     **{f"mlx.nn.{k}": v for k, v in MLX.items()},
     **{f"paddle.nn.functional.{k}": v for k, v in PADDLE.items()},
@@ -263,6 +293,10 @@ DOCUMENTED: Final[dict[str, Callable[[float], float]]] = {
     "keras.activations.squareplus": lambda x: (x + math.sqrt(x * x + 4)) / 2,
     "keras.activations.soft_shrink": lambda x: x - 0.5 if x > 0.5 else (x + 0.5 if x < -0.5 else 0),
     "keras.activations.gelu": lambda x: 0.5 * x * (1 + math.erf(x / math.sqrt(2))),
+    "keras.ops.gelu": lambda x: (
+        0.5 * x * (1 + math.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+    ),
+    "keras.ops.leaky_relu": lambda x: x if x >= 0 else 0.2 * x,
     "tf.nn.leaky_relu": lambda x: x if x >= 0 else 0.2 * x,
     "tf.nn.gelu": lambda x: 0.5 * x * (1 + math.erf(x / 1.4142135623730951)),
     "tf.nn.silu": lambda x: x * _sigmoid(1.0 * x),
@@ -365,6 +399,7 @@ def test_framework_defaults_that_differ_from_pytorch_have_their_own_entries() ->
     assert CATALOG.require("jax.nn.leaky_relu").param_dict == {"negative_slope": 0.01}
     assert CATALOG.require("jax.nn.gelu").name == "gelu_tanh"
     assert CATALOG.require("keras.activations.gelu").name == "gelu"  # approximate=False
+    assert CATALOG.require("keras.ops.gelu").name == "gelu_tanh"  # approximate=True
     assert CATALOG.require("onnx.Selu").param_dict == {
         "alpha": 1.67326319217681884765625,
         "gamma": 1.05070102214813232421875,

@@ -39,7 +39,7 @@ SEARCH_CHECKS: Final = ("self-referential form", "output-only flag")
 FRAMEWORKS: Final[dict[str, tuple[str, ...]]] = {
     "jax": ("jax.nn.",),
     "flax": ("flax.linen.", "flax.nnx."),
-    "keras": ("keras.activations.",),
+    "keras": ("keras.activations.", "keras.ops."),
     "tensorflow": ("tf.nn.", "tf.math.", "tf.keras.activations."),
     "mlx": ("mlx.nn.",),
     "paddle": ("paddle.nn.functional.",),
