@@ -223,8 +223,40 @@ KERAS_OPS: Final = {  # keras.ops: the same functions, but gelu defaults to appr
     "tanh": "tanh",
 }
 
+#: torch.nn.functional: the entry at PyTorch's defaults (gelu_tanh is F.gelu, approximate="tanh";
+#: keras_leaky_relu F.leaky_relu with Keras' slope: neither is PyTorch's default).
+TORCH: Final = {
+    name: name
+    for name in [
+        "celu",
+        "elu",
+        "gelu",
+        "hardshrink",
+        "hardsigmoid",
+        "hardswish",
+        "hardtanh",
+        "leaky_relu",
+        "logsigmoid",
+        "mish",
+        "prelu",
+        "relu",
+        "relu6",
+        "rrelu",
+        "selu",
+        "sigmoid",
+        "silu",
+        "softplus",
+        "softshrink",
+        "softsign",
+        "tanh",
+        "tanhshrink",
+        "threshold",
+    ]
+}
+
 #: Every qualified name → catalog key.
 NAMES: Final[dict[str, str]] = {
+    **{f"torch.nn.functional.{k}": v for k, v in TORCH.items()},
     **{f"jax.nn.{k}": v for k, v in JAX.items()},
     **{f"flax.linen.{k}": v for k, v in FLAX.items()},
     **{f"flax.nnx.{k}": v for k, v in {**FLAX, "identity": "identity"}.items()},
@@ -370,6 +402,7 @@ def test_every_framework_has_its_own_prefix_in_the_tables() -> None:
 def test_every_framework_name_cites_its_documentation(name: str) -> None:
     spec = CATALOG.require(name)
     authors = {
+        "torch": "PyTorch",
         "jax": "JAX",
         "flax": "Flax",
         "keras": "Keras",
@@ -439,6 +472,21 @@ def test_values_match_torch_where_the_entry_is_pytorchs(name: str, torch: Any) -
     assert fn is not None
     got = fn(torch.tensor(POINTS, dtype=torch.float64)).tolist()
     assert _values(name) == pytest.approx(got, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in NAMES if n.startswith("torch.")))
+def test_torch_names_match_torch_at_its_defaults(name: str, torch: Any) -> None:
+    spec = CATALOG.require(name)
+    fn = getattr(torch.nn.functional, name.removeprefix("torch.nn.functional."))
+    x = torch.tensor(POINTS, dtype=torch.float64)
+    if spec.name == "prelu":  # the slope is a required tensor; 0.25 is nn.PReLU's initial one
+        got = fn(x, torch.tensor([0.25], dtype=torch.float64))
+    elif spec.name == "threshold":  # threshold and value are required
+        got = fn(x, 1.0, 0.0)
+    else:
+        got = fn(x)
+    assert spec.torch == name.removeprefix("torch.nn.functional.")
+    assert _values(name) == pytest.approx(got.tolist(), rel=1e-9, abs=1e-12)
 
 
 # --- lookup: exact first, then ignoring case where one entry has the name ---------------------
@@ -520,6 +568,7 @@ def test_list_framework_filters_by_qualified_name(run: Run, tmp_path: Path) -> N
     assert names("--framework", "tf") == ["relu"]  # tf is tensorflow
     assert names("--framework", "onnx", "--framework", "jax") == ["relu", "sigmoid"]
     assert names("--framework", "mlx") == []
+    assert names("--framework", "PyTorch") == []  # pytorch is torch
     assert names() == ["relu", "sigmoid", "cube"]
 
 

@@ -34,9 +34,9 @@ SEARCH_CHECKS: Final = ("self-referential form", "output-only flag")
 
 #: The frameworks whose functions the catalog names by their fully qualified names (aliases such
 #: as jax.nn.gelu or onnx.HardSigmoid), each with the prefixes of those names; ``list
-#: --framework`` filters by them (docs/frameworks.md). PyTorch's names are the entries' ``torch``
-#: field and the "pytorch" tag instead.
+#: --framework`` filters by them (docs/frameworks.md).
 FRAMEWORKS: Final[dict[str, tuple[str, ...]]] = {
+    "torch": ("torch.nn.functional.",),
     "jax": ("jax.nn.",),
     "flax": ("flax.linen.", "flax.nnx."),
     "keras": ("keras.activations.", "keras.ops."),
@@ -46,7 +46,11 @@ FRAMEWORKS: Final[dict[str, tuple[str, ...]]] = {
     "onnx": ("onnx.",),
 }
 #: Other spellings of the frameworks' names.
-FRAMEWORK_SYNONYMS: Final[dict[str, str]] = {"tf": "tensorflow", "paddlepaddle": "paddle"}
+FRAMEWORK_SYNONYMS: Final[dict[str, str]] = {
+    "pytorch": "torch",
+    "tf": "tensorflow",
+    "paddlepaddle": "paddle",
+}
 
 
 def framework_key(name: str) -> str | None:

@@ -37,7 +37,7 @@ from actderiv.cli._options import FormulaCommand
     callback=lambda ctx, param, value: _frameworks(ctx, param, value),
     help="Only entries with a fully qualified name in this framework: "
     + ", ".join(FRAMEWORKS)
-    + " (repeat for any of several; tf is tensorflow).",
+    + " (repeat for any of several; tf is tensorflow, pytorch is torch).",
 )
 @click.option(
     "--columns",
@@ -86,8 +86,7 @@ def _frameworks(
         key = framework_key(name)
         if key is None:
             raise click.BadParameter(
-                f"unknown framework {name!r} (known: {', '.join(FRAMEWORKS)}; "
-                "PyTorch's functions are the entries tagged pytorch: --tag pytorch)",
+                f"unknown framework {name!r} (known: {', '.join(FRAMEWORKS)})",
                 ctx,
                 param,
             )
