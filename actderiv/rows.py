@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypedDict
 
-from actderiv.catalog.model import ActivationSpec
+from actderiv.catalog.model import ActivationSpec, qualified_names
 
-__all__ = ["Row", "has_tag", "row", "shown"]
+__all__ = ["Row", "has_framework", "has_tag", "row", "shown"]
 
 
 class Row(TypedDict):
@@ -22,6 +22,7 @@ class Row(TypedDict):
     derivative: str  # the record's display form
     output_only: bool | None
     tags: list[str]
+    frameworks: list[str]  # the entry's fully qualified framework names (jax.nn.gelu, ...)
 
 
 def shown(record: Mapping[str, Any], key: str) -> str:
@@ -37,6 +38,7 @@ def row(spec: ActivationSpec, record: Mapping[str, Any]) -> Row:
         derivative=shown(record, "derivative"),
         output_only=record.get("output_only"),
         tags=list(spec.tags),
+        frameworks=qualified_names(spec.aliases),
     )
 
 
@@ -47,3 +49,11 @@ def has_tag(item_tags: Iterable[str], tags: Sequence[str]) -> bool:
         return True
     wanted = {t.casefold() for t in tags}
     return any(t.casefold() in wanted for t in item_tags)
+
+
+def has_framework(names: Iterable[str], frameworks: Sequence[str]) -> bool:
+    """Whether an entry with the qualified ``names`` has a name in any of ``frameworks`` (keys
+    of :data:`actderiv.catalog.model.FRAMEWORKS`; each entry has, when none is asked for)."""
+    if not frameworks:
+        return True
+    return any(qualified_names(names, f) for f in frameworks)

@@ -241,6 +241,7 @@ class ListRow(TypedDict):
     derivative: str  # the record's display form
     output_only: bool | None
     tags: list[str]
+    frameworks: list[str]  # the entry's fully qualified framework names (jax.nn.gelu, ...)
 
 
 class SignalColumns(TypedDict):

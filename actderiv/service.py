@@ -149,11 +149,19 @@ class Workspace:
         """
         return self.catalog().require(name)
 
-    def specs(self, tags: Sequence[str] = ()) -> list[ActivationSpec]:
-        """The entries with any of ``tags`` (ignoring case), or every entry when none given."""
-        from actderiv.rows import has_tag
+    def specs(
+        self, tags: Sequence[str] = (), frameworks: Sequence[str] = ()
+    ) -> list[ActivationSpec]:
+        """The entries with any of ``tags`` (ignoring case) and, when ``frameworks`` (keys of
+        :data:`actderiv.catalog.model.FRAMEWORKS`) are given, a qualified name in any of them;
+        every entry when neither is given."""
+        from actderiv.rows import has_framework, has_tag
 
-        return [spec for spec in self.catalog() if has_tag(spec.tags, tags)]
+        return [
+            spec
+            for spec in self.catalog()
+            if has_tag(spec.tags, tags) and has_framework(spec.aliases, frameworks)
+        ]
 
     def named(self, names: Iterable[str]) -> list[ActivationSpec]:
         """The entries called ``names``, each once, in the order first named."""
@@ -228,7 +236,7 @@ class Workspace:
             found.append(record)
         return found
 
-    def list_rows(self, tags: Sequence[str] = ()) -> list[Row]:
+    def list_rows(self, tags: Sequence[str] = (), frameworks: Sequence[str] = ()) -> list[Row]:
         """The rows of ``list``'s default table: the stored ones when the catalog files and the
         code have not changed, else made from the records (and stored, when they cover the
         whole catalog)."""
@@ -244,12 +252,17 @@ class Workspace:
         if rows is None:
             if self._catalog is None:
                 self._catalog = load_layers(layers)
-            specs = self.specs(tags)
+            specs = self.specs(tags, frameworks)
             records = self.records(specs)
             rows = [listing.row(spec, record) for spec, record in zip(specs, records, strict=True)]
             if len(specs) == len(self._catalog):
                 listing.write_rows(key, rows, records)
-        return [row for row in rows if listing.has_tag(row["tags"], tags)]
+        return [
+            row
+            for row in rows
+            if listing.has_tag(row["tags"], tags)
+            and listing.has_framework(row["frameworks"], frameworks)
+        ]
 
     def report(self, name: str, *, order: int = 1, wrt: str | None = None) -> ActivationReport:
         """Everything ``show`` reports about entry ``name`` (:func:`actderiv.pipelines.report`)."""

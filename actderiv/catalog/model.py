@@ -6,7 +6,7 @@ Pure: no I/O, no printing, no SymPy. What the engine derives from an entry is in
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -31,6 +31,41 @@ PROPERTY_KEYS: Final = (
 #: The checks of a self-referential form the engine found (actderiv.engine.verify). ``verify`` does
 #: not search for such forms, so it leaves these checks out of what it reports.
 SEARCH_CHECKS: Final = ("self-referential form", "output-only flag")
+
+#: The frameworks whose functions the catalog names by their fully qualified names (aliases such
+#: as jax.nn.gelu or onnx.HardSigmoid), each with the prefixes of those names; ``list
+#: --framework`` filters by them (docs/frameworks.md).
+FRAMEWORKS: Final[dict[str, tuple[str, ...]]] = {
+    "torch": ("torch.nn.functional.",),
+    "jax": ("jax.nn.",),
+    "flax": ("flax.linen.", "flax.nnx."),
+    "keras": ("keras.activations.", "keras.ops."),
+    "tensorflow": ("tf.nn.", "tf.math.", "tf.keras.activations."),
+    "mlx": ("mlx.nn.",),
+    "paddle": ("paddle.nn.functional.",),
+    "onnx": ("onnx.",),
+}
+#: Other spellings of the frameworks' names.
+FRAMEWORK_SYNONYMS: Final[dict[str, str]] = {
+    "pytorch": "torch",
+    "tf": "tensorflow",
+    "paddlepaddle": "paddle",
+}
+
+
+def framework_key(name: str) -> str | None:
+    """The key of :data:`FRAMEWORKS` that ``name`` spells, in any case (None if none does)."""
+    folded = name.casefold()
+    folded = FRAMEWORK_SYNONYMS.get(folded, folded)
+    return folded if folded in FRAMEWORKS else None
+
+
+def qualified_names(names: Iterable[str], framework: str | None = None) -> list[str]:
+    """Those of ``names`` that are a framework's fully qualified names (of ``framework`` only,
+    a key of :data:`FRAMEWORKS`, when given), in order."""
+    keys = [framework] if framework is not None else list(FRAMEWORKS)
+    prefixes = tuple(p for k in keys for p in FRAMEWORKS[k])
+    return [n for n in names if n.startswith(prefixes)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,6 +142,9 @@ class Catalog:
     #: The digest of each entry's content (see actderiv.store.cache.content_digest), when known: a
     #: catalog read from a snapshot carries them, so cache keys need not serialise entries.
     digests: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    #: Names (case-folded) that two entries share ignoring case, e.g. two framework names that
+    #: differ in case alone: only their exact spelling finds an entry (docs/ARCHITECTURE.md).
+    _ambiguous: frozenset[str] = field(default_factory=frozenset, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -117,10 +155,18 @@ class Catalog:
         digests: Mapping[str, str] | None = None,
     ) -> Catalog:
         index: dict[str, ActivationSpec] = {}
+        folded: dict[str, ActivationSpec | None] = {}
         for spec in entries:
             for name in spec.names:
-                index.setdefault(name.casefold(), spec)
-        return cls(entries, source, index, dict(callees or {}), dict(digests or {}))
+                index.setdefault(name, spec)
+                owner = folded.setdefault(name.casefold(), spec)
+                if owner is not None and owner.name != spec.name:
+                    folded[name.casefold()] = None  # ambiguous ignoring case
+        for key, spec_or_none in folded.items():
+            if spec_or_none is not None:
+                index.setdefault(key, spec_or_none)
+        ambiguous = frozenset(k for k, v in folded.items() if v is None)
+        return cls(entries, source, index, dict(callees or {}), dict(digests or {}), ambiguous)
 
     def __iter__(self) -> Iterator[ActivationSpec]:
         return iter(self.entries)
@@ -129,17 +175,23 @@ class Catalog:
         return len(self.entries)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.casefold() in self._index
+        return isinstance(name, str) and self.get(name) is not None
 
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.entries)
 
     def get(self, name: str) -> ActivationSpec | None:
-        return self._index.get(name.casefold())
+        """The entry called exactly ``name``, else the one entry called ``name`` in any case
+        (None when there is none, or when several names differ from ``name`` in case alone)."""
+        found = self._index.get(name)
+        if found is None and name.casefold() not in self._ambiguous:
+            found = self._index.get(name.casefold())
+        return found
 
     def require(self, name: str) -> ActivationSpec:
-        """Return the entry called ``name`` (key or alias, any case).
+        """Return the entry called ``name`` (key or alias; exactly as written, else in any case
+        where that is unambiguous).
 
         Raises:
             UnknownActivationError: nothing is called ``name``; the error suggests close matches.
@@ -150,10 +202,20 @@ class Catalog:
         return spec
 
     def suggest(self, name: str, n: int = 3) -> tuple[str, ...]:
+        """Close names: for a name that several entries share ignoring case, their exact
+        spellings; else the keys of the entries with the closest names."""
         import difflib
 
-        close = difflib.get_close_matches(name.casefold(), list(self._index), n=n, cutoff=0.6)
-        return tuple(dict.fromkeys(self._index[c].name for c in close))
+        folded = name.casefold()
+        if folded in self._ambiguous:
+            return tuple(sorted(k for k in self._index if k.casefold() == folded))[:n]
+        known = {
+            k.casefold(): s.name
+            for k, s in self._index.items()
+            if k.casefold() not in self._ambiguous
+        }
+        close = difflib.get_close_matches(folded, list(known), n=n, cutoff=0.6)
+        return tuple(dict.fromkeys(known[c] for c in close))
 
     def with_tag(self, tag: str) -> tuple[ActivationSpec, ...]:
         return tuple(s for s in self.entries if tag.casefold() in (t.casefold() for t in s.tags))

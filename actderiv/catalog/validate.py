@@ -432,20 +432,24 @@ def _plain_number(value: object) -> bool:
 
 
 def check_names(entries: list[ActivationSpec]) -> list[CatalogError]:
-    """Keys and aliases must be unique, ignoring case."""
+    """Keys and aliases must be unique, ignoring case; the one exception is two framework names
+    (qualified, with a ".", such as mlx.nn.ReLU and mlx.nn.relu) that differ in case alone,
+    which each find their own entry when written exactly (docs/ARCHITECTURE.md)."""
     problems = []
-    seen: dict[str, str] = {}
+    exact: dict[str, str] = {}  # name -> owner
+    folded_owner: dict[str, str] = {}  # folded name -> first owner
     for spec in entries:
         for alias in spec.names:
             folded = alias.casefold()
-            owner = seen.get(folded)
-            if owner is not None and owner != spec.name:
+            owner = exact.get(alias) or folded_owner.get(folded, spec.name)
+            if owner != spec.name and (alias in exact or "." not in alias):
                 problems.append(
                     CatalogError(
                         f"name or alias {alias!r} is already used by {owner!r}", spec.location
                     )
                 )
-            seen.setdefault(folded, spec.name)
+            exact.setdefault(alias, spec.name)
+            folded_owner.setdefault(folded, spec.name)
     return problems
 
 

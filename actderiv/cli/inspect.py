@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from actderiv.catalog.model import PROPERTY_KEYS
+from actderiv.catalog.model import FRAMEWORKS, PROPERTY_KEYS, framework_key
 from actderiv.cli._base import (
     _JSON,
     _ORDER,
@@ -32,6 +32,16 @@ from actderiv.cli._options import FormulaCommand
     help="Only entries with this tag (repeat for any of several).",
 )
 @click.option(
+    "--framework",
+    "frameworks",
+    multiple=True,
+    metavar="NAME",
+    callback=lambda ctx, param, value: _frameworks(ctx, param, value),
+    help="Only entries with a fully qualified name in this framework: "
+    + ", ".join(FRAMEWORKS)
+    + " (repeat for any of several; tf is tensorflow, pytorch is torch).",
+)
+@click.option(
     "--columns",
     metavar="COL,COL,…",
     default=None,
@@ -42,16 +52,20 @@ from actderiv.cli._options import FormulaCommand
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 @click.pass_obj
 def list_command(
-    state: CliState, tags: tuple[str, ...], columns: tuple[str, ...] | None, as_json: bool
+    state: CliState,
+    tags: tuple[str, ...],
+    frameworks: tuple[str, ...],
+    columns: tuple[str, ...] | None,
+    as_json: bool,
 ) -> None:
     """List the activations in the catalog, with their derivatives."""
 
     if not as_json and not columns:
         from actderiv.render.terminal import list_table
 
-        _print(state, list_table(state.ws.list_rows(tags)))
+        _print(state, list_table(state.ws.list_rows(tags, frameworks), frameworks))
         return
-    specs = state.ws.specs(tags)
+    specs = state.ws.specs(tags, frameworks)
     records = state.ws.records(specs)
     if as_json:
         _echo_json(records)
@@ -63,6 +77,23 @@ def list_command(
 
 #: What --columns accepts (the property keys of the JSON contract, and the defaults).
 COLUMNS = ("name", "expr", "derivative", "output_only", "tags", *PROPERTY_KEYS)
+
+
+def _frameworks(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The keys of the frameworks named (any case; tf for tensorflow)."""
+    keys = []
+    for name in value:
+        key = framework_key(name)
+        if key is None:
+            raise click.BadParameter(
+                f"unknown framework {name!r} (known: {', '.join(FRAMEWORKS)})",
+                ctx,
+                param,
+            )
+        keys.append(key)
+    return tuple(keys)
 
 
 def _columns(

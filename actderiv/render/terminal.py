@@ -12,7 +12,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from actderiv.catalog.model import ActivationSpec
+from actderiv.catalog.model import ActivationSpec, qualified_names
 from actderiv.render.grid import Cell, Column, Grid
 from actderiv.render.safe import printable
 from actderiv.rows import Row, shown
@@ -41,11 +41,15 @@ def _yes_no(value: bool | None) -> Text:
     return Text("yes", style="green") if value else Text("no", style="red")
 
 
-def list_table(rows: Sequence[Row]) -> Grid:
-    """The ``actderiv list`` table: name, f(x), f'(x), output-only backward, tags."""
+def list_table(rows: Sequence[Row], frameworks: Sequence[str] = ()) -> Grid:
+    """The ``actderiv list`` table: name, f(x), f'(x), output-only backward, tags; with
+    ``frameworks`` (``list --framework``), the entries' qualified names in those frameworks."""
+    columns = [Column("name", style="bold cyan", no_wrap=True)]
+    if frameworks:
+        columns.append(Column("framework names", style="cyan"))
     table = Grid(
         [
-            Column("name", style="bold cyan", no_wrap=True),
+            *columns,
             Column("f(x)"),
             Column("f'(x)"),
             Column("backward from\noutput only", justify="center"),
@@ -54,8 +58,14 @@ def list_table(rows: Sequence[Row]) -> Grid:
         title=f"{len(rows)} activations",
     )
     for row in rows:
+        named = (
+            [", ".join(n for f in frameworks for n in qualified_names(row["frameworks"], f))]
+            if frameworks
+            else []
+        )
         table.add_row(
             row["name"],
+            *named,
             row["expr"],
             row["derivative"],
             _yes_no(row["output_only"]),

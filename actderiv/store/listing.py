@@ -17,11 +17,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from actderiv.rows import Row, has_tag, row, shown
+from actderiv.rows import Row, has_framework, has_tag, row, shown
 from actderiv.store import core
 from actderiv.store.core import LISTS, new_digest
 
-__all__ = ["Row", "has_tag", "read_rows", "row", "rows_key", "shipped_text", "shown", "write_rows"]
+__all__ = [
+    "Row",
+    "has_framework",
+    "has_tag",
+    "read_rows",
+    "row",
+    "rows_key",
+    "shipped_text",
+    "shown",
+    "write_rows",
+]
 
 #: The rows of the bundled catalog, shipped beside its records (``derived.jsonl``).
 SHIPPED_NAME: Final = "listed.json"
@@ -74,6 +84,8 @@ def _rows(data: Any) -> list[Row]:
             and (raw["output_only"] is None or isinstance(raw["output_only"], bool))
             and isinstance(raw["tags"], list)
             and all(isinstance(t, str) for t in raw["tags"])
+            and isinstance(raw["frameworks"], list)
+            and all(isinstance(t, str) for t in raw["frameworks"])
         ):
             raise ValueError("not a row of actderiv list")
     rows: list[Row] = data
