@@ -366,6 +366,25 @@ class Workspace:
                 progress=advance,
             )
 
+    def site(self, folder: Path, *, jobs: int | None = None) -> dict[str, Any]:
+        """Build the website of the catalog into ``folder`` (see :func:`actderiv.site.build`);
+        return the ``site --json`` object. Progress is reported three times per entry (its
+        record, its fragments, its page data), from the store or derived.
+
+        Raises:
+            Unavailable: latex2mathml (the site extra) is not installed.
+            OSError: the folder cannot be written.
+        """
+        import importlib.util
+
+        from actderiv import site
+
+        if importlib.util.find_spec("latex2mathml") is None:
+            raise Unavailable("the website needs latex2mathml: pip install 'actderiv[site]'")
+        catalog = self.catalog()
+        with self._progress(site.progress_total(len(catalog))) as advance:
+            return site.build(catalog, folder, jobs=jobs, progress=advance)
+
     def codegen(self, name: str, target: str, params: Mapping[str, float] | None = None) -> str:
         """Forward and backward code for entry ``name`` in ``target`` (numpy, torch, jax, c).
 
