@@ -108,33 +108,67 @@ def page_data(
                 progress(specs[i])
     missing = [i for i in range(len(specs)) if i not in found]
     # The search for a backward in y is skipped where the record says there is none.
-    search = {i: records[i].get("output_only") is not False for i in missing}
-    workers = min(jobs or os.cpu_count() or 1, len(missing))
-    if workers <= 1:
-        done = []
-        for i in missing:
-            done.append((i, _fresh_page(catalog, specs[i].name, PLOT_POINTS, search[i])))
-            if progress is not None:
-                progress(specs[i])
-    else:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        done = []
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {
-                pool.submit(_fresh_page, catalog, specs[i].name, PLOT_POINTS, search[i]): i
-                for i in missing
-            }
-            for future in as_completed(futures):
-                i = futures[future]
-                done.append((i, future.result()))
-                if progress is not None:
-                    progress(specs[i])
+    search = [records[i].get("output_only") is not False for i in missing]
+    made = _make(catalog, [specs[i] for i in missing], jobs, search, progress)
+    done = list(zip(missing, made, strict=True))
     for i, (page, exhausted) in done:
         found[i] = page
         if not exhausted:
             store.write_page(keys[i], page)
     return [found[i] for i in range(len(specs))], len(missing)
+
+
+def fresh_pages(
+    catalog: Catalog,
+    specs: Sequence[ActivationSpec],
+    records: Sequence[Mapping[str, Any]],
+    jobs: int | None = None,
+) -> dict[str, SitePage]:
+    """The page data of ``specs`` (whose records are ``records``) made afresh, never from the
+    store, by key, leaving out those whose work budget ran out (what
+    ``scripts/build_derived.py`` ships)."""
+    from actderiv.store import pages as store
+
+    search = [r.get("output_only") is not False for r in records]
+    made = _make(catalog, specs, jobs, search)
+    out = {}
+    for spec, (page, exhausted) in zip(specs, made, strict=True):
+        if not exhausted:
+            out[store.page_key(spec, catalog, PLOT_POINTS)] = page
+    return out
+
+
+def _make(
+    catalog: Catalog,
+    specs: Sequence[ActivationSpec],
+    jobs: int | None,
+    search: Sequence[bool] | None = None,
+    progress: Advance | None = None,
+) -> list[tuple[SitePage, bool]]:
+    """``_fresh_page`` of each spec, in worker processes when there are several, in order."""
+    flags = list(search) if search is not None else [True] * len(specs)
+    workers = min(jobs or os.cpu_count() or 1, len(specs))
+    if workers <= 1:
+        done = []
+        for spec, flag in zip(specs, flags, strict=True):
+            done.append(_fresh_page(catalog, spec.name, PLOT_POINTS, flag))
+            if progress is not None:
+                progress(spec)
+        return done
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    found: dict[int, tuple[SitePage, bool]] = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            pool.submit(_fresh_page, catalog, spec.name, PLOT_POINTS, flag): i
+            for i, (spec, flag) in enumerate(zip(specs, flags, strict=True))
+        }
+        for future in as_completed(futures):
+            i = futures[future]
+            found[i] = future.result()
+            if progress is not None:
+                progress(specs[i])
+    return [found[i] for i in range(len(specs))]
 
 
 def _fresh_page(catalog: Catalog, name: str, points: int, search: bool) -> tuple[SitePage, bool]:
@@ -162,14 +196,19 @@ def _fresh_page(catalog: Catalog, name: str, points: int, search: bool) -> tuple
         code, problem = None, str(exc)
     page: SitePage = {
         "second": to_latex(second.derivative, options, function=d.name or name),
-        "xs": list(curve.xs),
-        "f": list(curve.f),
-        "df": list(curve.df),
+        "xs": [_short(x) for x in curve.xs],
+        "f": [None if v is None else _short(v) for v in curve.f],
+        "df": [None if v is None else _short(v) for v in curve.df],
         "kinks": _kinks(d, curve),
         "torch_code": code,
         "torch_problem": problem,
     }
     return page, bool(d.exhausted or second.exhausted)
+
+
+def _short(value: float) -> float:
+    """A sample rounded to 6 significant digits: more than a plot shows, a third of the JSON."""
+    return float(f"{value:.6g}")
 
 
 def _kinks(d: Any, curve: Any) -> list[Any]:

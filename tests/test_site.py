@@ -125,7 +125,8 @@ def test_pages_need_nothing_from_another_host(tiny_site: tuple[Path, dict[str, A
     for path in out.glob("*.html"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", text), path.name
-        assert "@import" not in text and "url(" not in text
+        assert "@import" not in text
+        assert "url(" not in text
         assert "default-src &#x27;none&#x27;" in text  # the policy refuses every request
 
 
@@ -143,7 +144,8 @@ def test_an_entry_page_has_its_sections(tiny_site: tuple[Path, dict[str, Any]]) 
         "PyTorch code",
     ):
         assert f">{heading}</h2>" in page
-    assert page.count("<svg ") == 2 and page.count('<line class="kink"') == 2
+    assert page.count("<svg ") == 2
+    assert page.count('<line class="kink"') == 2
     assert "<mtable>" in page  # the piecewise definition as cases
     assert "class ReluFunction(torch.autograd.Function)" in html.unescape(page)
     assert r"f(x) &amp;= \begin{cases}" in page  # the LaTeX to copy
@@ -321,9 +323,11 @@ def check_site_in_browser(out: Path, visit: Callable[..., Visit], shots: Path, e
     page = v.open(out / f"{entry}.html")
     sizes = page.eval_on_selector_all(
         "math",
-        "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })",
+        "els => els.map(e => { const r = e.getBoundingClientRect(); "
+        "return [r.width, r.height]; })",
     )
-    assert len(sizes) >= 3 and all(w > 0 and h > 0 for w, h in sizes)
+    assert len(sizes) >= 3
+    assert all(w > 0 and h > 0 for w, h in sizes)
     assert page.locator("math mtable").count() >= 1 or page.locator("math mfrac").count() >= 1
     plots = page.locator("svg.plot")
     assert plots.count() == 2
@@ -332,7 +336,9 @@ def check_site_in_browser(out: Path, visit: Callable[..., Visit], shots: Path, e
         assert svg.locator("title").count() >= 1
         assert svg.locator("path.curve").count() >= 1
         box = svg.bounding_box()
-        assert box is not None and box["width"] > 100 and box["height"] > 50
+        assert box is not None
+        assert box["width"] > 100
+        assert box["height"] > 50
     page.screenshot(path=str(shots / f"{entry}.png"), full_page=True)
 
 

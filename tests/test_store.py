@@ -359,8 +359,14 @@ def test_clear_counts_per_kind() -> None:
     core.write(core.SNAPSHOTS, "e" * 64, {})
     core.write(core.FRAGMENTS, "f" * 64, _printed())
 
-    assert core.clear() == {"records": 0, "snapshots": 1, "lists": 0, "fragments": 1}
-    assert core.clear() == {"records": 0, "snapshots": 0, "lists": 0, "fragments": 0}
+    assert core.clear() == {
+        "records": 0,
+        "snapshots": 1,
+        "lists": 0,
+        "fragments": 1,
+        "site": 0,
+    }
+    assert core.clear() == {"records": 0, "snapshots": 0, "lists": 0, "fragments": 0, "site": 0}
 
 
 def test_no_cache_means_nothing_is_read_or_written(monkeypatch: pytest.MonkeyPatch) -> None:

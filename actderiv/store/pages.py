@@ -9,7 +9,9 @@ no SymPy (docs/ARCHITECTURE.md, "The store").
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
 
 from actderiv.store import core
 from actderiv.store.cache import entry_key
@@ -20,6 +22,10 @@ if TYPE_CHECKING:
     from actderiv.schema import SitePage
 
 
+#: The page data of the bundled catalog, shipped beside its records and fragments.
+SHIPPED_NAME: Final = "pages.jsonl"
+
+
 def page_key(spec: ActivationSpec, catalog: Catalog, points: int) -> str:
     """The key of one entry's page data sampled at ``points`` points."""
     digest = new_digest(f"site\0{SITE.code()}\0{points}\0".encode())
@@ -28,8 +34,23 @@ def page_key(spec: ActivationSpec, catalog: Catalog, points: int) -> str:
 
 
 def read_page(key: str) -> SitePage | None:
-    """The page data stored under ``key``; None when there is none (or the cache is off)."""
-    return core.read(SITE, key, _page)
+    """The page data stored under ``key`` (the cache folder's, else the shipped layer's); none
+    with the cache off (``ACTDERIV_NO_CACHE``), as for records."""
+    found = core.read(SITE, key, _page)
+    if found is not None or not core.enabled():
+        return found
+    text = core.shipped_layer(SHIPPED_NAME, SITE).get(key)
+    if text is None:
+        return None
+    try:
+        return _page(json.loads(text))
+    except (ValueError, RecursionError):
+        return None  # the shipped layer is read-only: data that fails is only ignored
+
+
+def shipped_text(items: Mapping[str, SitePage]) -> str:
+    """The text of the shipped page-data file (``scripts/build_derived.py``)."""
+    return core.shipped_layer_text(SITE, items)
 
 
 def write_page(key: str, page: SitePage) -> None:

@@ -49,7 +49,8 @@ td.name a { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
 .proved, .confirmed { color: var(--ok); } .undecided { color: var(--warn); }
 math { font-size: 1.05em; math-style: normal; }
 dl.forms math { font-size: 1.2em; }
-dl.forms { display: grid; grid-template-columns: max-content 1fr; gap: 0.4rem 1rem;
+math mtd { text-align: left; }
+dl.forms { display: grid; grid-template-columns: minmax(8rem, 13rem) 1fr; gap: 0.4rem 1rem;
   align-items: center; }
 dl.forms dt { font-weight: 600; }
 dl.forms dd { margin: 0; min-width: 0; overflow-x: auto; }

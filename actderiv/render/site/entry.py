@@ -80,7 +80,7 @@ def _forms(view: Mapping[str, Any]) -> str:
         rows.append(
             (
                 "f′ in terms of y = f(x)",
-                math(tex["self_referential"], block=False) + output_only_label(record),
+                math(tex["self_referential"], block=False) + "<br>" + output_only_label(record),
             )
         )
     else:
