@@ -336,6 +336,19 @@ class Kink(TypedDict):
     f: float | None
 
 
+class SiteSignal(TypedDict):
+    """Signal propagation at W = 1, B = 0 as ``signal --json`` gives it (None where none)."""
+
+    gain: float | None
+    torch_gain: float | None
+    q_star: float | None
+    chi1: float | None
+    critical_sigma_w: float | None
+    depth_scale: float | None
+    regime: str | None
+    reasons: dict[str, str]
+
+
 class SitePage(TypedDict):
     """What the website shows of one entry beyond its record and export fragments, as cached:
     f'' in LaTeX, f and f' sampled at ``xs``, the kinks to mark, and the PyTorch code (or why
@@ -348,6 +361,7 @@ class SitePage(TypedDict):
     kinks: list[Kink]
     torch_code: str | None
     torch_problem: str | None
+    signal: SiteSignal | None
 
 
 class SiteBuild(TypedDict):

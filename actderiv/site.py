@@ -202,8 +202,25 @@ def _fresh_page(catalog: Catalog, name: str, points: int, search: bool) -> tuple
         "kinks": _kinks(d, curve),
         "torch_code": code,
         "torch_problem": problem,
+        "signal": _signal(catalog, name),
     }
     return page, bool(d.exhausted or second.exhausted)
+
+
+def _signal(catalog: Catalog, name: str) -> Any:
+    """``actderiv signal NAME``'s numbers at W = 1, B = 0, or None where it has none (f not
+    defined on all of ℝ, say)."""
+    from actderiv import signal_api
+    from actderiv.errors import ActderivError
+
+    try:
+        data = signal_api.signal(catalog, name).as_dict()
+    except (ActderivError, ValueError, ArithmeticError):
+        return None
+    keys = ("gain", "torch_gain", "q_star", "chi1", "critical_sigma_w", "depth_scale", "regime")
+    found = {k: data.get(k) for k in keys}
+    found["reasons"] = {str(k): str(v) for k, v in (data.get("reasons") or {}).items()}
+    return found
 
 
 def _short(value: float) -> float:

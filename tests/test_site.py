@@ -139,6 +139,7 @@ def test_an_entry_page_has_its_sections(tiny_site: tuple[Path, dict[str, Any]]) 
         "Plots",
         "Breakpoints",
         "Properties",
+        "Signal propagation",
         "Verification",
         "LaTeX",
         "PyTorch code",

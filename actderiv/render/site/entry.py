@@ -36,6 +36,7 @@ def entry_page(view: Mapping[str, Any]) -> str:
         _plots(view),
         _breakpoints(view),
         _properties(view),
+        _signal(view),
         _verification(record),
         _notes(view),
         _references(view["references"]),
@@ -251,6 +252,48 @@ def _property(key: str, props: Mapping[str, Any], view: Mapping[str, Any]) -> st
             ", ".join(f"{esc(str(k))} {_text(v)}" for k, v in zone.items()) for zone in value
         )
     return _text(value)
+
+
+_SIGNAL_ROWS = (
+    ("gain", "Variance-preserving gain 1/√E[f(z)²]"),
+    ("torch_gain", "PyTorch's calculate_gain"),
+    ("q_star", "Fixed point q* of the variance map"),
+    ("chi1", "χ₁ (growth of a gradient's squared norm per layer)"),
+    ("depth_scale", "Depth scale −1/ln χ₁"),
+    ("critical_sigma_w", "Edge of chaos: σ_w where χ₁ = 1"),
+)
+
+
+def _signal(view: Mapping[str, Any]) -> str:
+    signal = view["page"].get("signal")
+    head = (
+        '<section aria-labelledby="signal"><h2 id="signal">Signal propagation</h2>\n'
+        "<p>Through deep random networks with weight variance σ_w²/fan_in = 1/fan_in and no "
+        "bias (σ_w = 1, σ_b = 0), z ~ N(0, 1); as <code>actderiv signal "
+        + esc(view["name"])
+        + "</code> gives it.</p>\n"
+    )
+    if not signal:
+        return head + "<p>Not available for this function.</p></section>"
+    reasons = signal.get("reasons") or {}
+    rows = []
+    for key, label in _SIGNAL_ROWS:
+        value = signal.get(key)
+        shown = (
+            f"<code>{value:.6g}</code>"
+            if isinstance(value, int | float)
+            else f'<span class="muted">{esc(reasons.get(key, "none"))}</span>'
+        )
+        rows.append(f'<tr><th scope="row">{esc(label)}</th><td>{shown}</td></tr>')
+    regime = signal.get("regime")
+    return (
+        head
+        + '<div class="scroll"><table><tbody>'
+        + "".join(rows)
+        + "</tbody></table></div>"
+        + (f"<p>Regime at σ_w = 1: {esc(str(regime))}.</p>" if regime else "")
+        + "</section>"
+    )
 
 
 def _verification(record: Mapping[str, Any]) -> str:
