@@ -394,6 +394,10 @@ def test_dark_scheme_phone_width_and_copy_button(
     assert button.is_visible()
     button.click()
     assert page.locator("#copy-status").inner_text() != ""
+    page.emulate_media(media="print")  # printed: black on white, no controls
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    assert button.is_hidden()
+    page.emulate_media(media="screen")
     index = v.open(out / "index.html")
     index.screenshot(path=str(shots / "index-dark-phone.png"), full_page=True)
     assert index.locator("#catalog thead th.wide").first.is_hidden()

@@ -19,7 +19,7 @@ from click.testing import Result
 
 from actderiv import api, exports
 from actderiv.render import export
-from actderiv.store import cache, core, deps, fragments, listing
+from actderiv.store import cache, core, deps, fragments, listing, pages
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny.toml"
@@ -330,6 +330,7 @@ def test_the_wheel_ships_the_store_layers() -> None:
         cache.SHIPPED_NAME,
         listing.SHIPPED_NAME,
         fragments.SHIPPED_NAME,
+        pages.SHIPPED_NAME,
         deps.SHIPPED_NAME,
     )
     for name in names:
@@ -391,3 +392,13 @@ def test_the_shipped_fragments_cover_the_bundled_catalog() -> None:
         if fragments.fragments_key(s, catalog, export.DEFAULT_PRECISION) not in shipped
     ]
     assert stale == [], "fragments.jsonl is stale: run `python scripts/build_derived.py`"
+
+
+def test_the_shipped_website_pages_cover_the_bundled_catalog() -> None:
+    """Fails when actderiv/store/pages.jsonl is stale: run `python scripts/build_derived.py`."""
+    from actderiv.site import PLOT_POINTS
+
+    catalog = api.load_catalog()
+    shipped = core.shipped_layer(pages.SHIPPED_NAME, core.SITE)
+    stale = [s.name for s in catalog if pages.page_key(s, catalog, PLOT_POINTS) not in shipped]
+    assert stale == [], "pages.jsonl is stale: run `python scripts/build_derived.py`"
