@@ -109,12 +109,14 @@ def page_data(
     missing = [i for i in range(len(specs)) if i not in found]
     # The search for a backward in y is skipped where the record says there is none.
     search = [records[i].get("output_only") is not False for i in missing]
-    made = _make(catalog, [specs[i] for i in missing], jobs, search, progress)
-    done = list(zip(missing, made, strict=True))
-    for i, (page, exhausted) in done:
-        found[i] = page
+
+    def keep(j: int, page: SitePage, exhausted: bool) -> None:
+        # stored as soon as it is made: a build stopped half-way keeps what it made
+        found[missing[j]] = page
         if not exhausted:
-            store.write_page(keys[i], page)
+            store.write_page(keys[missing[j]], page)
+
+    _make(catalog, [specs[i] for i in missing], jobs, search, progress, keep)
     return [found[i] for i in range(len(specs))], len(missing)
 
 
@@ -144,14 +146,18 @@ def _make(
     jobs: int | None,
     search: Sequence[bool] | None = None,
     progress: Advance | None = None,
+    keep: Callable[[int, SitePage, bool], None] | None = None,
 ) -> list[tuple[SitePage, bool]]:
-    """``_fresh_page`` of each spec, in worker processes when there are several, in order."""
+    """``_fresh_page`` of each spec, in worker processes when there are several, in order;
+    ``keep(i, page, exhausted)`` is called as each one is made."""
     flags = list(search) if search is not None else [True] * len(specs)
     workers = min(jobs or os.cpu_count() or 1, len(specs))
     if workers <= 1:
         done = []
-        for spec, flag in zip(specs, flags, strict=True):
+        for i, (spec, flag) in enumerate(zip(specs, flags, strict=True)):
             done.append(_fresh_page(catalog, spec.name, PLOT_POINTS, flag))
+            if keep is not None:
+                keep(i, *done[-1])
             if progress is not None:
                 progress(spec)
         return done
@@ -166,6 +172,8 @@ def _make(
         for future in as_completed(futures):
             i = futures[future]
             found[i] = future.result()
+            if keep is not None:
+                keep(i, *found[i])
             if progress is not None:
                 progress(specs[i])
     return [found[i] for i in range(len(specs))]
@@ -184,10 +192,11 @@ def _fresh_page(catalog: Catalog, name: str, points: int, search: bool) -> tuple
     from actderiv.render.tex import LatexOptions
     from actderiv.render.texprint import to_latex
 
-    d = pipelines.derive(catalog, name)
-    second = pipelines.derive(
-        catalog, name, order=2, options=EngineOptions(search_self_referential=False)
-    )
+    # the plots need f and f' only, and f'' is shown in x: no search for forms in y (the
+    # record has f' in y)
+    quick = EngineOptions(search_self_referential=False)
+    d = pipelines.derive(catalog, name, options=quick)
+    second = pipelines.derive(catalog, name, order=2, options=quick)
     curve = sample(d, *PLOT_RANGE, points)
     options = LatexOptions(dialect="latex", precision=DEFAULT_PRECISION)
     try:
