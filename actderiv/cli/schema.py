@@ -21,6 +21,8 @@ KINDS = (
     "framework-check",
     "fragments",
     "cache-clear",
+    "site-page",
+    "site",
 )
 
 
