@@ -426,6 +426,56 @@ class FrameworkCheck(TypedDict):
     results: list[FrameworkResult]
 
 
+class Kink(TypedDict):
+    """A breakpoint of f as a plot marks it: where, and f there (None where undefined)."""
+
+    x: float
+    f: float | None
+
+
+class SiteSignal(TypedDict):
+    """Signal propagation at W = 1, B = 0 as ``signal --json`` gives it (None where none)."""
+
+    gain: float | None
+    torch_gain: float | None
+    q_star: float | None
+    chi1: float | None
+    critical_sigma_w: float | None
+    depth_scale: float | None
+    regime: str | None
+    reasons: dict[str, str]
+
+
+class SitePage(TypedDict):
+    """What the website shows of one entry beyond its record and export fragments, as cached:
+    f'' in LaTeX, f and f' sampled at ``xs``, the kinks to mark, and the PyTorch code (or why
+    there is none)."""
+
+    second: str | None
+    xs: list[float]
+    f: list[float | None]
+    df: list[float | None]
+    kinks: list[Kink]
+    torch_code: str | None
+    torch_problem: str | None
+    signal: SiteSignal | None
+
+
+class SiteBuild(TypedDict):
+    """``site --json``: where the website was written, and how many files."""
+
+    schema_version: int
+    kind: Literal["actderiv-site"]
+    folder: str
+    index: str
+    entries: int
+    files: int
+    written: int
+    unchanged: int
+    removed: int
+    derived: int
+
+
 class CacheCleared(TypedDict):
     """``cache clear --json``: the folder, and how many files of each kind were removed."""
 
@@ -450,6 +500,8 @@ KINDS: Final[dict[str, Any]] = {
     "framework-check": FrameworkCheck,
     "fragments": Fragments,
     "cache-clear": CacheCleared,
+    "site-page": SitePage,
+    "site": SiteBuild,
 }
 
 

@@ -1,6 +1,7 @@
 """Rebuild the layers of the store shipped in the wheel, for the bundled catalog: its records
 (actderiv/store/derived.jsonl), the rows of its `list` table (actderiv/store/listed.json), its
-export fragments (actderiv/store/fragments.jsonl) and the import facts of actderiv's modules
+export fragments (actderiv/store/fragments.jsonl), the data of its website's pages
+(actderiv/store/pages.jsonl) and the import facts of actderiv's modules
 (actderiv/store/imports.json).
 
 With these, `actderiv list` and `actderiv show` answer for the bundled catalog without
@@ -26,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["ACTDERIV_NO_CACHE"] = "1"
 
-from actderiv import api, exports  # noqa: E402
+from actderiv import api, exports, site  # noqa: E402
 from actderiv.catalog.load import read_layers  # noqa: E402
-from actderiv.store import cache, deps, fragments, listing  # noqa: E402
+from actderiv.store import cache, deps, fragments, listing, pages  # noqa: E402
 
 STORE = ROOT / "actderiv" / "store"
 
@@ -61,6 +62,8 @@ def main() -> None:
         if not ran_out
     }
     (STORE / fragments.SHIPPED_NAME).write_text(fragments.shipped_text(printed), encoding="utf-8")
+    shown = site.fresh_pages(catalog, specs, found)
+    (STORE / pages.SHIPPED_NAME).write_text(pages.shipped_text(shown), encoding="utf-8")
     (STORE / deps.SHIPPED_NAME).write_text(
         json.dumps(deps.facts_document(deps.package_facts()), sort_keys=True) + "\n",
         encoding="utf-8",
@@ -68,7 +71,8 @@ def main() -> None:
     for old in ("derived.json", "derived.jsonl", "listed.json"):  # where they were before 0.2
         (ROOT / "actderiv" / old).unlink(missing_ok=True)
     print(
-        f"wrote {len(records) - len(exhausted)} records and {len(printed)} export fragments "
+        f"wrote {len(records) - len(exhausted)} records, {len(printed)} export fragments and "
+        f"{len(shown)} website pages' data "
         f"to {STORE} in {time.monotonic() - started:.1f} s"
         + (f"; work budgets ran out for {', '.join(exhausted)}" if exhausted else ""),
         file=sys.stderr,

@@ -19,7 +19,7 @@ from click.testing import Result
 
 from actderiv import api, exports
 from actderiv.render import export
-from actderiv.store import cache, core, deps, fragments, listing
+from actderiv.store import cache, core, deps, fragments, listing, pages
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny.toml"
@@ -330,6 +330,7 @@ def test_the_wheel_ships_the_store_layers() -> None:
         cache.SHIPPED_NAME,
         listing.SHIPPED_NAME,
         fragments.SHIPPED_NAME,
+        pages.SHIPPED_NAME,
         deps.SHIPPED_NAME,
     )
     for name in names:
@@ -359,8 +360,14 @@ def test_clear_counts_per_kind() -> None:
     core.write(core.SNAPSHOTS, "e" * 64, {})
     core.write(core.FRAGMENTS, "f" * 64, _printed())
 
-    assert core.clear() == {"records": 0, "snapshots": 1, "lists": 0, "fragments": 1}
-    assert core.clear() == {"records": 0, "snapshots": 0, "lists": 0, "fragments": 0}
+    assert core.clear() == {
+        "records": 0,
+        "snapshots": 1,
+        "lists": 0,
+        "fragments": 1,
+        "site": 0,
+    }
+    assert core.clear() == {"records": 0, "snapshots": 0, "lists": 0, "fragments": 0, "site": 0}
 
 
 def test_no_cache_means_nothing_is_read_or_written(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -385,3 +392,13 @@ def test_the_shipped_fragments_cover_the_bundled_catalog() -> None:
         if fragments.fragments_key(s, catalog, export.DEFAULT_PRECISION) not in shipped
     ]
     assert stale == [], "fragments.jsonl is stale: run `python scripts/build_derived.py`"
+
+
+def test_the_shipped_website_pages_cover_the_bundled_catalog() -> None:
+    """Fails when actderiv/store/pages.jsonl is stale: run `python scripts/build_derived.py`."""
+    from actderiv.site import PLOT_POINTS
+
+    catalog = api.load_catalog()
+    shipped = core.shipped_layer(pages.SHIPPED_NAME, core.SITE)
+    stale = [s.name for s in catalog if pages.page_key(s, catalog, PLOT_POINTS) not in shipped]
+    assert stale == [], "pages.jsonl is stale: run `python scripts/build_derived.py`"

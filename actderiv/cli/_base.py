@@ -127,6 +127,7 @@ COMMAND_MODULES: dict[str, str] = {
     "schema": "schema",
     "show": "inspect",
     "signal": "signal",
+    "site": "site",
     "verify": "checks",
 }
 

@@ -23,6 +23,8 @@ KINDS = (
     "framework-check",
     "fragments",
     "cache-clear",
+    "site-page",
+    "site",
 )
 
 

@@ -2,8 +2,8 @@
 
 Where the cache lives ($ACTDERIV_CACHE_DIR, else the platform's cache folder), whether it is on
 ($ACTDERIV_NO_CACHE), the kinds of things kept (:data:`KINDS`: derived records, catalog
-snapshots, list rows, export fragments), what each depends on (the code part of every key is
-the digest of the actderiv modules that compute the kind, found statically by
+snapshots, list rows, export fragments, website data), what each depends on (the code part of
+every key is the digest of the actderiv modules that compute the kind, found statically by
 :mod:`actderiv.store.deps`, with actderiv's and SymPy's versions), atomic writes, and reading
 back: a stored file holds its key and the digest of its data, and a file whose key, digest or
 shape is wrong is a miss and is removed (a read-only layer shipped with actderiv is only
@@ -99,7 +99,9 @@ FRAGMENTS: Final = Kind(
 )
 #: Signal propagation of a catalog entry at (W, B): seconds of quadrature each.
 SIGNALS: Final = Kind("signals", "signals", 1, ("actderiv.engine.signal:signal_by_name",))
-KINDS: Final = (RECORDS, SNAPSHOTS, LISTS, FRAGMENTS, SIGNALS)
+#: What the website shows beyond records and fragments: f'' printed, f and f' sampled, PyTorch code.
+SITE: Final = Kind("site", "site", 1, ("actderiv.site:_fresh_page",))
+KINDS: Final = (RECORDS, SNAPSHOTS, LISTS, FRAGMENTS, SIGNALS, SITE)
 
 
 @cache

@@ -1,29 +1,19 @@
-"""The service layer: one :class:`Workspace` does everything a front end asks of actderiv.
-
-A workspace is a choice of catalog files (``--catalog``, else the bundled catalog and the user's)
-with the cache settings of the environment. The command-line interface calls nothing else: it
-parses arguments, asks the workspace, and renders what comes back. The workspace composes the
-pipelines of :mod:`actderiv.pipelines` and :mod:`actderiv.exports`; :mod:`actderiv.api`, the typed
-Python API, re-exports those and the workspace.
-
-Importing this module is cheap: it imports neither SymPy, nor the API, nor the worker pool, nor
-the TOML parser. Each method imports what it needs when called, so that ``actderiv --help`` and
-``actderiv list`` (whose table is read from the cache when nothing changed) stay fast. See
-docs/ARCHITECTURE.md.
-
-Nothing here prints, and nothing imports click or rich; progress is reported through the
-``progress`` factory given to the workspace, which the front end draws as it likes.
-"""
+"""The :class:`Workspace`: a choice of catalog files, and everything a front end asks of them
+(see :mod:`actderiv.service`)."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from actderiv.errors import ActderivError
+from actderiv.service.common import (
+    AddOutcome,
+    CatalogCheck,
+    Unavailable,
+    no_progress,
+)
+from actderiv.service.signals import SignalMethods
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -38,74 +28,10 @@ if TYPE_CHECKING:
     #: call as each one is finished (or None, for no progress report).
     ProgressFactory = Callable[[int], AbstractContextManager[Advance | None]]
 
-__all__ = ["AddOutcome", "CatalogCheck", "Unavailable", "Workspace", "param_name_problem"]
+__all__ = ["Workspace"]
 
 
-class Unavailable(ActderivError):
-    """What was asked needs an optional package that is not installed (PyTorch, JAX,
-    matplotlib); the message says how to install it."""
-
-
-@dataclass(frozen=True, slots=True)
-class AddOutcome:
-    """What :meth:`Workspace.add` did: the entry's TOML and record, the catalog file it was
-    (or would have been) written to, whether it was written, and the checks that failed."""
-
-    toml: str
-    record: dict[str, Any]
-    target: Path
-    written: bool
-    failed: list[dict[str, Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogCheck:
-    """What :meth:`Workspace.check_files` found: the files read, every problem (empty when they
-    validate) and the number of entries."""
-
-    files: list[Path]
-    problems: list[str]
-    entries: int
-
-
-def _no_progress(total: int) -> AbstractContextManager[Advance | None]:
-    return contextlib.nullcontext(None)
-
-
-def param_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot name a parameter, or None when it can."""
-    from actderiv.catalog.load import check_param_name
-
-    return check_param_name(name)
-
-
-def export_columns(text: str) -> tuple[str, ...]:
-    """The columns of an export table, from ``"name,expr,…"``.
-
-    Raises:
-        ValueError: an unknown column, or none.
-    """
-    from actderiv.render.export import parse_columns
-
-    return parse_columns(text)
-
-
-def cache_folder() -> Path:
-    """The folder that holds the cache (``ACTDERIV_CACHE_DIR``, else the user's cache folder)."""
-    from actderiv.store.core import cache_dir
-
-    return cache_dir()
-
-
-def clear_cache() -> dict[str, int]:
-    """Remove every cached record, catalog snapshot, list table and export fragment; return how
-    many of each kind were removed (keys ``records``, ``snapshots``, ``lists``, ``fragments``)."""
-    from actderiv.store import core
-
-    return core.clear()
-
-
-class Workspace:
+class Workspace(SignalMethods):
     """A choice of catalog files, and everything that can be asked of them.
 
     ``catalog_paths`` are the files to layer (later ones override earlier ones); empty means the
@@ -122,7 +48,7 @@ class Workspace:
         progress: ProgressFactory | None = None,
     ) -> None:
         self.catalog_paths = tuple(catalog_paths)
-        self._progress: ProgressFactory = progress or _no_progress
+        self._progress: ProgressFactory = progress or no_progress
         self._catalog: Catalog | None = None
 
     # --- catalogs -------------------------------------------------------------------------
@@ -387,6 +313,25 @@ class Workspace:
                 row_names=row_names,
             )
 
+    def site(self, folder: Path, *, jobs: int | None = None) -> dict[str, Any]:
+        """Build the website of the catalog into ``folder`` (see :func:`actderiv.site.build`);
+        return the ``site --json`` object. Progress is reported three times per entry (its
+        record, its fragments, its page data), from the store or derived.
+
+        Raises:
+            Unavailable: latex2mathml (the site extra) is not installed.
+            OSError: the folder cannot be written.
+        """
+        import importlib.util
+
+        from actderiv import site
+
+        if importlib.util.find_spec("latex2mathml") is None:
+            raise Unavailable("the website needs latex2mathml: pip install 'actderiv[site]'")
+        catalog = self.catalog()
+        with self._progress(site.progress_total(len(catalog))) as advance:
+            return site.build(catalog, folder, jobs=jobs, progress=advance)
+
     def codegen(
         self,
         name: str | None,
@@ -463,95 +408,6 @@ class Workspace:
             raise Unavailable(
                 "PNG, SVG and PDF plots need matplotlib: pip install 'actderiv[plot]'"
             ) from exc
-
-    # --- signal propagation ---------------------------------------------------------------
-
-    def signal(
-        self,
-        name: str | None,
-        *,
-        formula: str | None = None,
-        params: Mapping[str, float] | None = None,
-        sigma_w: float = 1.0,
-        sigma_b: float = 0.0,
-    ) -> tuple[dict[str, Any], bool]:
-        """``actderiv signal``: the JSON form of :func:`actderiv.signal_api.signal`, and whether
-        gain, q* and chi1 all have values."""
-        from actderiv import signal_api
-
-        result = signal_api.signal(
-            self.catalog(), name, formula=formula, params=params, sigma_w=sigma_w, sigma_b=sigma_b
-        )
-        return result.as_dict(), result.answered
-
-    def signal_columns(self, specs: Sequence[ActivationSpec]) -> list[dict[str, Any]]:
-        """Each entry's gain and edge of chaos at B = 0 (for ``compare`` and ``export``), from
-        the store where computed before; progress is reported while any are computed."""
-        from actderiv import signal_api
-
-        out = []
-        with self._progress(len(specs)) as advance:
-            for spec in specs:
-                out.append(dict(signal_api.signal_columns(self.catalog(), spec.name)))
-                if advance is not None:
-                    advance(spec)
-        return out
-
-    def formula_signal_columns(
-        self, text: str, *, params: Mapping[str, float] | None = None
-    ) -> dict[str, Any]:
-        """The gain and edge of chaos at B = 0 of a typed formula (computed, not stored)."""
-        from actderiv import signal_api
-
-        data = signal_api.signal(self.catalog(), formula=text, params=params).as_dict()
-        return {"gain": data["gain"], "critical_sigma_w": data["critical_sigma_w"]}
-
-    def compare(self, names: Iterable[str]) -> list[dict[str, Any]]:
-        """``actderiv compare``: each entry's record with its signal-propagation columns
-        (``signal``: gain and edge of chaos)."""
-        specs = self.named(names)
-        records = self.records(specs)
-        columns = self.signal_columns(specs)
-        return [{**r, "signal": c} for r, c in zip(records, columns, strict=True)]
-
-    def critical_line(
-        self,
-        name: str | None,
-        *,
-        formula: str | None = None,
-        params: Mapping[str, float] | None = None,
-        b_range: tuple[float, float] = (0.0, 2.0),
-        points: int = 21,
-    ) -> tuple[str, list[tuple[float, float | None]]]:
-        """The edge of chaos W(B) (:func:`actderiv.signal_api.critical_line`), with its label."""
-        from actderiv import signal_api
-
-        rows = signal_api.critical_line(
-            self.catalog(), name, formula=formula, params=params, b_range=b_range, points=points
-        )
-        label = formula if formula is not None else self.catalog().require(str(name)).name
-        return label, rows
-
-    def critical_line_json(self, label: str, rows: Sequence[tuple[float, float | None]]) -> Any:
-        from actderiv.engine import signal
-
-        return {"name": label, **signal.curve_of(list(rows))}
-
-    def critical_line_plot(
-        self, label: str, rows: Sequence[tuple[float, float | None]], fmt: str
-    ) -> str | bytes:
-        """The critical line as a terminal plot, pgfplots or an image (png, svg, pdf)."""
-        from actderiv.render import plot
-
-        curve = plot.Curve(
-            name=f"{label}: critical sigma_w",
-            xs=tuple(b for b, _ in rows),
-            f=tuple(w for _, w in rows),
-            df=tuple(None for _ in rows),
-        )
-        if fmt == "terminal":
-            return plot.text_plot([curve])
-        return self._images([curve], fmt, standalone=True)
 
     # --- editing --------------------------------------------------------------------------
 
