@@ -139,10 +139,20 @@ def _agree_at_kinks(g: sp.Expr, breakpoints: tuple[Breakpoint, ...]) -> sp.Expr:
     for bp in breakpoints:
         if bp.value is None or bp.x.free_symbols:
             continue
-        at = g.subs(X, bp.x)
-        if at.is_number and at.is_finite and not _zero(at - bp.value):
+        at = _value_at(g, bp.x)
+        if at is not None and at.is_number and at.is_finite and not _zero(at - bp.value):
             pieces.append((bp.value, sp.Eq(X, bp.x)))
     return sp.Piecewise(*pieces, (g, True)) if pieces else g
+
+
+def _value_at(g: sp.Expr, x: sp.Expr) -> sp.Expr | None:
+    """``g`` at ``x``, or None where SymPy cannot say within a small budget (a Piecewise whose
+    conditions SymPy rewrites forever ends in a RecursionError): the kink is then left as it is."""
+    try:
+        value: sp.Expr | None = attempt(lambda: g.subs(X, x), budget.SMALL, None)
+    except RecursionError:
+        return None
+    return value
 
 
 def _zero(expr: sp.Expr) -> bool:
