@@ -28,9 +28,10 @@ PROPERTY_KEYS: Final = (
     "derivative_limits",
     "dead_zones",
 )
-#: The checks of a self-referential form the engine found (actderiv.engine.verify). ``verify`` does
-#: not search for such forms, so it leaves these checks out of what it reports.
-SEARCH_CHECKS: Final = ("self-referential form", "output-only flag")
+#: The checks of a self-referential form the engine found and of its printed (named) spelling
+#: (actderiv.engine.verify). ``verify`` does not search for such forms, so it leaves these checks
+#: out of what it reports.
+SEARCH_CHECKS: Final = ("self-referential form", "output-only flag", "named self-referential form")
 
 #: The frameworks whose functions the catalog names by their fully qualified names (aliases such
 #: as jax.nn.gelu or onnx.HardSigmoid), each with the prefixes of those names; ``list

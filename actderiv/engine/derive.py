@@ -107,7 +107,12 @@ def _derive(
         for pname, sym, _ in formula.params
     )
     named = named_forms(formula, readable, selfref, raw)
-    if selfref is None and named is not None and named.self_referential is not None:
+    if (
+        opts.search_self_referential
+        and selfref is None
+        and named is not None
+        and named.self_referential is not None
+    ):
         form = expand_named(named.self_referential)
         selfref = SelfReferential(expr=form, output_only=not form.has(variable))
         notes = [n for n in notes if n != "no self-referential form found"]

@@ -196,7 +196,7 @@ def _self_referential_checks(
             return None
         return real_value(g, env)
 
-    form_check, flag_check = SEARCH_CHECKS
+    form_check, flag_check, _ = SEARCH_CHECKS
     check = compare_numerically(
         form_check,
         numeric,
@@ -231,7 +231,7 @@ def _named_checks(
     pairs.append(("named form of the derivative", d.named.derivative, d.derivative))
     if d.self_referential is not None and d.named.self_referential is not None:
         pairs.append(
-            ("named self-referential form", d.named.self_referential, d.self_referential.expr)
+            (SEARCH_CHECKS[2], d.named.self_referential, d.self_referential.expr)
         )
     checks = []
     for name, named, form in pairs:
