@@ -356,5 +356,7 @@ def test_add_still_refuses_a_wrong_claim_about_a_huge_constant(
     )
 
     assert result.exit_code == ExitStatus.VERIFY_FAILED
-    assert "failed: claimed derivative: the claim and the derivative differ" in result.stdout
+    # off by a relative 1e-7: refused, and said to differ as a rounding would (issue #18 verdicts)
+    assert "failed: claimed derivative:" in result.stdout
+    assert "as a rounding" in result.stdout
     assert project.read_bytes() == before

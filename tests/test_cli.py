@@ -187,6 +187,7 @@ CLI_MAY_IMPORT = (
     "actderiv.service",
     "actderiv.errors",
     "actderiv.render.terminal",
+    "actderiv.render.framework_view",
     "actderiv.render.signal_view",
     "actderiv.render.grid",
     "actderiv.render.json",
