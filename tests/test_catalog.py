@@ -645,3 +645,16 @@ def test_a_name_ending_in_a_newline_is_refused(text: str) -> None:
     # Was: accepted (re.match with ^…$ lets a final newline through), and then written into
     # generated Python, C #defines and Markdown rows, breaking each.
     assert "must be" in errors_of(text)
+
+
+def test_no_bundled_entry_repeats_a_sentence_of_its_notes() -> None:
+    """Notes merged from several sources once carried the same sentences up to four times."""
+    import re
+
+    repeated = {}
+    for spec in load_catalog():
+        sentences = [s for s in re.split(r"(?<=\.)\s+", spec.notes) if len(s) > 15]
+        if len(sentences) != len(set(sentences)):
+            repeated[spec.name] = len(sentences) - len(set(sentences))
+
+    assert repeated == {}

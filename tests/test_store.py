@@ -137,7 +137,7 @@ def test_an_edit_to_the_engine_changes_records_rows_and_fragments(package_copy: 
 
     after = _codes()
     changed = {k for k in before if before[k] != after[k]}
-    assert changed == {"records", "lists", "fragments", "signals"}
+    assert changed == {"records", "lists", "fragments", "signals", "site"}
 
 
 def test_an_edit_of_the_same_size_is_seen_by_its_time(package_copy: Path) -> None:

@@ -135,6 +135,7 @@ def _checked(spec: ActivationSpec) -> ActivationSpec:
         ],
         "notes": spec.notes,
         "torch_kwargs": dict(spec.torch_kwargs),
+        "symbols": dict(spec.symbols),
         "claims": {
             **{k: v for k in ("derivative", "self_referential") if (v := getattr(spec.claims, k))},
             "kinks": [_plain_data(kink) for kink in spec.claims.kinks],
