@@ -393,7 +393,10 @@ def test_dark_scheme_phone_width_and_copy_button(
     button = page.locator("#copy-latex")
     assert button.is_visible()
     button.click()
-    assert page.locator("#copy-status").inner_text() != ""
+    # the clipboard answers asynchronously: wait for the status line the answer writes
+    page.wait_for_function("document.getElementById('copy-status').textContent !== ''")
+    status = page.locator("#copy-status").inner_text()
+    assert status == "Copied." or status.startswith("Selected: press Ctrl+C")
     page.emulate_media(media="print")  # printed: black on white, no controls
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
     assert button.is_hidden()
