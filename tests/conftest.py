@@ -177,3 +177,30 @@ def compile_latex(pdflatex: str) -> Callable[..., str]:
         return log
 
     return compile_
+
+
+@pytest.fixture
+def unchecked_catalog(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Path]:
+    """``unchecked_catalog(entry, …)``: every command then loads a catalog of these entries
+    (dicts of :class:`~actderiv.catalog.model.ActivationSpec` fields, ``name``, ``title`` and
+    ``expr`` at least), built by hand past the loader and its checks, as if text the loader
+    refuses (control characters, line breaks) had reached the catalog anyway: the renderers
+    must still keep it inert. Returns the file to pass as ``--catalog`` (its bytes are only
+    read, and key the caches)."""
+    from actderiv.catalog.model import ActivationSpec, Catalog
+    from actderiv.errors import Location
+    from actderiv.store import snapshot
+
+    path = tmp_path / "unchecked.toml"
+
+    def install(*entries: dict[str, object]) -> Path:
+        specs = tuple(
+            ActivationSpec(location=Location(str(path), f"activations.{entry['name']}"), **entry)
+            for entry in entries
+        )
+        catalog = Catalog.build(specs, str(path))
+        path.write_text(f"# built by hand: {', '.join(catalog.keys)}\n", encoding="utf-8")
+        monkeypatch.setattr(snapshot, "load_layers", lambda layers: catalog)
+        return path
+
+    return install

@@ -7,10 +7,15 @@ formulas overflow, with NumPy set to raise on overflow, division by zero and inv
 
 from __future__ import annotations
 
+import ast
 import ctypes
+import io
+import json
 import math
+import os
 import shutil
 import subprocess
+import tokenize
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -442,48 +447,136 @@ def test_y_is_the_output_symbol() -> None:
 # --- catalog text is inert in generated code --------------------------------------------------
 
 
+#: A title the loader accepts (one line, no control characters) written to escape the comments
+#: and docstrings it lands in: quotes that end a docstring, a C comment's end and start, Python
+#: statements, backslashes, a C trigraph for a backslash (which would splice the next line on),
+#: invisible characters.
 HOSTILE_TITLE = (
-    "line1\nimport os; os.environ['ACTDERIV_PWNED'] = '1'\n\"\"\" */ int pwned = 1; /* \\"
+    "x ''' \"\"\" import os; os.environ['ACTDERIV_PWNED'] = '1' # */ int pwned = 1; /* "
+    "\\N{BULLET} \u200b\ufeff β \\ ??/"
+)
+#: The same written as the loader refuses (line breaks, ESC, a carriage return, separators):
+#: given to codegen past the loader, it must stay inert too.
+REFUSED_TITLE = (
+    "line1\nimport os; os.environ['ACTDERIV_PWNED'] = '1'\n\"\"\" */ int pwned = 1; /* \\\r"
+    "\x1b[2J\u2028import os; os.environ['ACTDERIV_PWNED'] = '2'\x85 β ??/"
 )
 
 
+def _catalog_file(folder: Path, title: str) -> Path:
+    path = folder / "evil.toml"
+    # TOML basic strings escape like JSON
+    entry = f'[activations.evil]\ntitle = {json.dumps(title)}\nexpr = "max(0, x)"\n'
+    path.write_text(entry, encoding="utf-8")
+    return path
+
+
+def _assert_text_only_in_comments_and_docstrings(code: str) -> None:
+    """Every token that holds the hostile text is a comment, or a string that is a docstring
+    (a statement of its own, never a value)."""
+    tree = ast.parse(code)
+    docstrings = {
+        (node.value.lineno, node.value.col_offset)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    }
+    holding = [
+        tok
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline)
+        if "ACTDERIV_PWNED" in tok.string
+    ]
+    assert holding
+    for tok in holding:
+        assert tok.type in (tokenize.COMMENT, tokenize.STRING), tok
+        if tok.type == tokenize.STRING:
+            assert tok.start in docstrings, tok
+
+
 @pytest.mark.parametrize("target", TARGETS)
-def test_a_hostile_title_stays_inside_comments(target: str, tmp_path: Path) -> None:
-    """Titles come from user catalogs: newlines, quotes, backslashes and ``*/`` must not turn
-    into code, or break the generated file."""
-    import os
-    import re
+@pytest.mark.parametrize("title", ["accepted", "refused, past the loader"])
+def test_a_hostile_title_stays_inside_comments(
+    target: str,
+    title: str,
+    run: Callable[..., Any],
+    unchecked_catalog: Callable[..., Path],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Titles come from user catalogs: quotes, backslashes, ``*/``, trigraphs and (past the
+    loader) line breaks must not turn into code, or break the generated file, which is
+    compiled, imported and run."""
+    if title == "accepted":
+        path = _catalog_file(tmp_path, HOSTILE_TITLE)
+    else:
+        path = unchecked_catalog({"name": "evil", "title": REFUSED_TITLE, "expr": "max(0, x)"})
 
-    path = tmp_path / "evil.toml"
-    path.write_text(  # a TOML literal string keeps the text exactly as written
-        f"[activations.evil]\ntitle = '''{HOSTILE_TITLE}'''\nexpr = \"max(0, x)\"\n",
-        encoding="utf-8",
-    )
-    catalog = api.load_catalog(path)
-    assert "\n" in catalog.require("evil").title  # the loader keeps the text as written
+    result = run("--catalog", str(path), "codegen", "evil", "-t", target)
 
-    code = generate(codegen_source(catalog, "evil", search=False), target)
-
+    assert result.exit_code == 0, result.stderr
+    code = result.stdout
+    assert "β" in code  # the title is there, as text
+    assert not {"\x1b", "\r", "\x85", "\u2028", "\u200b", "\ufeff"} & set(code)
     if target == "c":
-        without_comments = re.sub(r"/\*.*?\*/", "", code, flags=re.DOTALL)
-        assert "pwned" not in without_comments
-        if shutil.which("gcc"):
-            source = tmp_path / "evil.c"
-            source.write_text(code, encoding="utf-8")
-            out = subprocess.run(
-                ["gcc", "-std=c99", "-Wall", "-Werror", "-fsyntax-only", str(source)],
-                capture_output=True,
-                text=True,
-            )
-            assert out.returncode == 0, out.stderr
+        _assert_c_compiles_without_the_text(code, tmp_path)
         return
-    compile(code, "<evil>", "exec")  # still valid Python
-    lines = [line for line in code.splitlines() if "ACTDERIV_PWNED" in line]
-    assert lines
-    assert all(
-        line.lstrip().startswith("#") or line.lstrip().startswith('"""') for line in lines
-    ), lines
-    if target == "numpy":
-        os.environ.pop("ACTDERIV_PWNED", None)
-        _run(code, "evil")
-        assert "ACTDERIV_PWNED" not in os.environ
+    _assert_text_only_in_comments_and_docstrings(code)
+    if target in ("torch", "jax"):
+        request.getfixturevalue(target)  # PyTorch or JAX: a skip only outside CI
+    os.environ.pop("ACTDERIV_PWNED", None)
+    namespace = _run(code, "evil")
+    assert "ACTDERIV_PWNED" not in os.environ
+    assert "os" not in namespace
+    forward = namespace["evil_forward" if target == "numpy" else "evil"]
+    assert float(forward(_array(target, -2.0))) == 0.0
+    assert float(forward(_array(target, 3.0))) == 3.0
+
+
+def _array(target: str, value: float) -> Any:
+    if target == "torch":
+        import torch
+
+        return torch.tensor(value, dtype=torch.float64)
+    if target == "jax":
+        import jax.numpy as jnp
+
+        return jnp.asarray(value)
+    return np.float64(value)
+
+
+def _assert_c_compiles_without_the_text(code: str, folder: Path) -> None:
+    """The C compiles without a warning (with trigraphs, as -std=c99 has them), and once the
+    preprocessor has removed the comments none of the text is left."""
+    gcc = shutil.which("gcc")
+    assert gcc is not None, "the C target's tests need gcc"
+    source = folder / "evil.c"
+    source.write_text(code, encoding="utf-8")
+    flags = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
+    built = subprocess.run(
+        [gcc, *flags, "-c", str(source), "-o", str(folder / "evil.o")],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+    # the code as the compiler sees it: lines spliced, trigraphs replaced, comments gone
+    seen = subprocess.run(
+        [gcc, "-std=c99", "-E", "-P", str(source)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "evil_forward" in seen
+    assert "pwned" not in seen
+
+
+def test_codegen_of_a_catalog_with_a_multi_line_title_is_refused_naming_the_field(
+    run: Callable[..., Any], tmp_path: Path
+) -> None:
+    path = _catalog_file(tmp_path, REFUSED_TITLE)
+
+    result = run("--catalog", str(path), "codegen", "evil", "-t", "numpy")
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: {path}:2: activations.evil.title: title contains the control character U+000A: "
+        "catalog text may not hold control characters, line breaks or bidirectional overrides\n"
+    )

@@ -219,8 +219,10 @@ def with_defaults(expr: sp.Expr, source: CodegenSource) -> sp.Expr:
 
 def inert(text: str) -> str:
     """Catalog text made safe to place in generated comments and docstrings: one line, printable
-    characters only, no backslash or double quote (which could end a docstring) and no ``*/``
-    or ``/*`` (which end or nest a C comment). Titles and formulas come from user catalogs."""
+    characters only, no backslash or double quote (which could end a docstring), no ``*/``
+    or ``/*`` (which end or nest a C comment) and no ``??`` (C99 reads ``??/`` as a backslash,
+    which would splice the next line on). Titles and formulas come from user catalogs."""
     text = "".join(ch for ch in " ".join(text.split()) if ch.isprintable())
     text = text.replace("\\", "/").replace('"', "'")
-    return text.replace("*/", "* /").replace("/*", "/ *")
+    text = text.replace("*/", "* /").replace("/*", "/ *")
+    return text.replace("??", "? ?").replace("??", "? ?")  # twice: "???" has two
