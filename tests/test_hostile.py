@@ -528,7 +528,21 @@ CONTROL_CHARACTERS: list[tuple[str, str]] = [
     ("right-to-left override", "\u202e"),
     ("first strong isolate", "\u2068"),
     ("line separator", "\u2028"),
+    ("Arabic letter mark", "\u061c"),
 ]
+
+
+#: All but the line break, which renderers fold as whitespace instead.
+_ESCAPED = [(i, c) for i, c in CONTROL_CHARACTERS if c != "\n"]
+
+
+@pytest.mark.parametrize("char", _texts(_ESCAPED), ids=_ids(_ESCAPED))
+def test_every_control_character_the_loader_refuses_is_escaped_by_the_renderers(char: str) -> None:
+    """Defence in depth: text that reaches a renderer without the loader (a record, an API
+    caller's spec) is escaped all the same."""
+    from actderiv.render.safe import printable
+
+    assert char not in printable("a" + char + "b")
 
 #: Where catalog text sits: (id, TOML lines of an entry with TEXT where the text goes, line).
 TEXT_FIELDS: list[tuple[str, str, int]] = [

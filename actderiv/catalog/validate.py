@@ -39,7 +39,7 @@ _FIELDS: Final = frozenset(
 #: Characters no catalog text may hold: C0 and C1 controls and DEL (ESC starts terminal escape
 #: sequences, BEL rings, a line break splits a table row), line and paragraph separators, and
 #: the bidirectional embeddings, overrides and isolates that reorder how text is shown.
-_CONTROL_RE: Final = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_RE: Final = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u061c]")
 #: How many calls deep a chain between entries may go (a -> b is one call): the engine expands
 #: every call when it parses a formula, and refuses deeper chains the same way.
 MAX_CALL_DEPTH: Final = 16
