@@ -118,6 +118,19 @@ def test_a_masked_branch_stands_in_where_it_and_its_slopes_are_finite(torch: Any
     assert _bounds(sp.Ge(sp.Symbol("c"), -X), X) == (-sp.Symbol("c"), None)
 
 
+@pytest.mark.torch
+def test_a_power_divided_by_its_base_is_finite_at_zero(
+    sources: dict[str, CodegenSource], torch: Any
+) -> None:
+    """SymPy writes eplaf's and puaf's f' with |x|**d/|x| and a*x**a/x, 0/0 = NaN at x = 0;
+    the generated code merges the powers: eplaf'(0) = 0 (d = 2), puaf'(0) = 1/2 (a = 1, as
+    swish's)."""
+    for name, want in (("eplaf", 0.0), ("puaf", 0.5)):
+        x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+        (got,) = torch.autograd.grad(_namespace(sources[name])[name](x).sum(), [x])
+        assert torch.allclose(got, torch.tensor([want], dtype=torch.float64)), (name, got)
+
+
 def test_the_catalog_has_parametrised_entries() -> None:
     assert len(PARAMETRISED) >= 60
     assert {"prelu", "swish", "elu", "pelu", "srelu"} <= set(PARAMETRISED)

@@ -70,6 +70,9 @@ def _stab(e: sp.Expr, var: sp.Symbol) -> sp.Expr:
     if isinstance(e, sp.Piecewise):
         return sp.Piecewise(*[(_stab(v, var), c) for v, c in e.args])
     if isinstance(e, sp.Mul):
+        e = _same_bases(e, var)
+        if not isinstance(e, sp.Mul):
+            return _stab(e, var)
         if any(_denominator_with_exp(f, var) for f in e.args) and any(
             _sum_with_exp(f, var) for f in e.args
         ):
@@ -87,6 +90,22 @@ def _stab(e: sp.Expr, var: sp.Symbol) -> sp.Expr:
     if isinstance(e, sp.Add):
         return _add_rule(sp.Add(*[_stab(a, var) for a in e.args]), var)
     return e.func(*[_stab(a, var) for a in e.args])
+
+
+def _same_bases(e: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    """Powers of one base in ``var`` multiplied into one, where an exponent is no number (SymPy
+    leaves a*x**a/x as it is): x**(a - 1) is finite at x = 0 for a >= 1, x**a/x is 0/0 there
+    (puaf's and eplaf's derivatives at 0)."""
+    groups: dict[sp.Expr, list[sp.Expr]] = {}
+    for factor in e.args:
+        base, n = factor.as_base_exp()
+        if base.has(var) and not _is_exp(factor):
+            groups.setdefault(base, []).append(n)
+    merged = {b: ns for b, ns in groups.items() if len(ns) > 1 and not all(n.is_number for n in ns)}
+    if not merged:
+        return e
+    kept = [f for f in e.args if f.as_base_exp()[0] not in merged or _is_exp(f)]
+    return sp.Mul(*kept, *[sp.Pow(b, sp.Add(*ns)) for b, ns in merged.items()])
 
 
 def _stab_factor(e: sp.Expr, var: sp.Symbol) -> sp.Expr:
