@@ -11,6 +11,7 @@ import sympy as sp
 from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
+from actderiv.codegen.stable import plain_functions
 from actderiv.errors import CodegenError
 
 
@@ -47,6 +48,9 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
         self.arrays: frozenset[sp.Symbol] = frozenset({var, *(params if self.array_params else ())})
         """The symbols that may be arrays: the variable, and the parameters where they may be."""
         self.used: set[str] = set()
+        self.defaults: dict[sp.Symbol, float] = {}
+        """The parameters' default values, at which a masked branch's stand-in point is probed
+        (see ``_masked``); a parameter without one is probed at 1."""
 
     def varies(self, expr: Any) -> bool:
         """Whether ``expr`` may be an array (it holds the variable or an array parameter)."""
@@ -193,10 +197,10 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
         NaN in a second derivative."""
         if not (self.masked_branches and self.can_mask and value.has(self.var)):
             return self._branch_value(value)
-        if not _risky(value):
+        if not _risky(value, self.var):
             return self._branch_value(value)
         region = sp.And(conds[i], *[sp.Not(c) for c in conds[:i]])
-        safe = _inside(region, self.var) if region not in (sp.true, sp.false) else None
+        safe = self._stand_in(value, region) if region not in (sp.true, sp.false) else None
         if safe is None:
             return self._branch_value(value)
         name = self.var_name
@@ -206,6 +210,26 @@ class Printer(StrPrinter):  # type: ignore[misc]  # SymPy ships no type informat
             return self._branch_value(value)
         finally:
             self.var_name = name
+
+    def _stand_in(self, value: sp.Expr, region: Any) -> sp.Expr | None:
+        """A point of ``region`` where ``value`` and its first derivatives (in the variable and
+        every parameter) are finite and real, the parameters at their defaults: the double
+        backward passes 0 through every operation of the unchosen piece there, and 0 times an
+        infinite or NaN intermediate is NaN (eplaf's |x|**d*log(|x|) at the midpoint x = 0 of
+        [-1, 1]). The first candidate when none is (no worse than no probe), None when the
+        region is no interval of the variable."""
+        candidates = _candidates(region, self.var)
+        if not candidates:
+            return None
+        symbols = sorted(value.free_symbols - {self.var}, key=str)
+        env = {s: sp.Float(self.defaults.get(s, 1.0)) for s in symbols}
+        exprs = [plain_functions(value)]
+        exprs += [sp.diff(exprs[0], s) for s in (self.var, *symbols)]
+        for point in candidates:
+            at = {**env, self.var: point.xreplace(env)}
+            if all(_finite_real(e.xreplace(at)) for e in exprs):
+                return point
+        return candidates[0]
 
     def _branch_value(self, value: sp.Expr) -> str:
         return self._print(value)
@@ -273,6 +297,7 @@ def array_table(prefix: str, **special: str) -> dict[str, str]:
             "log1p": f"{prefix}.log1p",
             "softplus": "_softplus",
             "sigmoid": "_sigmoid",
+            "sech": "_sech",  # what stabilize writes sech_, met unstabilized (a transcription)
             "sech_": "_sech",
             "exp_clipped": "_exp_clipped",
             "exp_bounded": f"{prefix}.exp",
@@ -282,37 +307,75 @@ def array_table(prefix: str, **special: str) -> dict[str, str]:
     return table
 
 
-def _risky(value: sp.Expr) -> bool:
-    """Whether a branch's value may be non-finite away from its branch (a function or a power
-    that is not a polynomial's)."""
+def _risky(value: sp.Expr, var: sp.Symbol) -> bool:
+    """Whether a branch's value may be non-finite away from its branch (a function of ``var``
+    or a power of it that is not a polynomial's; 1/a in the parameters alone is the same at
+    every x, and no stand-in point changes it)."""
     return any(
         not (isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 0)
         for e in sp.preorder_traversal(value)
-        if isinstance(e, sp.Pow | sp.Function)
+        if isinstance(e, sp.Pow | sp.Function) and e.has(var)
     )
 
 
-def _inside(cond: Any, var: sp.Symbol) -> sp.Expr | None:
-    """A point where ``cond`` holds, for a comparison of ``var`` with an expression free of it
-    or two of them (an interval); None for other conditions."""
+def _finite_real(value: sp.Expr) -> bool:
+    """Whether ``value`` (a number once evaluated) is finite and real."""
+    try:
+        number = complex(sp.N(value, 20))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return False
+    return math.isfinite(number.real) and math.isfinite(number.imag) and number.imag == 0
+
+
+def _candidates(cond: Any, var: sp.Symbol) -> list[sp.Expr]:
+    """Points where ``cond`` holds, the likeliest first (see :func:`_bounds`): in an interval
+    its midpoint, then points a quarter and three quarters of the way; on a half-line, points 1,
+    2 and 1/2 inside its end."""
+    parts = _bounds(cond, var)
+    if parts is None:
+        return []
+    lower, upper = parts
+    if lower is None and upper is None:
+        return []
+    if lower is not None and upper is not None:
+        if lower == upper:
+            return [lower]
+        width = upper - lower
+        return [
+            lower + width * k for k in (sp.Rational(1, 2), sp.Rational(1, 4), sp.Rational(3, 4))
+        ]
+    if lower is not None:
+        return [lower + k for k in (1, 2, sp.Rational(1, 2))]
+    assert upper is not None
+    return [upper - k for k in (1, 2, sp.Rational(1, 2))]
+
+
+_TURNED: Final = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}
+
+
+def _bounds(cond: Any, var: sp.Symbol) -> tuple[sp.Expr | None, sp.Expr | None] | None:
+    """The lower and upper end of the interval ``cond`` (None for an open side; both the same
+    for an equation); None for other conditions."""
     parts = cond.args if isinstance(cond, sp.And) else (cond,)
     lower: list[sp.Expr] = []
     upper: list[sp.Expr] = []
     for part in parts:
         if not isinstance(part, sp.core.relational.Relational) or part.rel_op == "!=":
             return None
-        lhs, rhs, op = part.lhs, part.rhs, part.rel_op
-        if rhs == var and not lhs.has(var):
-            lhs, rhs, op = rhs, lhs, {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}[op]
-        if lhs != var or rhs.has(var):
+        # lhs - rhs = k*var + r with a number k != 0: var op -r/k (op turned round if k < 0),
+        # so that c >= -x is seen as x >= -c (puaf)
+        difference = part.lhs - part.rhs
+        k = sp.diff(difference, var)
+        rest = sp.expand(difference - k * var)
+        if not (k.is_number and k.is_nonzero) or rest.has(var):
             return None
+        op = part.rel_op if k > 0 else _TURNED[part.rel_op]
+        rhs = -rest / k
         if op == "==":
-            return rhs
+            return rhs, rhs
         (lower if op in (">", ">=") else upper).append(rhs)
     if len(lower) > 1 or len(upper) > 1:
         if not all(b.is_number for b in lower + upper):
             return None
         lower, upper = [sp.Max(*lower)] if lower else [], [sp.Min(*upper)] if upper else []
-    if lower and upper:
-        return (lower[0] + upper[0]) / 2
-    return lower[0] + 1 if lower else upper[0] - 1
+    return (lower[0] if lower else None), (upper[0] if upper else None)

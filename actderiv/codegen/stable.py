@@ -30,6 +30,26 @@ _OPAQUE: Final = frozenset(
 #: Largest argument of the clipped exponential: exp(709) is finite in double precision.
 EXP_CLIP: Final = 709.0
 
+
+def plain_functions(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with the opaque nodes written as the functions they stand for, so that SymPy can
+    evaluate and differentiate it (the printer probes points with it)."""
+    return expr.replace(
+        lambda e: getattr(getattr(e, "func", None), "__name__", "") in _OPAQUE,
+        lambda e: _PLAIN[e.func.__name__](*e.args),
+    )
+
+
+_PLAIN: Final = {
+    "softplus": lambda u: sp.log(1 + sp.exp(u)),
+    "sigmoid": lambda u: 1 / (1 + sp.exp(-u)),
+    "expm1": lambda u: sp.exp(u) - 1,
+    "log1p": lambda u: sp.log(1 + u),
+    "sech_": sp.sech,
+    "exp_clipped": sp.exp,
+    "exp_bounded": sp.exp,
+}
+
 # --- numerically stable forms ---------------------------------------------------------------------
 
 
@@ -50,6 +70,9 @@ def _stab(e: sp.Expr, var: sp.Symbol) -> sp.Expr:
     if isinstance(e, sp.Piecewise):
         return sp.Piecewise(*[(_stab(v, var), c) for v, c in e.args])
     if isinstance(e, sp.Mul):
+        e = _same_bases(e, var)
+        if not isinstance(e, sp.Mul):
+            return _stab(e, var)
         if any(_denominator_with_exp(f, var) for f in e.args) and any(
             _sum_with_exp(f, var) for f in e.args
         ):
@@ -67,6 +90,22 @@ def _stab(e: sp.Expr, var: sp.Symbol) -> sp.Expr:
     if isinstance(e, sp.Add):
         return _add_rule(sp.Add(*[_stab(a, var) for a in e.args]), var)
     return e.func(*[_stab(a, var) for a in e.args])
+
+
+def _same_bases(e: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    """Powers of one base in ``var`` multiplied into one, where an exponent is no number (SymPy
+    leaves a*x**a/x as it is): x**(a - 1) is finite at x = 0 for a >= 1, x**a/x is 0/0 there
+    (puaf's and eplaf's derivatives at 0)."""
+    groups: dict[sp.Expr, list[sp.Expr]] = {}
+    for factor in e.args:
+        base, n = factor.as_base_exp()
+        if base.has(var) and not _is_exp(factor):
+            groups.setdefault(base, []).append(n)
+    merged = {b: ns for b, ns in groups.items() if len(ns) > 1 and not all(n.is_number for n in ns)}
+    if not merged:
+        return e
+    kept = [f for f in e.args if f.as_base_exp()[0] not in merged or _is_exp(f)]
+    return sp.Mul(*kept, *[sp.Pow(b, sp.Add(*ns)) for b, ns in merged.items()])
 
 
 def _stab_factor(e: sp.Expr, var: sp.Symbol) -> sp.Expr:
@@ -113,7 +152,11 @@ def _mul_rule(factors: list[sp.Expr], var: sp.Symbol) -> sp.Expr:
     exps: list[sp.Expr] = []
     rest: list[sp.Expr] = []
     for f in factors:
-        if _is_exp(f):
+        if _parameter_power(f, var):
+            # (1 + lam*exp(x))**(-1/lam) → exp(-log(1 + lam*exp(x))/lam), the log in its stable
+            # form: the power of inf would be inf or 0, and inf*0 = NaN beside exp(x)
+            exps.append(f.exp * _log_rule(f.base, var))
+        elif _is_exp(f):
             exps.append(f.args[0])
         elif isinstance(f, sp.Pow) and _is_exp(f.base) and f.exp.is_number:
             exps.append(f.exp * f.base.args[0])
@@ -150,6 +193,19 @@ def _mul_rule(factors: list[sp.Expr], var: sp.Symbol) -> sp.Expr:
         if rational is not None:
             return rational
     return product
+
+
+def _parameter_power(f: sp.Expr, var: sp.Symbol) -> bool:
+    """A power, to an exponent in the parameters alone (no number), of an obviously positive
+    sum holding exponentials of ``var``: exp(n*log(base)) is then the same function."""
+    return (
+        isinstance(f, sp.Pow)
+        and not f.exp.is_number
+        and not f.exp.has(var)
+        and isinstance(f.base, sp.Add)
+        and bool(_top_exps(f.base, var))
+        and _positive_looking(f.base)
+    )
 
 
 def _denominator_with_exp(f: sp.Expr, var: sp.Symbol) -> bool:
@@ -237,10 +293,15 @@ def _exp_rational(term: sp.Expr, var: sp.Symbol) -> sp.Expr | None:
         hi_power += n * high
         lo_factors.append(sp.Add(*[c * s_lo ** (k - low) for k, c in poly.items()]) ** n)
         hi_factors.append(sp.Add(*[c * s_hi ** (high - k) for k, c in poly.items()]) ** n)
-    common = sp.Mul(*coeff)
-    lo = common * sp.exp(lo_power * v) * sp.Mul(*lo_factors)
-    hi = common * sp.exp(hi_power * v) * sp.Mul(*hi_factors)
-    return sp.Piecewise((lo, sp.Le(v, 0)), (hi, True))
+    # an exponential of var left as it is (its argument no rational multiple of v) joins the
+    # power of exp(v): exp(-v)*exp(v - w) is 0*inf = NaN at v = 1000, exp(-w) is not
+    moved = sp.Add(*[c.args[0] for c in coeff if _is_exp(c) and c.args[0].has(var)])
+    common = sp.Mul(*[c for c in coeff if not (_is_exp(c) and c.args[0].has(var))])
+    lo = common * sp.exp(lo_power * v + moved) * sp.Mul(*lo_factors)
+    hi = common * sp.exp(hi_power * v + moved) * sp.Mul(*hi_factors)
+    out = sp.Piecewise((lo, sp.Le(v, 0)), (hi, True))
+    # a moved log in its stable form branches on v <= 0 too: one branching, not one in another
+    return sp.piecewise_fold(out) if moved.has(sp.Piecewise) else out
 
 
 def _laurent(base: sp.Expr, t: sp.Symbol) -> dict[int, sp.Expr] | None:
