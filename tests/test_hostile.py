@@ -544,6 +544,7 @@ def test_every_control_character_the_loader_refuses_is_escaped_by_the_renderers(
 
     assert char not in printable("a" + char + "b")
 
+
 #: Where catalog text sits: (id, TOML lines of an entry with TEXT where the text goes, line).
 TEXT_FIELDS: list[tuple[str, str, int]] = [
     ("title", 'title = "TEXT"\nexpr = "x"\n', 2),

@@ -324,8 +324,7 @@ def check_site_in_browser(out: Path, visit: Callable[..., Visit], shots: Path, e
     page = v.open(out / f"{entry}.html")
     sizes = page.eval_on_selector_all(
         "math",
-        "els => els.map(e => { const r = e.getBoundingClientRect(); "
-        "return [r.width, r.height]; })",
+        "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })",
     )
     assert len(sizes) >= 3
     assert all(w > 0 and h > 0 for w, h in sizes)
