@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import os
 import subprocess
 import sys
@@ -42,6 +43,18 @@ def run_all(env: dict[str, str]) -> dict[str, tuple[int, str, str]]:
         )
         out[name] = (done.returncode, done.stdout, done.stderr)
     return out
+
+
+def _summary(name: str, out: str) -> str:
+    """What ``verify --all --json`` found, in one line (CI prints it), else nothing."""
+    if name != "verify":
+        return ""
+    try:
+        counts = json.loads(out)["summary"]
+    except (ValueError, KeyError, TypeError):
+        return ""
+    kinds = ("proved", "confirmed", "failed", "undecided")
+    return "; " + ", ".join(f"{counts[k]} {k}" for k in kinds)
 
 
 def start_busy(count: int, limit: float) -> list[subprocess.Popen[bytes]]:
@@ -89,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             for err in {err_q, err_l}:
                 print(err[-2000:], end="")
         if out_q == out_l:
-            print(f"{name}: identical ({len(out_q):,} bytes)")
+            print(f"{name}: identical ({len(out_q):,} bytes){_summary(name, out_q)}")
             continue
         failed = True
         diff = difflib.unified_diff(
