@@ -157,7 +157,9 @@ def _derive_all(
         return out
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    from actderiv.processes import pool_context
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
         futures = {pool.submit(_fresh, catalog, specs[i].name, precision): i for i in missing}
         for future in as_completed(futures):
             i = futures[future]

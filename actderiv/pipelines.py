@@ -342,11 +342,15 @@ def _derive_missing(
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    from actderiv.processes import pool_context
+
     # Longest first, as far as the size of the definition tells: a costly entry started last
     # would leave the other cores idle while it finishes.
     order = sorted(missing, key=lambda i: -_expected_cost(catalog, specs[i]))
     # The catalog goes to each worker once, not with every entry (unpickling it takes ~7 ms).
-    with ProcessPoolExecutor(workers, initializer=_set_worker_catalog, initargs=(catalog,)) as pool:
+    with ProcessPoolExecutor(
+        workers, pool_context(), initializer=_set_worker_catalog, initargs=(catalog,)
+    ) as pool:
         futures = {pool.submit(_in_worker, compute, specs[i]): i for i in order}
         for future in as_completed(futures):
             i = futures[future]
@@ -449,8 +453,9 @@ def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) ->
     from actderiv.engine.derive import derive
     from actderiv.engine.formula import CatalogResolver, formula_of
     from actderiv.errors import Location
+    from actderiv.lang.named import legend
     from actderiv.lang.parse import Scope, parse_formula
-    from actderiv.records import display_text
+    from actderiv.records import display_text, printed_forms
 
     spec = catalog.require(name)
     resolver = CatalogResolver(catalog)
@@ -463,6 +468,7 @@ def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) ->
         formula, d, claimed, function=function, constants=claim_constants(claim, scope)
     )
     example = result.counterexample
+    printed = printed_forms(d)
     found = {
         "schema_version": _schema_version(),
         "name": spec.name,
@@ -470,9 +476,9 @@ def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) ->
         "kind": "function" if function else "derivative",
         "derivative": str(d.derivative),
         "expr": str(d.expr),
-        "display": {
-            "derivative": display_text(d.derivative),
-            "expr": display_text(d.expr),
+        "display": {  # f and f' as show prints them, in named functions (σ, Φ, ...)
+            "derivative": display_text(printed[1], d.spellings),
+            "expr": display_text(printed[0], d.spellings),
             "claim": display_text(claimed),
         },
         "equal": result.equal,
@@ -492,6 +498,10 @@ def check(catalog: Catalog, name: str, claim: str, *, function: bool = False) ->
         "largest_relative": result.largest_relative,
         "note": result.note,
     }
+    shown = printed[:1] if function else printed[:2]
+    used = legend(*shown)
+    if used:  # what each named function in the display stands for, as show gives it
+        found["legend"] = [{"name": e.name, "display": e.display, "latex": e.latex} for e in used]
     if result.exhausted:  # only then, as in a derivation's record
         found["exhausted"] = list(result.exhausted)
     return found

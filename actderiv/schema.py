@@ -212,6 +212,10 @@ class CheckResult(TypedDict):
     within the precision of the claim's constants; ``largest_relative`` says how close), kink
     (differs only at a kink of f, where frameworks choose), wrong (with a counterexample and
     ``regions``, the intervals where it differs), undecided (``detail`` says what was tried).
+    ``largest_relative`` is the largest difference over the points compared relative to the size
+    of the terms either side sums (the scale at which rounding works); the counterexample's
+    ``relative`` is its difference relative to the larger of its two values. ``display`` prints
+    f and f' as ``show`` does, in named functions (σ, Φ, ...) where found.
     """
 
     schema_version: int
@@ -229,6 +233,7 @@ class CheckResult(TypedDict):
     regions: list[list[float]]
     largest_relative: str | None
     note: str | None
+    legend: NotRequired[list[LegendItem]]
     exhausted: NotRequired[list[str]]
 
 

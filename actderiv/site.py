@@ -163,8 +163,10 @@ def _make(
         return done
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    from actderiv.processes import pool_context
+
     found: dict[int, tuple[SitePage, bool]] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
         futures = {
             pool.submit(_fresh_page, catalog, spec.name, PLOT_POINTS, flag): i
             for i, (spec, flag) in enumerate(zip(specs, flags, strict=True))

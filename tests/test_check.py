@@ -304,3 +304,25 @@ def test_a_claim_that_does_not_parse_is_an_error_with_a_caret(run: Callable[...,
         "    x.__class__\n"
         "    ^^^^^^^^^^^\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "claim", "derivative", "names"),
+    [
+        ("sigmoid", "y*(1 - y)**2", "σ(x)*(1 - σ(x))", ["σ"]),
+        ("gelu", "0.5*(1 + erf(x/sqrt(2)))", "x*φ(x) + Φ(x)", ["Φ", "φ"]),
+        ("relu", "1 if x > 1 else 0", "0 if x ≤ 0; 1 otherwise", []),
+    ],
+)
+def test_check_prints_the_derivative_as_show_does_with_its_legend(
+    run: Callable[..., Result], name: str, claim: str, derivative: str, names: list[str]
+) -> None:
+    """Issue 19: the true derivative in the field's named functions, each one defined."""
+    out = json.loads(run("check", name, "--derivative", claim, "--json").stdout)
+    schema.check(out, "check")
+    assert out["display"]["derivative"] == derivative
+    assert [item["name"] for item in out.get("legend", [])] == names
+
+    shown = run("--no-color", "check", name, "--derivative", claim).stdout
+    assert f"f'(x)       {derivative}" in shown
+    assert shown.count("│ where ") == len(names)

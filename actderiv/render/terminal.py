@@ -250,6 +250,8 @@ def check_view(result: Mapping[str, Any]) -> Panel:
     else:
         shown = display.get("derivative") or result["derivative"].replace("**", "^")
         _add_row(grid, "f'(x)", shown)
+    for item in result.get("legend") or ():
+        _add_row(grid, "where", item["display"])
     words, style = CHECK_VERDICTS.get(result["verdict"], (result["verdict"], "yellow"))
     _add_row(grid, "verdict", Text(words, style=style))
     _add_row(grid, "why", result["detail"])
