@@ -431,3 +431,13 @@ def test_the_shipped_catalog_in_chromium(
     for out, built, _ in _build(tmp_path_factory, None, "shipped"):
         assert built["entries"] >= 100
         check_site_in_browser(out, visit, shots, "gelu")
+        # plu's definition is over 1,000 px wide: it scrolls in its cell instead of widening
+        # the column of every row and pushing the other columns off the screen
+        index = visit(width=1280).open(out / "index.html")
+        widths = index.eval_on_selector_all(
+            "#catalog thead th", "els => els.map(e => e.getBoundingClientRect().width)"
+        )
+        assert max(widths[1:4]) <= 16 * 16 + 2 * 8 + 1  # 16rem and the cell's padding
+        plu = index.locator("#catalog tbody tr", has=index.locator("a[href='plu.html']"))
+        box = plu.locator("div.formula").first
+        assert box.evaluate("e => e.scrollWidth > e.clientWidth")

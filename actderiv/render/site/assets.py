@@ -34,6 +34,7 @@ nav.crumbs { font-size: 0.9rem; }
 input[type=search], select { font: inherit; color: var(--fg); background: var(--bg);
   border: 1px solid var(--line); border-radius: 6px; padding: 0.35rem 0.5rem; min-width: 12rem; }
 .scroll { overflow-x: auto; }
+table.catalog div.formula { max-width: 16rem; overflow-x: auto; overflow-y: hidden; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: 0.4rem 0.5rem; text-align: left;
   vertical-align: top; }

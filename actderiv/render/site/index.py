@@ -84,6 +84,13 @@ def _options(values: Sequence[str]) -> str:
     return "".join(f'<option value="{esc(v)}">{esc(v)}</option>' for v in values)
 
 
+def _formula(html: str) -> str:
+    """A formula in a block of bounded width that scrolls sideways when the formula is wider:
+    one long definition (a piecewise function of many branches) must not widen its column,
+    and push the other columns off the screen, for every row."""
+    return f'<div class="formula">{html}</div>' if html else ""
+
+
 def _row(view: Mapping[str, Any]) -> str:
     record, tex = view["record"], view["latex"]
     name = view["name"]
@@ -94,9 +101,9 @@ def _row(view: Mapping[str, Any]) -> str:
     cells = [
         f'<th scope="row" class="name" data-sort="{esc(name)}"><a href="{esc(name)}.html">'
         f'{esc(name)}</a><br><span class="muted">{esc(view["title"])}</span></th>',
-        f"<td>{math(tex['expr'])}</td>",
-        f'<td class="wide">{math(tex["derivative"])}</td>',
-        f'<td data-sort="{output}">{form}<br>{output_only_label(record)}</td>',
+        f"<td>{_formula(math(tex['expr']))}</td>",
+        f'<td class="wide">{_formula(math(tex["derivative"]))}</td>',
+        f'<td data-sort="{output}">{_formula(form)}{output_only_label(record)}</td>',
         f'<td class="wide">{math(range_latex(props, view))}</td>',
         f'<td class="wide" data-sort="{smoothness_rank(props)}">'
         f"{math(smoothness_latex(view))}</td>",
