@@ -217,9 +217,9 @@ def top_level_factors(tex: str) -> list[str]:
     return [p for p in pieces if p]
 
 
-def _split_fraction(term: str) -> str | None:
-    """``\\frac{N}{D}`` (with a sign in front or not) → ``\\frac{1}{D} N``, so that a long
-    numerator can be broken between its factors; None for any other term."""
+def _split_fraction(term: str) -> tuple[str, str, str] | None:
+    """``\\frac{N}{D}`` (with a sign in front or not) as (sign, D, N), so that a long numerator
+    can be broken after ``\\frac{1}{D}``; None for any other term."""
     sign = ""
     body = term
     for lead in ("+ ", "- ", "-"):
@@ -233,13 +233,31 @@ def _split_fraction(term: str) -> str | None:
     den, j = _group(tokens, i)
     if j != len(tokens) or not num:
         return None
-    return sign + r"\frac{1}{" + "".join(den) + "} " + "".join(num)
+    return sign, "".join(den), "".join(num)
+
+
+def _fraction_pieces(term: str) -> list[str]:
+    """The pieces a long fraction breaks into: ``\\frac{1}{D}`` and its numerator's factors
+    (juxtaposed factors read as a product across lines), or, when the numerator is a sum, its
+    terms inside ``\\bigl( … \\bigr)`` (which, unlike ``\\left``/``\\right``, may open
+    on one line and close on another): ``\\frac{1}{D} \\bigl(a``, ``- b``, ``+ c \\bigr)``,
+    never ``\\frac{1}{D} a`` then ``- b``, which would read as (a/D) − b. A term that is no
+    fraction is broken between its factors."""
+    split = _split_fraction(term)
+    if split is None:
+        return top_level_factors(term)
+    sign, den, num = split
+    head = sign + r"\frac{1}{" + den + "}"
+    terms = top_level_terms(num)
+    if len(terms) > 1:
+        return [head + r" \bigl(" + terms[0], *terms[1:-1], terms[-1] + r" \bigr)"]
+    return top_level_factors(head + " " + num)
 
 
 def break_formula(tex: str, limit_em: float) -> list[str]:
     """``tex`` as lines no wider than ``limit_em`` where it can be broken: at top-level + and −
-    first, then a long fraction's numerator between its factors. A piece that cannot be broken
-    stays whole (and may be wider)."""
+    first, then a long fraction's numerator between its factors (or its terms, in brackets).
+    A piece that cannot be broken stays whole (and may be wider)."""
     if math_width(tex) <= limit_em or r"\begin{" in tex:  # cases are lines already
         return [tex]
     pieces: list[str] = []
@@ -247,8 +265,7 @@ def break_formula(tex: str, limit_em: float) -> list[str]:
         if math_width(term) <= limit_em - 1.5:
             pieces.append(term)
             continue
-        split = _split_fraction(term)
-        factors = top_level_factors(split if split is not None else term)
+        factors = _fraction_pieces(term)
         pieces.extend(factors if len(factors) > 1 else [term])
     return _pack(pieces, limit_em - 1.5)
 
