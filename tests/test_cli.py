@@ -190,6 +190,7 @@ CLI_MAY_IMPORT = (
     "actderiv.render.framework_view",
     "actderiv.render.signal_view",
     "actderiv.render.grid",
+    "actderiv.render.safe",  # escapes for error messages
     "actderiv.render.json",
     "actderiv.catalog.model",
     "actderiv.schema",  # `actderiv schema` prints the record types' JSON Schema

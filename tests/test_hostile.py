@@ -13,6 +13,8 @@ import json
 import multiprocessing
 import multiprocessing.connection
 import os
+import subprocess
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -799,3 +801,44 @@ def test_every_expression_of_the_shipped_records_reads_back() -> None:
                 parse_stored(text, symbols)
                 texts += 1
     assert texts >= 400
+
+
+@pytest.mark.parametrize("command", ["list", "catalog check"])
+def test_an_error_that_quotes_a_hostile_key_never_reaches_the_terminal_raw(
+    tmp_path: Path, command: str
+) -> None:
+    """A catalog key holding ESC (TOML allows any text in a quoted key) is refused, and the error
+    that names it shows the escape as text: click strips colour codes only when stderr is not a
+    terminal, so a pseudo-terminal is where the escape would act."""
+    import pty
+
+    path = tmp_path / "hostile.toml"
+    path.write_text(
+        '[activations."foo\\u001b[2J\\u001b]0;PWNED\\u0007"]\ntitle = "t"\nexpr = "x"\n',
+        encoding="utf-8",
+    )
+    leader, follower = pty.openpty()
+    proc = subprocess.run(
+        [sys.executable, "-m", "actderiv", "--catalog", str(path), *command.split()],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+        timeout=120,
+        check=False,
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the pseudo-terminal is closed and drained
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+
+    assert proc.returncode == ExitStatus.ERROR
+    assert b"\x1b" not in shown
+    assert b"\x07" not in shown
+    assert b"\\x1b[2J" in shown

@@ -159,8 +159,17 @@ class _Group(click.Group):
                 if isinstance(exc, BudgetExceeded | DerivationError)
                 else ExitStatus.ERROR
             )
-            click.echo(f"Error: {exc}", err=True)
+            echo_error(f"Error: {exc}")
             ctx.exit(status)
+
+
+def echo_error(text: str) -> None:
+    """``text`` on stderr with every control character but the line break written as an escape:
+    an error may quote a catalog's key or a cache file's text, which must not act on the
+    terminal (click strips colour codes only when stderr is not a terminal)."""
+    from actderiv.render.safe import printable
+
+    click.echo(printable(text), err=True)
 
 
 def _echo_json(value: Any) -> None:

@@ -15,6 +15,7 @@ from actderiv.cli._base import (
     _print,
     cli,
     complete_names,
+    echo_error,
     param_option,
 )
 from actderiv.cli._options import FormulaCommand
@@ -173,8 +174,8 @@ def catalog_check(state: CliState, paths: tuple[Path, ...], as_json: bool) -> No
         )
     elif problems:
         for problem in problems:
-            click.echo(problem, err=True)
-        click.echo(f"{len(problems)} problem(s) in {', '.join(map(str, files))}", err=True)
+            echo_error(problem)
+        echo_error(f"{len(problems)} problem(s) in {', '.join(map(str, files))}")
     else:
         click.echo(f"ok: {checked.entries} entries in {', '.join(map(str, files))}")
     if problems:

@@ -14,6 +14,7 @@ from actderiv.cli._base import (
     _print,
     cli,
     complete_names,
+    echo_error,
 )
 from actderiv.service import Unavailable
 
@@ -84,7 +85,7 @@ def _verify_against(
     try:
         record, passed = state.ws.verify_against(specs, framework)
     except Unavailable as exc:
-        click.echo(f"Error: {exc}", err=True)
+        echo_error(f"Error: {exc}")
         raise SystemExit(ExitStatus.USAGE) from exc
     if as_json:
         _echo_json(record)
