@@ -11,7 +11,7 @@ the wider of its parts). Pure: no I/O, no printing, no SymPy.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Final
 
 #: The width of a portrait article's text (10 pt, letter or A4 paper): 345 pt, in em.
@@ -156,10 +156,10 @@ def _row_width(tokens: list[str]) -> float:
 # --- breaking a formula into lines ----------------------------------------------------------
 
 
-def top_level_terms(tex: str) -> list[str]:
-    """``a + b - c`` → ``["a", "+ b", "- c"]``: split at + and − outside every group."""
-    terms: list[str] = []
-    depth, start, i = 0, 0, 0
+def _top_level(tex: str) -> Iterator[int]:
+    """The positions in ``tex`` outside every group (``{…}``, ``\\left…\\right``,
+    ``\\begin…\\end``), control sequences skipped whole."""
+    depth, i = 0, 0
     while i < len(tex):
         if tex.startswith((r"\left", r"\begin"), i):
             depth += 1
@@ -175,12 +175,19 @@ def top_level_terms(tex: str) -> list[str]:
             depth += 1
         elif char == "}":
             depth -= 1
-        elif depth == 0 and tex.startswith((" + ", " - "), i) and i > start:
-            terms.append(tex[start:i].strip())
-            start = i + 1
-            i += 3
-            continue
+        elif depth == 0:
+            yield i
         i += 1
+
+
+def top_level_terms(tex: str) -> list[str]:
+    """``a + b - c`` → ``["a", "+ b", "- c"]``: split at + and − outside every group."""
+    terms: list[str] = []
+    start, after = 0, 0
+    for i in _top_level(tex):
+        if i >= after and i > start and tex.startswith((" + ", " - "), i):
+            terms.append(tex[start:i].strip())
+            start, after = i + 1, i + 3
     terms.append(tex[start:].strip())
     return [t for t in terms if t]
 
@@ -188,31 +195,15 @@ def top_level_terms(tex: str) -> list[str]:
 def top_level_factors(tex: str) -> list[str]:
     """The factors of a product printed with spaces between them, outside every group."""
     pieces: list[str] = []
-    depth, start, i = 0, 0, 0
-    while i < len(tex):
-        if tex.startswith((r"\left", r"\begin"), i):
-            depth += 1
-        elif tex.startswith((r"\right", r"\end"), i):
-            depth -= 1
-        char = tex[i]
-        if char == "\\":
-            i += 2 if i + 1 < len(tex) and not tex[i + 1].isalpha() else 1
-            while i < len(tex) and tex[i].isalpha():
-                i += 1
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif (
-            depth == 0
-            and char == " "
+    start = 0
+    for i in _top_level(tex):
+        if (
+            tex[i] == " "
             and tex[start:i].strip() not in ("", "-")
             and not tex.startswith((r" \right", " ^", " _"), i)
         ):
             pieces.append(tex[start:i].strip())
             start = i + 1
-        i += 1
     pieces.append(tex[start:].strip())
     return [p for p in pieces if p]
 
