@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sympy as sp
 from click.testing import Result
 
 from actderiv import api
@@ -368,3 +369,20 @@ def test_a_limit_with_rounding_noise_in_its_imaginary_part_prints_as_its_real_pa
     assert _text(sp.atan(sp.Rational(5, 8) * sp.pi) + sp.I * sp.exp(-sp.Rational(1, 3))) == (
         sp.sstr(sp.atan(sp.Rational(5, 8) * sp.pi) + sp.I * sp.exp(-sp.Rational(1, 3)))
     )
+
+
+def test_a_critical_point_sympy_misses_is_caught_by_the_samples(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SymPy's zeros can come back incomplete (logish_plus and puaf got a "proved" largest |f'|
+    below a value their derivative takes, depending on the order of a set): an extreme that the
+    samples exceed is not proved, and the samples' extreme is reported."""
+    from actderiv.engine.analysis import Analysis
+
+    monkeypatch.setattr(Analysis, "zeros", lambda self, h, piece: sp.S.EmptySet)
+    props = properties_of(formula_from_text("x*exp(-x**2)", {}, None))  # max |f'| = 1 at 0
+
+    assert props["method"]["max_abs_derivative"] == "sampled"
+    assert float(props["max_abs_derivative"]["value"]) == pytest.approx(1.0, abs=1e-6)
+    assert props["method"]["range"] == "sampled"
+    assert float(props["range"]["high"]) == pytest.approx(math.exp(-0.5) / math.sqrt(2), abs=1e-6)

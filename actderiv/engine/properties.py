@@ -126,15 +126,43 @@ def _extremes(
                 continue
             out.append((numeric_value(limit), limit, False, exact_text(end) or ""))
         crit = a.zeros(dg, piece)
-        if isinstance(crit, sp.FiniteSet) and all(c.is_number for c in crit):
-            for c in crit:
+        if crit == sp.S.EmptySet or (
+            isinstance(crit, sp.FiniteSet) and all(c.is_number for c in crit)
+        ):
+            found = []
+            for c in [] if crit == sp.S.EmptySet else crit:
                 value = a.at(g, c)
                 if value is not None:
-                    out.append((numeric_value(value), value, True, exact_text(shorter(c)) or ""))
-        elif crit != sp.S.EmptySet:
+                    found.append((numeric_value(value), value, True, exact_text(shorter(c)) or ""))
+            out.extend(found)
+            if not _bounds_samples(out, g, piece, a.sampler):
+                # SymPy's zeros missed one (it can, depending on the order of a set): the samples
+                # go beyond what was found, so nothing here is proved
+                method = "sampled"
+                out.extend(_sampled_extremes(g, dg, piece, a.sampler))
+        else:
             method = "sampled"
             out.extend(_sampled_extremes(g, dg, piece, a.sampler))
     return [c for c in out if c[0] is not None], method
+
+
+def _bounds_samples(
+    cands: list[tuple[Any, sp.Expr, bool, str]], g: sp.Expr, piece: Piece, sampler: Sampler
+) -> bool:
+    """Whether the candidate values found so far enclose every sample of g on the piece: the
+    extremes SymPy found must be at least as extreme as any value g takes at a sample point."""
+    values = [c[0] for c in cands if c[0] is not None]
+    finite = [v for v in values if not mpmath.isinf(v)]
+    samples = [v for _, v in sampler.values(g, sampler.on(piece))]
+    if not samples:
+        return True
+    high = max(values) if values else None
+    low = min(values) if values else None
+    if high is None or low is None:
+        return False
+    scale = max([abs(v) for v in finite + samples] + [1])
+    slack = mpmath.mpf(10) ** -9 * scale
+    return all(low - slack <= v <= high + slack for v in samples)
 
 
 def _sampled_extremes(
