@@ -114,6 +114,26 @@ def test_the_hang_guard_is_an_error_never_a_fallback() -> None:
         attempt(hangs, 1000, None)
 
 
+def test_a_broad_except_inside_the_guarded_work_cannot_swallow_the_hang_guard() -> None:
+    """SymPy catches ``Exception`` in many places; the guard's signal must pass through them (a
+    swallowed one would let the work finish with whatever answer the handler left)."""
+    import time
+
+    swallowed = []
+
+    def spin() -> None:
+        end = time.process_time() + 10.0  # processor time: spent only while this runs
+        while time.process_time() < end:
+            try:
+                sum(range(1000))
+            except Exception as exc:
+                swallowed.append(exc)
+
+    with pytest.raises(BudgetExceeded, match="the spin"), budget.hang_guard(0.05, "the spin"):
+        spin()
+    assert swallowed == []
+
+
 def test_budgets_must_be_positive() -> None:
     with pytest.raises(ValueError, match="work budgets must be positive"):
         EngineOptions(step=0)

@@ -120,15 +120,20 @@ def test_markdown_shows_html_and_markdown_syntax_as_text_one_row_per_entry(
     _assert_markdown_shows(result.stdout, ACCEPTED)
 
 
+def _export_latex(run: Callable[..., Result], catalog: Path, out: Path) -> None:
+    """The standalone LaTeX export of every entry of ``catalog`` written to ``out``."""
+    result = run(
+        "--catalog", str(catalog), "export", "--all", "--standalone", "--columns", COLUMNS,
+        "-o", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+
+
 def test_latex_of_a_hostile_catalog_compiles_and_shows_the_text(
     pdflatex: str, run: Callable[..., Result], tmp_path: Path
 ) -> None:
     out = tmp_path / "doc.tex"
-    result = run(
-        "--catalog", str(HOSTILE), "export", "--all", "--standalone", "--columns", COLUMNS,
-        "-o", str(out),
-    )  # fmt: skip
-    assert result.exit_code == 0, result.stderr
+    _export_latex(run, HOSTILE, out)
 
     log = _pdflatex(pdflatex, tmp_path)
 
@@ -236,12 +241,8 @@ def test_latex_with_blank_lines_and_control_characters_compiles(
     folder.mkdir()
     out = folder / "doc.tex"
 
-    result = run(
-        "--catalog", str(path), "export", "--all", "--standalone", "--columns", COLUMNS,
-        "-o", str(out),
-    )  # fmt: skip
+    _export_latex(run, path, out)
 
-    assert result.exit_code == 0, result.stderr
     source = out.read_text(encoding="utf-8")
     assert _CONTROL.search(source.replace("\n", "")) is None
     assert "Two paragraphs here, with a bell\\textbackslash{}x07" in source

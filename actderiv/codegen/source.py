@@ -225,4 +225,6 @@ def inert(text: str) -> str:
     text = "".join(ch for ch in " ".join(text.split()) if ch.isprintable())
     text = text.replace("\\", "/").replace('"', "'")
     text = text.replace("*/", "* /").replace("/*", "/ *")
-    return text.replace("??", "? ?").replace("??", "? ?")  # twice: "???" has two
+    while "??" in text:  # "???" holds two
+        text = text.replace("??", "? ?")
+    return text

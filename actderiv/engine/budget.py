@@ -345,6 +345,12 @@ def attempt(fn: Callable[[], T], steps: int, fallback: T, what: str = "symbolic 
 _deadlines: list[float] = []
 
 
+class _HangSignal(BaseException):
+    """The guard's timer went off. A ``BaseException``, like :class:`WorkExhausted`, so that
+    SymPy's broad ``except Exception`` cannot swallow it and finish with a degraded answer;
+    :func:`hang_guard` turns it into :class:`BudgetExceeded` when it leaves the block."""
+
+
 def _usable() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
@@ -374,13 +380,15 @@ def hang_guard(seconds: float = HANG_SECONDS, what: str = "symbolic work") -> It
         # Fire again soon: an exception raised inside a garbage-collector callback or a
         # __del__ method is swallowed by Python, and the guard must still end the work.
         signal.setitimer(signal.ITIMER_PROF, 0.05)
-        raise BudgetExceeded(seconds, what)
+        raise _HangSignal
 
     previous = signal.signal(signal.SIGPROF, on_timer)
     _deadlines.append(deadline)
     signal.setitimer(signal.ITIMER_PROF, max(deadline - now, 1e-3))
     try:
         yield
+    except _HangSignal:
+        raise BudgetExceeded(seconds, what) from None
     finally:
         closing = True
         signal.setitimer(signal.ITIMER_PROF, 0)

@@ -129,12 +129,10 @@ def _extremes(
         if crit == sp.S.EmptySet or (
             isinstance(crit, sp.FiniteSet) and all(c.is_number for c in crit)
         ):
-            found = []
-            for c in [] if crit == sp.S.EmptySet else crit:
+            for c in crit:  # the empty set has no elements
                 value = a.at(g, c)
                 if value is not None:
-                    found.append((numeric_value(value), value, True, exact_text(shorter(c)) or ""))
-            out.extend(found)
+                    out.append((numeric_value(value), value, True, exact_text(shorter(c)) or ""))
             if not _bounds_samples(out, g, piece, a.sampler):
                 # SymPy's zeros missed one (it can, depending on the order of a set): the samples
                 # go beyond what was found, so nothing here is proved
@@ -149,20 +147,18 @@ def _extremes(
 def _bounds_samples(
     cands: list[tuple[Any, sp.Expr, bool, str]], g: sp.Expr, piece: Piece, sampler: Sampler
 ) -> bool:
-    """Whether the candidate values found so far enclose every sample of g on the piece: the
-    extremes SymPy found must be at least as extreme as any value g takes at a sample point."""
+    """Whether the candidate values found so far (this piece's and those before it) enclose
+    every sample of g on the piece: the extremes reported must be at least as extreme as any
+    value g takes at a sample point."""
     values = [c[0] for c in cands if c[0] is not None]
-    finite = [v for v in values if not mpmath.isinf(v)]
     samples = [v for _, v in sampler.values(g, sampler.on(piece))]
     if not samples:
         return True
-    high = max(values) if values else None
-    low = min(values) if values else None
-    if high is None or low is None:
+    if not values:
         return False
-    scale = max([abs(v) for v in finite + samples] + [1])
-    slack = mpmath.mpf(10) ** -9 * scale
-    return all(low - slack <= v <= high + slack for v in samples)
+    finite = [abs(v) for v in values + samples if not mpmath.isinf(v)]
+    slack = mpmath.mpf(10) ** -9 * max([*finite, 1])
+    return all(min(values) - slack <= v <= max(values) + slack for v in samples)
 
 
 def _sampled_extremes(

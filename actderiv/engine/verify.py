@@ -230,9 +230,7 @@ def _named_checks(
     pairs = [("named form of f", d.named.expr, d.expr)]
     pairs.append(("named form of the derivative", d.named.derivative, d.derivative))
     if d.self_referential is not None and d.named.self_referential is not None:
-        pairs.append(
-            (SEARCH_CHECKS[2], d.named.self_referential, d.self_referential.expr)
-        )
+        pairs.append((SEARCH_CHECKS[2], d.named.self_referential, d.self_referential.expr))
     checks = []
     for name, named, form in pairs:
         if named == form:
