@@ -7,9 +7,12 @@ terminal renders them (:mod:`actderiv.render.terminal`); see docs/ARCHITECTURE.m
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from actderiv.catalog.model import ActivationSpec, qualified_names
+from actderiv.catalog.names import qualified_names
+
+if TYPE_CHECKING:
+    from actderiv.catalog.model import ActivationSpec
 
 __all__ = ["Row", "has_framework", "has_tag", "row", "shown"]
 

@@ -37,8 +37,8 @@ def test_common_commands_do_not_import_sympy(args: tuple[str, ...], modules_afte
 def test_list_with_a_warm_cache_loads_only_what_it_needs(
     tmp_path: Path, modules_after: Probe
 ) -> None:
-    """The second ``list`` reads the catalog snapshot (no TOML parser, no formula grammar) and
-    imports only the CLI module that defines ``list``."""
+    """The second ``list`` reads the stored rows (no TOML parser, no formula grammar, not even
+    the catalog's model) and imports only the CLI module that defines ``list``."""
     cache = tmp_path / "cache"
     modules_after.cli("list", cache=cache)  # the first run stores the snapshot
 
@@ -47,6 +47,10 @@ def test_list_with_a_warm_cache_loads_only_what_it_needs(
     assert "actderiv.cli.inspect" in loaded  # the probe sees the modules it should
     assert not {"tomllib", "actderiv.lang.grammar", "tomlkit", "sympy"} & loaded
     assert not {"actderiv.cli.checks", "actderiv.cli.export", "actderiv.cli.catalog_cmds"} & loaded
+    # stored rows need of the catalog only where its files are and the frameworks' names: not
+    # its model (dataclasses), loader, checks or snapshot
+    catalog = {m for m in loaded if m.startswith(("actderiv.catalog.", "actderiv.store.snapshot"))}
+    assert catalog == {"actderiv.catalog.files", "actderiv.catalog.names"}
 
 
 TINY = str(ROOT / "tests" / "data" / "tiny.toml")

@@ -233,3 +233,46 @@ def test_list_at_80_columns_does_not_split_identifiers() -> None:
     assert len([p for p in pieces if p]) > 2  # the formula did wrap
     for identifier in ("sigmoid_algebraic", "beta", "tanh", "log1p", "negative_slope"):
         assert any(identifier in piece for piece in pieces), identifier  # whole on one line
+
+
+def test_the_characters_counted_one_cell_wide_are_one_cell_wide_in_rich() -> None:
+    """The fast width (a text of such characters is as wide as it is long) agrees with Rich's
+    measure for every character it covers, and leaves wide and zero-width ones to Rich."""
+    from actderiv.render import grid
+
+    covered = [chr(c) for c in range(0x20, 0x2600) if grid._NARROW.fullmatch(chr(c))]
+    assert len(covered) > 1500
+    assert {"σ", "Φ", "φ", "≤", "≥", "−", "·", "′", "²", "√", "∞"} <= set(covered)
+    assert [c for c in covered if cell_len(c) != 1] == []
+    for wide in (
+        "⌚",
+        "中",
+        "\u0301",
+        "\u00ad",
+    ):  # a watch, a CJK ideograph, combining, soft hyphen
+        assert not grid._narrow(wide)
+        assert grid._width(f"σ{wide}") == cell_len(f"σ{wide}")
+
+
+def test_a_column_hidden_below_a_width_is_left_out_on_narrower_terminals() -> None:
+    columns = [Column("name", no_wrap=True), Column("f(x)"), Column("tags", hide_below=100)]
+    grid = Grid(columns, title="1 row")
+    grid.add_row("relu", "max(0, x)", "pytorch, piecewise")
+    for width in (60, 99):
+        assert "tags" not in grid.plain_text(width)
+        assert "tags" not in _render(grid, width)
+        assert "max(0, x)" in grid.plain_text(width)
+    assert "pytorch, piecewise" in grid.plain_text(100)
+    assert "pytorch, piecewise" in _render(grid, 100)
+    assert grid.plain_text(100) == _rich_plain(grid, 100)
+
+
+def test_every_character_escaped_for_the_terminal_is_one_python_calls_unprintable() -> None:
+    """render.safe.printable returns printable text untouched without searching it: that is
+    sound only if every character it escapes is one str.isprintable refuses."""
+    from actderiv.render import safe
+
+    escaped = [chr(c) for c in range(0x110000) if safe._UNSAFE.fullmatch(chr(c))]
+    assert len(escaped) > 60
+    assert [c for c in escaped if c.isprintable()] == []
+    assert safe.printable("σ(x) ≤ 1\x1b[31m") == "σ(x) ≤ 1\\x1b[31m"

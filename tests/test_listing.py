@@ -177,3 +177,24 @@ def test_has_tag_matches_in_any_case_and_everything_without_tags() -> None:
     assert listing.has_tag(["Smooth", "pytorch"], ["SMOOTH"])
     assert not listing.has_tag(["pytorch"], ["smooth", "bounded"])
     assert listing.has_tag([], [])
+
+
+@pytest.mark.parametrize(("columns", "shown"), [("80", False), ("119", False), ("120", True)])
+def test_the_tags_column_shows_only_on_a_wide_terminal(
+    catalog_file: Path, columns: str, shown: bool
+) -> None:
+    """Below 120 columns the tags give their room to the formulas (``--columns name,tags`` still
+    shows them); the formulas are whole either way."""
+    result = CliRunner().invoke(
+        cli, ["--catalog", str(catalog_file), "list"], env={"COLUMNS": columns}
+    )
+    assert result.exit_code == ExitStatus.OK, result.output
+    header = next(line for line in result.stdout.splitlines() if "name" in line)
+    assert ("tags" in header) is shown
+    assert all(len(line) <= int(columns) for line in result.stdout.splitlines())
+    tagged = CliRunner().invoke(
+        cli,
+        ["--catalog", str(catalog_file), "list", "--columns", "name,tags"],
+        env={"COLUMNS": columns},
+    )
+    assert "tags" in tagged.stdout

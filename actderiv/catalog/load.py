@@ -8,12 +8,18 @@ the TOML, and merges layers.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Final
 
+from actderiv.catalog.files import (
+    BUNDLED_NAME,
+    MAX_CATALOG_BYTES,
+    bundled_catalog_path,
+    default_catalog_paths,
+    read_layers,
+    user_catalog_path,
+)
 from actderiv.catalog.lines import MAX_NESTING, LineIndex, too_deep
 from actderiv.catalog.model import ActivationSpec, Catalog
 from actderiv.catalog.validate import (
@@ -24,7 +30,6 @@ from actderiv.catalog.validate import (
     check_param_name,
 )
 from actderiv.errors import CatalogError, CatalogErrors, Location
-from actderiv.userdirs import user_dir
 
 __all__ = [
     "BUNDLED_NAME",
@@ -43,37 +48,6 @@ __all__ = [
     "user_catalog_path",
 ]
 
-BUNDLED_NAME: Final = "catalog.toml"
-MAX_CATALOG_BYTES: Final = 16 * 2**20
-
-
-def bundled_catalog_path() -> Path:
-    """The catalog shipped with actderiv: inside the installed package, or at a checkout's top."""
-    package = Path(__file__).resolve().parents[1]
-    packaged = package / BUNDLED_NAME
-    if packaged.is_file():
-        return packaged
-    # A source checkout (editable install or PYTHONPATH): catalog.toml sits beside the package.
-    return Path(__file__).resolve().parents[2] / BUNDLED_NAME
-
-
-def user_catalog_path() -> Path:
-    """The user's own catalog, layered over the bundled one (it may not exist yet).
-
-    ``$ACTDERIV_CONFIG_DIR/catalog.toml`` when that is set, else ``catalog.toml`` in the
-    platform's configuration folder.
-    """
-    override = os.environ.get("ACTDERIV_CONFIG_DIR")
-    if override:
-        return Path(override) / BUNDLED_NAME
-    return user_dir("config") / BUNDLED_NAME
-
-
-def default_catalog_paths() -> list[Path]:
-    """The bundled catalog, then the user's catalog where it exists."""
-    user = user_catalog_path()
-    return [bundled_catalog_path(), *([user] if user.is_file() else [])]
-
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
     """Read and validate one catalog file, or the default stack when ``path`` is None.
@@ -90,27 +64,6 @@ def load_catalogs(paths: Sequence[str | Path]) -> Catalog:
     (The store's :func:`actderiv.store.snapshot.load_catalogs` does the same from a snapshot
     when one is kept for exactly these files.)"""
     return build_layers(read_layers(paths))
-
-
-def read_layers(paths: Sequence[str | Path]) -> list[tuple[str, bytes]]:
-    """Each catalog file's path and bytes, in order (what :func:`build_layers` takes).
-
-    Raises:
-        CatalogError: a file cannot be read or is too large.
-    """
-    layers: list[tuple[str, bytes]] = []
-    for path in paths:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_CATALOG_BYTES + 1)
-            if len(data) > MAX_CATALOG_BYTES:
-                raise CatalogError(
-                    f"catalog is larger than {MAX_CATALOG_BYTES // 2**20} MiB", Location(str(path))
-                )
-        except OSError as exc:
-            raise CatalogError(f"cannot read catalog: {exc}", Location(str(path))) from None
-        layers.append((str(path), data))
-    return layers
 
 
 def build_layers(layers: Sequence[tuple[str, bytes]]) -> Catalog:

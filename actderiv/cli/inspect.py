@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from actderiv.catalog.model import FRAMEWORKS, PROPERTY_KEYS, framework_key
+from actderiv.catalog.names import FRAMEWORKS, PROPERTY_KEYS, framework_key
 from actderiv.cli._base import (
     _JSON,
     _ORDER,

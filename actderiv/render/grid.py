@@ -24,17 +24,26 @@ from actderiv.render.safe import printable
 Cell = str | Text
 _WORD = re.compile(r"\S+")
 _IDENT = re.compile(r"\w")
+#: Characters one terminal cell wide each (tests/test_grid.py checks them all against Rich's
+#: table): a text of only these is as wide as it is long, which is much cheaper to know than
+#: Rich's character-by-character measure. Formulas print Greek letters and ≤ ≥ − · ′ ² √ ∞.
+_NARROW = re.compile(
+    "[\x20-\x7e\xa1-\xac\xae-\u02ff\u0370-\u03ff\u2010-\u2027\u2030-\u205e"
+    "\u2070-\u209f\u2100-\u2319\u2500-\u25fc]*"
+)
 #: A folded column is never made narrower than this.
 MIN_FOLD_WIDTH = 8
 
 
 class Column(NamedTuple):  # a NamedTuple, not a dataclass: a third of the time to create
-    """One column: its header (lines split on newlines), style, justification, wrapping."""
+    """One column: its header (lines split on newlines), style, justification, wrapping, and
+    the narrowest table width (in cells) at which it is shown at all (0: always)."""
 
     header: str
     style: str = ""
     justify: Literal["left", "center"] = "left"
     no_wrap: bool = False
+    hide_below: int = 0
 
 
 class Grid:
@@ -44,21 +53,37 @@ class Grid:
         self.columns = tuple(columns)
         self.title = title
         self.rows: list[tuple[Cell, ...]] = []
+        # per row, each cell's width when it is one line of one-cell characters, else -1
+        self._simple: list[tuple[int, ...]] = []
 
     def add_row(self, *cells: Cell) -> None:
         if len(cells) != len(self.columns):
             raise ValueError(f"expected {len(self.columns)} cells, got {len(cells)}")
-        self.rows.append(tuple(_untabbed(cell) for cell in cells))
+        row = tuple(_untabbed(cell) for cell in cells)
+        self.rows.append(row)
+        self._simple.append(tuple(_simple_width(cell) for cell in row))
+
+    def fitted(self, max_width: int) -> Grid:
+        """This table without the columns hidden at ``max_width`` (see :class:`Column`)."""
+        keep = [i for i, c in enumerate(self.columns) if c.hide_below <= max_width]
+        if len(keep) == len(self.columns):
+            return self
+        grid = Grid([self.columns[i] for i in keep], self.title)
+        grid.rows = [tuple(row[i] for i in keep) for row in self.rows]
+        grid._simple = [tuple(simple[i] for i in keep) for simple in self._simple]
+        return grid
 
     def widths(self, max_width: int) -> list[int]:
         """Column widths (without padding) that fit ``max_width`` where wrapping allows."""
         natural = [
             max((_width(line) for line in c.header.split("\n")), default=0) for c in self.columns
         ]
-        for row in self.rows:
-            for i, cell in enumerate(row):
-                for line in _plain(cell).split("\n"):
-                    natural[i] = max(natural[i], _width(line))
+        for row, simple in zip(self.rows, self._simple, strict=True):
+            for i, (cell, width) in enumerate(zip(row, simple, strict=True)):
+                if width < 0:
+                    width = max(_width(line) for line in _plain(cell).split("\n"))
+                if width > natural[i]:
+                    natural[i] = width
         minimum = [
             n if c.no_wrap else min(n, MIN_FOLD_WIDTH)
             for c, n in zip(self.columns, natural, strict=True)
@@ -69,6 +94,10 @@ class Grid:
         return _shrink(widths, [min(w, 1) for w in widths], room)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        fitted = self.fitted(options.max_width)
+        if fitted is not self:
+            yield from fitted.__rich_console__(console, options)
+            return
         widths = self.widths(options.max_width)
         styles = [console.get_style(c.style) if c.style else None for c in self.columns]
         header_style = console.get_style("table.header")
@@ -103,6 +132,9 @@ class Grid:
         """The table as a console ``max_width`` cells wide that writes no styles prints it: the
         text of :meth:`__rich_console__`'s segments, each line cropped to ``max_width``, built
         as one string without Rich's per-line render pipeline."""
+        fitted = self.fitted(max_width)
+        if fitted is not self:
+            return fitted.plain_text(max_width)
         widths = self.widths(max_width)
         total = sum(widths) + 3 * len(widths) + 1
         lines = [self.title.ljust(total)] if self.title else []
@@ -118,8 +150,8 @@ class Grid:
             lines.append("┃ " + " ┃ ".join(cells) + " ┃")
         lines.append(_rule("┡", "━", "╇", "┩", widths))
         overflow = False
-        for row in self.rows:
-            row_lines, too_wide = self._plain_lines(row, widths)
+        for row, simple in zip(self.rows, self._simple, strict=True):
+            row_lines, too_wide = self._plain_lines(row, widths, simple)
             lines.extend(row_lines)
             overflow = overflow or too_wide
         lines.append(_rule("└", "─", "┴", "┘", widths))
@@ -130,12 +162,21 @@ class Grid:
         lines.append("")
         return "\n".join(lines)
 
-    def _plain_lines(self, row: Sequence[Cell], widths: Sequence[int]) -> tuple[list[str], bool]:
+    def _plain_lines(
+        self, row: Sequence[Cell], widths: Sequence[int], simple: Sequence[int]
+    ) -> tuple[list[str], bool]:
         """The lines of one row as plain text, and whether a cell line is wider than its column
         (a wide character in a column one cell wide), which makes the line wider too."""
         columns: list[list[str]] = []
         overflow = False
-        for cell, width, column in zip(row, widths, self.columns, strict=True):
+        for cell, width, column, own in zip(row, widths, self.columns, simple, strict=True):
+            if own >= 0 and column.justify == "left" and isinstance(cell, str):
+                # most cells: one line of one-cell characters, left-aligned
+                if own <= width:
+                    columns.append([cell + " " * (width - own)])
+                else:
+                    columns.append([cell[a:b].ljust(width) for a, b in _fold(cell, width)])
+                continue
             lines, too_wide = _padded(cell, width, column.justify)
             columns.append(lines)
             overflow = overflow or too_wide
@@ -156,7 +197,7 @@ class Grid:
         """The lines of one row. Each line is a few long segments (one when nothing is
         coloured): the console's work grows with the number of segments, not their length."""
         if plain:
-            for line in self._plain_lines(row, widths)[0]:
+            for line in self._plain_lines(row, widths, [_simple_width(c) for c in row])[0]:
                 yield Segment(line)
                 yield Segment.line()
             return
@@ -211,7 +252,7 @@ def _styled(
 
 def _cropped(line: str, width: int) -> str:
     """``line`` cut to ``width`` cells, as the console crops the lines it prints."""
-    if len(line) <= width and line.isascii():
+    if len(line) <= width and _narrow(line):
         return line
     return line if cell_len(line) <= width else set_cell_size(line, width)
 
@@ -220,7 +261,7 @@ def _padded(cell: Cell, width: int, justify: Literal["left", "center"]) -> tuple
     """The lines of a cell (see :func:`_lines`) as plain text padded to ``width`` cells, and
     whether one is wider than ``width`` (left as it is)."""
     plain = _plain(cell)
-    if plain.isascii() and "\n" not in plain:  # most cells: one cell per character
+    if "\n" not in plain and _narrow(plain):  # most cells: one cell per character
         if len(plain) <= width:
             texts = [plain]
         else:
@@ -241,8 +282,20 @@ def _plain(cell: Cell) -> str:
     return cell if isinstance(cell, str) else cell.plain
 
 
+def _simple_width(cell: Cell) -> int:
+    """The width of a cell that is one line of one-cell characters, else -1."""
+    if isinstance(cell, str) and "\n" not in cell and _narrow(cell):
+        return len(cell)
+    return -1
+
+
+def _narrow(text: str) -> bool:
+    """Whether every character of ``text`` is one cell wide (see :data:`_NARROW`)."""
+    return text.isascii() or _NARROW.fullmatch(text) is not None
+
+
 def _width(text: str) -> int:
-    return len(text) if text.isascii() else cell_len(text)
+    return len(text) if _narrow(text) else cell_len(text)
 
 
 def _shrink(natural: list[int], minimum: list[int], room: int) -> list[int]:
@@ -274,7 +327,7 @@ def _lines(cell: Cell, width: int) -> list[Cell]:
         return [line for part in parts for line in _lines(part, width)]
     if _width(plain) <= width:
         return [cell]
-    if not plain.isascii() and cell_len(plain) != len(plain):
+    if not _narrow(plain) and cell_len(plain) != len(plain):
         # Wide characters (one character, two cells): let Rich fold this (rare) cell.
         text = cell if isinstance(cell, Text) else Text(cell)
         folded = text.wrap(Console(width=width, legacy_windows=False), width, overflow="fold")
@@ -286,7 +339,8 @@ def _lines(cell: Cell, width: int) -> list[Cell]:
 def _untabbed(cell: Cell) -> Cell:
     """The cell with tabs expanded and control characters shown as escapes (render/safe.py)."""
     if isinstance(cell, str):
-        return printable(cell).expandtabs(4)
+        cell = printable(cell)
+        return cell.expandtabs(4) if "\t" in cell else cell
     if printable(cell.plain) != cell.plain:
         cell = Text(printable(cell.plain), style=cell.style)
     if "\t" not in cell.plain:

@@ -26,4 +26,6 @@ def _escape(match: re.Match[str]) -> str:
 
 def printable(text: str) -> str:
     """``text`` with every character that could act on a terminal written as an escape."""
+    if text.isprintable():  # every character _UNSAFE matches is one str.isprintable refuses
+        return text
     return _UNSAFE.sub(_escape, text)

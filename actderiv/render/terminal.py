@@ -12,13 +12,15 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from actderiv.catalog.model import ActivationSpec, qualified_names
+from actderiv.catalog.names import qualified_names
 from actderiv.render.grid import Cell, Column, Grid
 from actderiv.render.safe import printable
 from actderiv.rows import Row, shown
 
 if TYPE_CHECKING:
     from rich.panel import Panel
+
+    from actderiv.catalog.model import ActivationSpec
 
 
 def _safe(cell: RenderableType) -> RenderableType:
@@ -41,9 +43,16 @@ def _yes_no(value: bool | None) -> Text:
     return Text("yes", style="green") if value else Text("no", style="red")
 
 
+#: The narrowest terminal on which ``list`` shows its tags column.
+LIST_TAGS_WIDTH: Final = 120
+
+
 def list_table(rows: Sequence[Row], frameworks: Sequence[str] = ()) -> Grid:
     """The ``actderiv list`` table: name, f(x), f'(x), output-only backward, tags; with
-    ``frameworks`` (``list --framework``), the entries' qualified names in those frameworks."""
+    ``frameworks`` (``list --framework``), the entries' qualified names in those frameworks.
+    The tags column shows only on a terminal at least :data:`LIST_TAGS_WIDTH` cells wide, so
+    that on a narrow one the formulas keep room to be read (``list --columns name,tags``
+    shows them anywhere)."""
     columns = [Column("name", style="bold cyan", no_wrap=True)]
     if frameworks:
         columns.append(Column("framework names", style="cyan"))
@@ -53,7 +62,7 @@ def list_table(rows: Sequence[Row], frameworks: Sequence[str] = ()) -> Grid:
             Column("f(x)"),
             Column("f'(x)"),
             Column("backward from\noutput only", justify="center"),
-            Column("tags", style="dim"),
+            Column("tags", style="dim", hide_below=LIST_TAGS_WIDTH),
         ],
         title=f"{len(rows)} activations",
     )

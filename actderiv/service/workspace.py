@@ -55,7 +55,7 @@ class Workspace(SignalMethods):
 
     def paths(self) -> Sequence[Path]:
         """The catalog files in use: those given, else the bundled one and the user's."""
-        from actderiv.catalog.load import default_catalog_paths
+        from actderiv.catalog.files import default_catalog_paths
 
         return self.catalog_paths or default_catalog_paths()
 
@@ -101,7 +101,7 @@ class Workspace(SignalMethods):
         Raises:
             ValueError: several catalog files were given.
         """
-        from actderiv.catalog.load import user_catalog_path
+        from actderiv.catalog.files import user_catalog_path
 
         if len(self.catalog_paths) > 1:
             raise ValueError("add and remove write one catalog file, and several were given")
@@ -109,7 +109,7 @@ class Workspace(SignalMethods):
 
     def _below_target(self) -> list[Path]:
         """The catalogs layered under :meth:`target`: the bundled one for the user's."""
-        from actderiv.catalog.load import bundled_catalog_path
+        from actderiv.catalog.files import bundled_catalog_path
 
         return [] if self.catalog_paths else [bundled_catalog_path()]
 
@@ -166,10 +166,9 @@ class Workspace(SignalMethods):
         """The rows of ``list``'s default table: the stored ones when the catalog files and the
         code have not changed, else made from the records (and stored, when they cover the
         whole catalog)."""
-        from actderiv.catalog.load import read_layers
+        from actderiv.catalog.files import read_layers
         from actderiv.store import listing
         from actderiv.store.files import enabled as cache_enabled
-        from actderiv.store.snapshot import load_layers
 
         layers = read_layers(self.paths())
         key = listing.rows_key(layers)
@@ -177,6 +176,8 @@ class Workspace(SignalMethods):
         rows = listing.read_rows(key) if cache_enabled() else None
         if rows is None:
             if self._catalog is None:
+                from actderiv.store.snapshot import load_layers
+
                 self._catalog = load_layers(layers)
             specs = self.specs(tags, frameworks)
             records = self.records(specs)
