@@ -308,6 +308,11 @@ def visible_length(tex: str) -> int:
     return len(re.sub(r"[\s{}^_&]", "", tex))
 
 
+#: A place a line may end, ragged (the line's rest is filled, not stretched); where it does not
+#: end, the two glues cancel and nothing shows.
+_RAGGED_BREAK: Final = r"\hspace{0pt plus 1fil}\allowbreak\hspace{0pt plus -1fil}"
+
+
 def _label(name: str) -> str:
     return "eq:actderiv:" + name
 
@@ -322,15 +327,20 @@ def _equations(item: Mapping[str, Any]) -> str:
     ]
     if tex["self_referential"] is not None:
         needs = "output only" if item["record"].get("output_only") else "needs $x$ too"
-        lines.append(rf"&= {_fit(tex['self_referential'])} && \text{{({needs})}} \notag")
+        lines.append(rf"&= {_fit(tex['self_referential'])}" + _note(tex, needs))
     title = escape_text(item["record"].get("title") or name)
+    shown_name = escape_text(name).replace(r"\_", r"\_\allowbreak{}")  # a long name may wrap
+    # breaks after the name and before "With" that leave a line ragged rather than overfull (a
+    # long name and title in the heading, and the name again in $f = …$, leave TeX no good
+    # break otherwise: a run-in heading stretches only as far as its spaces do)
+    ragged = _RAGGED_BREAK
     out = [
-        r"\paragraph{\texttt{" + escape_text(name) + "}: " + title + ".}",
-        rf"With $f = {f}$.",
+        r"\paragraph{\texttt{" + shown_name + "}:" + ragged + " " + title + ".}",
+        rf"{ragged}With $f = {f}$.",
     ]
     if tex["params"]:
         shown = ", ".join(f"${k} = {v}$" for k, v in tex["params"])
-        out[-1] = rf"With $f = {f}$ and default parameters {shown}."
+        out[-1] = rf"{ragged}With $f = {f}$ and default parameters {shown}."
     out += [r"\begin{align}", " \\\\\n".join(lines), r"\end{align}"]
     if tex["breakpoints"]:
         kinks = "; ".join(
@@ -341,6 +351,23 @@ def _equations(item: Mapping[str, Any]) -> str:
         out.append(f"Kinks: {kinks}.")
     out.append("")
     return "\n".join(out)
+
+
+def _note(tex: Mapping[str, Any], needs: str) -> str:
+    """The "(output only)" note of a self-referential form: in a column of its own right of the
+    formulas (``&& \\text{…}``) where that column fits beside the widest of them, else on a line
+    of its own under the form (an align's note column is as far right as its widest formula)."""
+    from actderiv.render.tablefit import LINE_EM, break_formula, math_width
+
+    note = r"\text{(" + needs + ")}"
+    widest = max(
+        math_width(line)
+        for key in ("expr", "derivative", "self_referential")
+        for line in break_formula(tex[key], LINE_EM - 6)
+    )
+    if widest + 2.0 + math_width(note) <= LINE_EM - 3:
+        return rf" && {note} \notag"
+    return rf" \notag \\" + "\n" + rf"& \quad {note} \notag"
 
 
 def _fit(tex: str) -> str:
