@@ -257,6 +257,8 @@ def _formula_rows(column: str, text: str, item: Mapping[str, Any], width: float)
     from actderiv.render.tablefit import break_formula, math_width
 
     lhs = _LHS[column]
+    if column == "self_referential":
+        text = _as_f(text, item, width - math_width(lhs + " = "))
     lines = break_formula(text, width - math_width(lhs + " = "))
     rows = [lhs + " &= " + lines[0]]
     rows += [r"& \quad " + line for line in lines[1:]]
@@ -292,8 +294,8 @@ def _cell(text: str | None, math: bool, width: float) -> str:
     if not math:
         return text
     lines = break_formula(text, width)
-    if len(lines) == 1:
-        return r"$\displaystyle " + text + "$"
+    if len(lines) == 1:  # (a piecewise definition's branches may be broken inside it)
+        return r"$\displaystyle " + lines[0] + "$"
     rows = ["& " + lines[0]]
     rows += [r"& \quad " + line for line in lines[1:]]
     return _array(rows)
@@ -327,6 +329,7 @@ def _equations(item: Mapping[str, Any]) -> str:
     ]
     if tex["self_referential"] is not None:
         needs = "output only" if item["record"].get("output_only") else "needs $x$ too"
+        tex = {**tex, "self_referential": _as_f(tex["self_referential"], item, _EQUATION_EM)}
         lines.append(rf"&= {_fit(tex['self_referential'])}" + _note(tex, needs))
     title = escape_text(item["record"].get("title") or name)
     shown_name = escape_text(name).replace(r"\_", r"\_\allowbreak{}")  # a long name may wrap
@@ -363,20 +366,44 @@ def _note(tex: Mapping[str, Any], needs: str) -> str:
     widest = max(
         math_width(line)
         for key in ("expr", "derivative", "self_referential")
-        for line in break_formula(tex[key], LINE_EM - 6)
+        for line in break_formula(tex[key], _EQUATION_EM)
     )
     if widest + 2.0 + math_width(note) <= LINE_EM - 3:
         return rf" && {note} \notag"
     return rf" \notag \\" + "\n" + rf"& \quad {note} \notag"
 
 
+def _fits(tex: str, width: float) -> bool:
+    """Whether ``tex``, broken as :func:`tablefit.break_formula` breaks it, fits ``width`` em."""
+    from actderiv.render.tablefit import break_formula, math_width
+
+    return all(math_width(line) <= width for line in break_formula(tex, width))
+
+
+def _as_f(tex: str, item: Mapping[str, Any], width: float) -> str:
+    """A self-referential form that does not fit ``width`` em with ``f(x)`` for the function's
+    own long name (``\\operatorname{bent\\_identity}(x)``), which it means: the entry's
+    formulas are ``f(x) = …``, and its paragraph says "With f = …". Only where that name is no
+    named function the formulas use (the legend's), which would make ``f(x)`` ambiguous."""
+    function = item["latex"]["function"]
+    if not function.startswith(r"\operatorname{") or _fits(tex, width):
+        return tex
+    if any(entry.startswith(function + "(") for entry in item["latex"].get("legend") or ()):
+        return tex
+    return tex.replace(function + "(x)", "f(x)")
+
+
+#: The width of an equation's right-hand side (the line less f'(x) = and the number), in em.
+_EQUATION_EM: Final = 28.5
+
+
 def _fit(tex: str) -> str:
     """An equation's right-hand side, broken into lines where it is longer than a line."""
-    from actderiv.render.tablefit import LINE_EM, break_formula
+    from actderiv.render.tablefit import break_formula
 
-    lines = break_formula(tex, LINE_EM - 6)
-    if len(lines) == 1:
-        return tex
+    lines = break_formula(tex, _EQUATION_EM)
+    if len(lines) == 1:  # (a piecewise definition's branches may be broken inside it)
+        return lines[0]
     return r"\begin{aligned}[t] & " + r" \\ & \quad ".join(lines) + r"\end{aligned}"
 
 

@@ -99,8 +99,7 @@ def _width(tokens: list[str]) -> float:
         elif tok == r"\begin" and tokens[i + 1 : i + 2] == ["{"]:
             name, j = _group(tokens, i + 1)
             end = _matching_end(tokens, j, "".join(name))
-            rows = _split_rows(tokens[j:end])
-            total += max((_row_width(r) for r in rows), default=0.0) + 1.5
+            total += _block_width(_split_rows(tokens[j:end])) + 1.5
             i = end + 1 + len(name) + 2
         elif tok in ("^", "_"):
             part, i = _group(tokens, i + 1)
@@ -143,14 +142,24 @@ def _split_rows(tokens: list[str]) -> list[list[str]]:
     return rows
 
 
-def _row_width(tokens: list[str]) -> float:
-    cells: list[list[str]] = [[]]
-    for tok in tokens:
-        if tok == "&":
-            cells.append([])
-        else:
-            cells[-1].append(tok)
-    return sum(_width(c) for c in cells) + 1.0 * (len(cells) - 1)
+def _block_width(rows: list[list[str]]) -> float:
+    """The width of an array's rows: its columns are aligned, so each is as wide as its widest
+    cell (not each row as wide as its own cells)."""
+    columns: list[float] = []
+    for row in rows:
+        cells: list[list[str]] = [[]]
+        for tok in row:
+            if tok == "&":
+                cells.append([])
+            else:
+                cells[-1].append(tok)
+        for k, cell in enumerate(cells):
+            width = _width(cell)
+            if k < len(columns):
+                columns[k] = max(columns[k], width)
+            else:
+                columns.append(width)
+    return sum(columns) + 1.0 * (len(columns) - 1)
 
 
 # --- breaking a formula into lines ----------------------------------------------------------
@@ -199,7 +208,7 @@ def top_level_factors(tex: str) -> list[str]:
     for i in _top_level(tex):
         if (
             tex[i] == " "
-            and tex[start:i].strip() not in ("", "-")
+            and tex[start:i].strip() not in ("", "-", "+")
             and not tex.startswith((r" \right", " ^", " _"), i)
         ):
             pieces.append(tex[start:i].strip())
@@ -248,9 +257,13 @@ def _fraction_pieces(term: str) -> list[str]:
 def break_formula(tex: str, limit_em: float) -> list[str]:
     """``tex`` as lines no wider than ``limit_em`` where it can be broken: at top-level + and −
     first, then a long fraction's numerator between its factors (or its terms, in brackets).
-    A piece that cannot be broken stays whole (and may be wider)."""
-    if math_width(tex) <= limit_em or r"\begin{" in tex:  # cases are lines already
+    A piecewise definition stays one block, its long branches and conditions broken into lines
+    inside it (see :func:`_break_cases`). A piece that cannot be broken stays whole (and may be
+    wider)."""
+    if math_width(tex) <= limit_em:
         return [tex]
+    if r"\begin{" in tex:
+        return [_break_cases(tex, limit_em) or tex]
     pieces: list[str] = []
     for term in top_level_terms(tex):
         if math_width(term) <= limit_em - 1.5:
@@ -305,3 +318,158 @@ def column_widths(
 def fits(widths: Sequence[float]) -> bool:
     """Whether columns of these widths fit the line."""
     return sum(widths) + GAP_EM * (len(widths) - 1) <= LINE_EM + 1e-9
+
+
+# --- breaking a piecewise definition ---------------------------------------------------------
+
+_CASES_OPEN: Final = r"\begin{cases}"
+_CASES_CLOSE: Final = r"\end{cases}"
+#: What a cases block adds to its rows' widths (the brace), and the gap between its columns, in em
+#: (as :func:`_width` counts them).
+_BRACE_EM: Final = 1.5
+_CELL_GAP_EM: Final = 1.0
+_OR: Final = r" \text{ or } "
+_AND: Final = r" \text{ and } "
+_IF: Final = r"\text{if } "
+
+
+def _split_top(tex: str, separator: str) -> list[str]:
+    """``tex`` split at every ``separator`` outside every group (braces, ``\\left…\\right``,
+    ``\\begin…\\end``), separators dropped."""
+    parts: list[str] = []
+    depth, start, i = 0, 0, 0
+    while i < len(tex):
+        if depth == 0 and tex.startswith(separator, i):
+            parts.append(tex[start:i])
+            i += len(separator)
+            start = i
+            continue
+        if tex.startswith((r"\left", r"\begin"), i):
+            depth += 1
+        elif tex.startswith((r"\right", r"\end"), i):
+            depth -= 1
+        char = tex[i]
+        if char == "\\":
+            i += 2 if i + 1 < len(tex) and not tex[i + 1].isalpha() else 1
+            while i < len(tex) and tex[i].isalpha():
+                i += 1
+            continue
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        i += 1
+    parts.append(tex[start:])
+    return parts
+
+
+def _cases_rows(tex: str) -> list[tuple[str, str]] | None:
+    """The (value, condition) rows of ``tex`` when it is one cases block, else None."""
+    text = tex.strip()
+    if not (text.startswith(_CASES_OPEN) and text.endswith(_CASES_CLOSE)):
+        return None
+    body = text[len(_CASES_OPEN) : -len(_CASES_CLOSE)]
+    if len(_split_top(_CASES_OPEN + body, _CASES_CLOSE)) != 1:
+        return None  # two blocks side by side, not one
+    rows = []
+    for row in _split_top(body, r" \\ "):
+        cells = _split_top(row, "&")
+        if len(cells) != 2:
+            return None
+        rows.append((cells[0].strip(), cells[1].strip()))
+    return rows
+
+
+def _condition_pieces(condition: str) -> list[str]:
+    """A condition's lines at their narrowest: ``\\text{if } A \\text{ and } B \\text{ or } C``
+    → ``\\text{if } A``, ``\\qquad \\text{and } B``, ``\\quad \\text{or } C``: a break only
+    at a top-level "or", and inside a long alternative at its top-level "and"s, each such line
+    indented further than an "or" line, so that the lines group as "and" binds (tighter)."""
+    if not condition.startswith(_IF):
+        return [condition]
+    pieces: list[str] = []
+    for k, alternative in enumerate(_split_top(condition[len(_IF) :], _OR)):
+        for j, part in enumerate(_split_top(alternative, _AND)):
+            if j:
+                pieces.append(r"\qquad \text{and } " + part.strip())
+            elif k:
+                pieces.append(r"\quad \text{or } " + part.strip())
+            else:
+                pieces.append(_IF + part.strip())
+    return pieces
+
+
+def break_condition(condition: str, limit_em: float) -> list[str]:
+    """A branch's condition as lines no wider than ``limit_em`` where it can be broken: first
+    between its alternatives ("or"), then inside a long one between its "and"s (those lines
+    indented further; see :func:`_condition_pieces`)."""
+    if math_width(condition) <= limit_em or not condition.startswith(_IF):
+        return [condition]
+    lines: list[str] = []
+    single = False  # whether the last alternative is on one line (another may join it)
+    for k, alternative in enumerate(_split_top(condition[len(_IF) :], _OR)):
+        alternative = alternative.strip()
+        if single and math_width(lines[-1] + _OR + alternative) <= limit_em:
+            lines[-1] = lines[-1] + _OR + alternative
+            continue
+        head = _IF if k == 0 else r"\quad \text{or } "
+        parts = _condition_pieces(_IF + alternative)
+        pieces = _pack_and([head + parts[0][len(_IF) :], *parts[1:]], limit_em)
+        lines.extend(pieces)
+        single = len(pieces) == 1
+    return lines
+
+
+def _pack_and(pieces: Sequence[str], limit_em: float) -> list[str]:
+    """Pieces of one alternative (its first, then ``\\qquad \\text{and } …``) joined back where
+    they fit on a line."""
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and piece.startswith(r"\qquad \text{and } "):
+            joined = lines[-1] + _AND + piece[len(r"\qquad \text{and } ") :]
+            if math_width(joined) <= limit_em:
+                lines[-1] = joined
+                continue
+        lines.append(piece)
+    return lines
+
+
+def _break_cases(tex: str, limit_em: float) -> str | None:
+    """``tex``, a cases block wider than ``limit_em``, with its long values and conditions broken
+    into lines, each line a row of the block: a value's lines as :func:`break_formula` makes
+    them (continued lines indented), a condition's as :func:`break_condition` makes them, side
+    by side from the branch's first row. The columns share the width as a table's do (from their
+    narrowest up). None when ``tex`` is no single cases block."""
+    rows = _cases_rows(tex)
+    if rows is None:
+        return None
+    room = limit_em - _BRACE_EM - _CELL_GAP_EM
+    naturals = [max(math_width(v) for v, _ in rows), max(math_width(c) for _, c in rows)]
+    floors = [  # a value is not broken into lines narrower than MIN_MATH_EM
+        max(min(max(narrowest(v), MIN_MATH_EM), math_width(v)) for v, _ in rows),
+        max(max(math_width(p) for p in _condition_pieces(c)) for _, c in rows),
+    ]
+    widths = _share(naturals, floors, room)
+    out: list[str] = []
+    for value, condition in rows:
+        values = break_formula(value, widths[0]) if math_width(value) > widths[0] else [value]
+        values = [values[0]] + [r"\quad " + line for line in values[1:]]
+        conditions = break_condition(condition, widths[1])
+        for k in range(max(len(values), len(conditions))):
+            left = values[k] if k < len(values) else ""
+            right = conditions[k] if k < len(conditions) else ""
+            out.append(f"{left} & {right}".strip() if left else f"& {right}")
+    return _CASES_OPEN + " " + r" \\ ".join(out) + " " + _CASES_CLOSE
+
+
+def _share(naturals: Sequence[float], floors: Sequence[float], room: float) -> list[float]:
+    """Widths for columns of these natural widths in ``room`` em: their natural widths where
+    all fit, else each from its floor up, sharing the rest as :func:`column_widths` does."""
+    if sum(naturals) <= room:
+        return list(naturals)
+    widths = [min(floor, nat) for nat, floor in zip(naturals, floors, strict=True)]
+    remaining = room - sum(widths)
+    order = sorted(range(len(naturals)), key=lambda i: naturals[i] - widths[i])
+    for k, i in enumerate(order):
+        share = max(0.0, remaining) / (len(order) - k)
+        extra = min(naturals[i] - widths[i], share)
+        widths[i] += extra
+        remaining -= extra
+    return widths
