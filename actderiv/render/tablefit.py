@@ -88,14 +88,24 @@ def _group(tokens: list[str], i: int) -> tuple[list[str], int]:
     return tokens[i + 1 : j - 1], j
 
 
-def _width(tokens: list[str]) -> float:
+#: Relations and binary operators, and their widths in characters with the space TeX puts
+#: around them in display and text style (none in a script).
+_RELATIONS: Final = frozenset({"=", "<", ">", r"\leq", r"\geq", r"\neq", r"\le", r"\ge"})
+_RELATION_CHARS: Final = 1.8
+_BINARY_CHARS: Final = 1.6
+#: Tokens after which + and − are signs (unary), not binary operators.
+_NO_OPERAND: Final = frozenset({"(", "[", "&", "+", "-", r"\left", r"\cdot", r"\quad", r"\qquad"})
+
+
+def _width(tokens: list[str], script: bool = False) -> float:
     total, i = 0.0, 0
+    prev: str | None = None  # the last token that printed, for telling binary - from a sign
     while i < len(tokens):
         tok = tokens[i]
         if tok == r"\frac":
             num, i = _group(tokens, i + 1)
             den, i = _group(tokens, i)
-            total += max(_width(num), _width(den)) + 0.4
+            total += max(_width(num, script), _width(den, script)) + 0.4
         elif tok == r"\begin" and tokens[i + 1 : i + 2] == ["{"]:
             name, j = _group(tokens, i + 1)
             end = _matching_end(tokens, j, "".join(name))
@@ -103,17 +113,30 @@ def _width(tokens: list[str]) -> float:
             i = end + 1 + len(name) + 2
         elif tok in ("^", "_"):
             part, i = _group(tokens, i + 1)
-            total += 0.75 * _width(part)
+            total += 0.75 * _width(part, script=True)
         elif tok in (r"\text", r"\mathrm", r"\operatorname", r"\texttt"):
             part, i = _group(tokens, i + 1)  # upright letters are narrower than italic math
             total += 0.8 * len("".join(p for p in part if not p.startswith("\\")))
+            tok = "&" if tok == r"\text" else tok  # (a sign may follow "if")
         elif tok == r"\mkern":
             i += 2  # \mkern3mu: the amount is two tokens ("3", "m" "u" ...) and small
+            continue
         elif tok in ("{", "}") or tok.isspace():
+            i += 1
+            continue
+        elif script:
+            total += _WIDE.get(tok, 1.0)
+            i += 1
+        elif tok in _RELATIONS:
+            total += _RELATION_CHARS
+            i += 1
+        elif tok in ("+", "-", r"\cdot") and prev is not None and prev not in _NO_OPERAND:
+            total += _BINARY_CHARS
             i += 1
         else:
             total += _WIDE.get(tok, 1.0)
             i += 1
+        prev = "&" if tok in _RELATIONS else tok
     return total
 
 
@@ -214,7 +237,12 @@ def top_level_factors(tex: str) -> list[str]:
             pieces.append(tex[start:i].strip())
             start = i + 1
     pieces.append(tex[start:].strip())
-    return [p for p in pieces if p]
+    # factors printed with a thin space between them (\mathrm{eps}\,x) part after it, keeping it
+    split = []
+    for piece in pieces:
+        parts = _split_top(piece, r"\,")
+        split += [part.strip() + r"\," for part in parts[:-1]] + [parts[-1].strip()]
+    return [p for p in split if p and p != r"\,"]
 
 
 def _split_fraction(term: str) -> tuple[str, str, str] | None:
@@ -236,22 +264,29 @@ def _split_fraction(term: str) -> tuple[str, str, str] | None:
     return sign, "".join(den), "".join(num)
 
 
-def _fraction_pieces(term: str) -> list[str]:
+def _fraction_pieces(term: str, limit_em: float) -> list[str]:
     """The pieces a long fraction breaks into: ``\\frac{1}{D}`` and its numerator's factors
     (juxtaposed factors read as a product across lines), or, when the numerator is a sum, its
     terms inside ``\\bigl( … \\bigr)`` (which, unlike ``\\left``/``\\right``, may open
     on one line and close on another): ``\\frac{1}{D} \\bigl(a``, ``- b``, ``+ c \\bigr)``,
-    never ``\\frac{1}{D} a`` then ``- b``, which would read as (a/D) − b. A term that is no
-    fraction is broken between its factors."""
+    never ``\\frac{1}{D} a`` then ``- b``, which would read as (a/D) − b; a term still wider
+    than ``limit_em`` broken further inside the brackets (:func:`_pieces`). Where ``\\frac{1}{D}``
+    is itself wider and D a product, one ``\\frac{1}{…}`` per line of D's factors
+    (``\\frac{1}{D_1 D_2}`` = ``\\frac{1}{D_1} \\frac{1}{D_2}``). A term that is no fraction
+    is broken between its factors."""
     split = _split_fraction(term)
     if split is None:
         return top_level_factors(term)
     sign, den, num = split
-    head = sign + r"\frac{1}{" + den + "}"
+    heads = [r"\frac{1}{" + part + "}" for part in _pack(top_level_factors(den), limit_em - 0.4)]
+    if len(heads) == 1 or math_width(r"\frac{1}{" + den + "}") <= limit_em:
+        heads = [r"\frac{1}{" + den + "}"]
+    heads[0] = sign + heads[0]
     terms = top_level_terms(num)
     if len(terms) > 1:
-        return [head + r" \bigl(" + terms[0], *terms[1:-1], terms[-1] + r" \bigr)"]
-    return top_level_factors(head + " " + num)
+        terms = _pieces(num, limit_em)
+        return [*heads[:-1], heads[-1] + r" \bigl(" + terms[0], *terms[1:-1], terms[-1] + r" \bigr)"]
+    return [*heads[:-1], *top_level_factors(heads[-1] + " " + num)]
 
 
 def break_formula(tex: str, limit_em: float) -> list[str]:
@@ -264,14 +299,77 @@ def break_formula(tex: str, limit_em: float) -> list[str]:
         return [tex]
     if r"\begin{" in tex:
         return [_break_cases(tex, limit_em) or tex]
+    return _pack(_pieces(tex, limit_em - 1.5), limit_em - 1.5)
+
+
+def _pieces(tex: str, limit_em: float) -> list[str]:
+    """The pieces ``tex`` breaks into for lines of ``limit_em``: its top-level terms; a term
+    wider than that, its fraction's or product's pieces (:func:`_fraction_pieces`); a factor
+    still wider that is a bracketed sum, that sum's terms (:func:`_bracket_pieces`)."""
     pieces: list[str] = []
     for term in top_level_terms(tex):
-        if math_width(term) <= limit_em - 1.5:
+        if math_width(term) <= limit_em:
             pieces.append(term)
             continue
-        factors = _fraction_pieces(term)
-        pieces.extend(factors if len(factors) > 1 else [term])
-    return _pack(pieces, limit_em - 1.5)
+        factors = _fraction_pieces(term, limit_em)
+        broken: list[str] = []
+        for factor in factors if len(factors) > 1 else [term]:
+            inner = _bracket_pieces(factor, limit_em) if math_width(factor) > limit_em else None
+            broken.extend(inner or [factor])
+        # never wider for being broken (1/D then N is wider than N/D when D is the wider)
+        widest = max(math_width(line) for line in _pack(broken, limit_em))
+        pieces.extend(broken if widest < math_width(term) else [term])
+    return pieces
+
+
+def _bracket_pieces(factor: str, limit_em: float) -> list[str] | None:
+    """A factor ``\\left(a + b - c\\right)`` (a sign before it, an exponent after it, or not)
+    as the terms of its sum inside ``\\bigl( … \\bigr)`` (``\\Bigl``/``\\Bigr`` around a
+    fraction), which may open on one line and close on another: ``\\bigl(a``, ``+ b``,
+    ``- c \\bigr)``; each term still too wide broken the same way (inside the brackets, where
+    a product's factors on lines of their own still read as one product). None for any other
+    factor, or a bracket that holds no sum."""
+    sign, body = "", factor
+    for lead in ("+ ", "- "):
+        if body.startswith(lead):
+            sign, body = lead, body[len(lead) :]
+            break
+    if not body.startswith(r"\left("):
+        return None
+    close = _matching_right(body)
+    if close is None or not body.startswith(r"\right)", close):
+        return None
+    inner = body[len(r"\left(") : close]
+    after = body[close + len(r"\right)") :]
+    if after and not (after.startswith("^{") and _group(_tokens(after), 1)[1] == len(_tokens(after))):
+        return None
+    if len(top_level_terms(inner)) < 2:
+        return None
+    size = "Big" if r"\frac" in inner else "big"
+    terms = _pieces(inner, limit_em)
+    return [
+        sign + "\\" + size + "l(" + terms[0],
+        *terms[1:-1],
+        terms[-1] + " \\" + size + "r)" + after,
+    ]
+
+
+def _matching_right(tex: str) -> int | None:
+    """The position of the ``\\right`` that closes the ``\\left`` at the start of ``tex``."""
+    depth, i = 0, 0
+    while i < len(tex):
+        if tex.startswith(r"\left", i):
+            depth += 1
+            i += len(r"\left")
+            continue
+        if tex.startswith(r"\right", i):
+            depth -= 1
+            if depth == 0:
+                return i
+            i += len(r"\right")
+            continue
+        i += 1
+    return None
 
 
 def narrowest(tex: str) -> float:
