@@ -225,6 +225,11 @@ def _stacked(
 
     first = columns[0] if not known[columns[0]].math else None
     name_em = min(naturals[0], tablefit.MAX_TEXT_EM) if first else 0.0
+    if first:  # as narrow as its longest word where a formula needs the room
+        cells = [row[0] for row in texts if row[0]] + [str(known[first].latex_header)]
+        words = max(tablefit.longest_word(c) * (1.1 if r"\texttt" in c else 1.0) for c in cells)
+        if not _stack_fits(entries, columns, texts, tablefit.LINE_EM - name_em - tablefit.GAP_EM):
+            name_em = min(name_em, words + 0.3)
     math_em = tablefit.LINE_EM - name_em - (tablefit.GAP_EM if first else 0.0)
     rows = []
     for item, row in zip(entries, texts, strict=True):
@@ -250,6 +255,25 @@ def _stacked(
     header = (known[first].latex_header + " & " if first else "") + r"Formulas \\"
     # a page holds about a dozen formulas stacked like this: more break across pages
     return _tabular(entries, spec, header, rows, caption, label, long=len(entries) > 4)
+
+
+def _stack_fits(
+    entries: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    texts: Sequence[Sequence[str | None]],
+    width: float,
+) -> bool:
+    """Whether every formula of a stacked table fits ``width`` em as :func:`_formula_rows` lays
+    it out."""
+    from actderiv.render.tablefit import math_width
+
+    return all(
+        math_width(row.replace("&", "")) <= width
+        for item, texts_row in zip(entries, texts, strict=True)
+        for column, text in zip(columns, texts_row, strict=True)
+        if column in _LHS and text is not None
+        for row in _formula_rows(column, text, item, width)
+    )
 
 
 def _formula_rows(column: str, text: str, item: Mapping[str, Any], width: float) -> list[str]:
@@ -370,7 +394,7 @@ def _note(tex: Mapping[str, Any], needs: str) -> str:
     )
     if widest + 2.0 + math_width(note) <= LINE_EM - 3:
         return rf" && {note} \notag"
-    return rf" \notag \\" + "\n" + rf"& \quad {note} \notag"
+    return r" \notag \\" + "\n" + rf"& \quad {note} \notag"
 
 
 def _fits(tex: str, width: float) -> bool:

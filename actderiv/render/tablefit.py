@@ -10,6 +10,7 @@ the wider of its parts). Pure: no I/O, no printing, no SymPy.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from typing import Final
@@ -285,7 +286,12 @@ def _fraction_pieces(term: str, limit_em: float) -> list[str]:
     terms = top_level_terms(num)
     if len(terms) > 1:
         terms = _pieces(num, limit_em)
-        return [*heads[:-1], heads[-1] + r" \bigl(" + terms[0], *terms[1:-1], terms[-1] + r" \bigr)"]
+        return [
+            *heads[:-1],
+            heads[-1] + r" \bigl(" + terms[0],
+            *terms[1:-1],
+            terms[-1] + r" \bigr)",
+        ]
     return [*heads[:-1], *top_level_factors(heads[-1] + " " + num)]
 
 
@@ -341,7 +347,8 @@ def _bracket_pieces(factor: str, limit_em: float) -> list[str] | None:
         return None
     inner = body[len(r"\left(") : close]
     after = body[close + len(r"\right)") :]
-    if after and not (after.startswith("^{") and _group(_tokens(after), 1)[1] == len(_tokens(after))):
+    tail = _tokens(after)
+    if tail and not (tail[0] == "^" and _group(tail, 1)[1] == len(tail)):
         return None
     if len(top_level_terms(inner)) < 2:
         return None
@@ -475,29 +482,25 @@ def _cases_rows(tex: str) -> list[tuple[str, str]] | None:
     return rows
 
 
-def _condition_pieces(condition: str) -> list[str]:
-    """A condition's lines at their narrowest: ``\\text{if } A \\text{ and } B \\text{ or } C``
-    → ``\\text{if } A``, ``\\qquad \\text{and } B``, ``\\quad \\text{or } C``: a break only
-    at a top-level "or", and inside a long alternative at its top-level "and"s, each such line
-    indented further than an "or" line, so that the lines group as "and" binds (tighter)."""
-    if not condition.startswith(_IF):
-        return [condition]
-    pieces: list[str] = []
-    for k, alternative in enumerate(_split_top(condition[len(_IF) :], _OR)):
-        for j, part in enumerate(_split_top(alternative, _AND)):
-            if j:
-                pieces.append(r"\qquad \text{and } " + part.strip())
-            elif k:
-                pieces.append(r"\quad \text{or } " + part.strip())
-            else:
-                pieces.append(_IF + part.strip())
-    return pieces
+_RELATION_TEX: Final = (r" \leq ", r" \geq ", r" \neq ", " < ", " > ", " = ")
+
+
+def _split_relations(comparison: str) -> list[str]:
+    """``a \\leq b`` → ``["a", "\\leq b"]``: a comparison split before each of its top-level
+    relations (a break before a relation, the way long relations are broken in print)."""
+    positions = [i for i in _top_level(comparison) if comparison.startswith(_RELATION_TEX, i)]
+    cuts = [0, *(i + 1 for i in positions), len(comparison)]
+    parts = [comparison[x:y].strip() for x, y in itertools.pairwise(cuts)]
+    return [p for p in parts if p]
 
 
 def break_condition(condition: str, limit_em: float) -> list[str]:
-    """A branch's condition as lines no wider than ``limit_em`` where it can be broken: first
-    between its alternatives ("or"), then inside a long one between its "and"s (those lines
-    indented further; see :func:`_condition_pieces`)."""
+    """A branch's condition (``\\text{if } A \\text{ and } B \\text{ or } C``) as lines no
+    wider than ``limit_em`` where it can be broken: between its alternatives ("or", a line
+    ``\\quad \\text{or } …``), inside a long one between its "and"s (``\\qquad \\text{and } …``,
+    further in, so that the lines group as "and" binds, tighter), and a long comparison before
+    its relation (``\\qquad \\leq …``, further in than the line it continues). Alternatives
+    share a line only where each is whole on it."""
     if math_width(condition) <= limit_em or not condition.startswith(_IF):
         return [condition]
     lines: list[str] = []
@@ -507,25 +510,25 @@ def break_condition(condition: str, limit_em: float) -> list[str]:
         if single and math_width(lines[-1] + _OR + alternative) <= limit_em:
             lines[-1] = lines[-1] + _OR + alternative
             continue
-        head = _IF if k == 0 else r"\quad \text{or } "
-        parts = _condition_pieces(_IF + alternative)
-        pieces = _pack_and([head + parts[0][len(_IF) :], *parts[1:]], limit_em)
-        lines.extend(pieces)
-        single = len(pieces) == 1
-    return lines
-
-
-def _pack_and(pieces: Sequence[str], limit_em: float) -> list[str]:
-    """Pieces of one alternative (its first, then ``\\qquad \\text{and } …``) joined back where
-    they fit on a line."""
-    lines: list[str] = []
-    for piece in pieces:
-        if lines and piece.startswith(r"\qquad \text{and } "):
-            joined = lines[-1] + _AND + piece[len(r"\qquad \text{and } ") :]
-            if math_width(joined) <= limit_em:
-                lines[-1] = joined
+        mine: list[str] = []
+        for j, conjunct in enumerate(_split_top(alternative, _AND)):
+            head, *rest = _split_relations(conjunct.strip())
+            if j == 0:
+                indent = "" if k == 0 else r"\quad "
+                mine.append((_IF if k == 0 else indent + r"\text{or } ") + head)
+            elif math_width(mine[-1] + _AND + conjunct.strip()) <= limit_em:
+                mine[-1] = mine[-1] + _AND + conjunct.strip()
                 continue
-        lines.append(piece)
+            else:
+                indent = r"\qquad "
+                mine.append(indent + r"\text{and } " + head)
+            for relation in rest:
+                if math_width(mine[-1] + " " + relation) <= limit_em:
+                    mine[-1] = mine[-1] + " " + relation
+                else:
+                    mine.append(indent + r"\qquad " + relation)
+        lines.extend(mine)
+        single = len(mine) == 1
     return lines
 
 
@@ -542,7 +545,7 @@ def _break_cases(tex: str, limit_em: float) -> str | None:
     naturals = [max(math_width(v) for v, _ in rows), max(math_width(c) for _, c in rows)]
     floors = [  # a value is not broken into lines narrower than MIN_MATH_EM
         max(min(max(narrowest(v), MIN_MATH_EM), math_width(v)) for v, _ in rows),
-        max(max(math_width(p) for p in _condition_pieces(c)) for _, c in rows),
+        max(max(math_width(p) for p in break_condition(c, 0.0)) for _, c in rows),
     ]
     widths = _share(naturals, floors, room)
     out: list[str] = []
