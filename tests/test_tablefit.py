@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from click.testing import Result
+
 from actderiv.render import latex, tablefit
 from actderiv.render.tablefit import break_condition, break_formula, math_width
 
@@ -139,4 +141,21 @@ def test_what_overflowed_now_fits_on_paper(
         ]
     )
     log = compile_latex(latex._document(body.replace("{cases}", "{dcases}")), tmp_path)
+    assert "Overfull \\hbox" not in log
+
+
+def test_equations_of_long_names_and_notes_fit_on_paper(
+    run: Callable[..., Result], compile_latex: Callable[..., str], tmp_path: Path
+) -> None:
+    """A run-in heading stretches only as far as its spaces do: hardsigmoid_paddle's name and
+    title, and its name again in "With f = …", ran past the line; sigmoid_gumbel's "(needs x
+    too)", in a column right of its widest formula, did too. Ragged breaks after the name and
+    before "With", and the note on a line of its own where its column would not fit, mend it."""
+    out = tmp_path / "two.tex"
+    result = run("export", "hardsigmoid_paddle", "sigmoid_gumbel", "--standalone", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    source = out.read_text(encoding="utf-8")
+    assert r"\paragraph{\texttt{hardsigmoid\_\allowbreak{}paddle}:\hspace{0pt plus 1fil}" in source
+    assert "& \\quad \\text{(needs $x$ too)} \\notag\n\\end{align}" in source
+    log = compile_latex(source, tmp_path, runs=2)
     assert "Overfull \\hbox" not in log
