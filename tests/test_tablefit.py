@@ -159,3 +159,25 @@ def test_equations_of_long_names_and_notes_fit_on_paper(
     assert "& \\quad \\text{(needs $x$ too)} \\notag\n\\end{align}" in source
     log = compile_latex(source, tmp_path, runs=2)
     assert "Overfull \\hbox" not in log
+
+
+def test_a_broken_branch_has_its_condition_after_its_value() -> None:
+    """Beside the value's first line, "if …" would read as the whole branch."""
+    value = " + ".join(rf"\frac{{x^{{{k}}}}}{{{k} + a}}" for k in range(2, 9))
+    tex = rf"\begin{{cases}} {value} & \text{{if }} x > 0 \\ 0 & \text{{otherwise}} \end{{cases}}"
+    (block,) = break_formula(tex, 20.0)
+    rows = block.removeprefix(r"\begin{cases} ").removesuffix(r" \end{cases}").split(r" \\ ")
+    assert rows[0].endswith("&")  # no condition beside the first line
+    assert rows[-2].endswith(r"& \text{if } x > 0")
+    assert rows[-1] == r"0 & \text{otherwise}"
+    assert _text(block) == _text(tex)
+
+
+def test_a_broken_term_starts_a_line() -> None:
+    """ "a + b" then "(c + d) e" would look like (a + b)(c + d) e: the term b (c + d) e, once
+    broken, starts a line of its own."""
+    tex = r"a + b \left(c + d + e + f + g + h\right) \left(i + j + k + l + m + n\right)"
+    lines = break_formula(tex, 14.0)
+    assert lines[0] == "a"
+    assert lines[1].startswith(r"+ b")
+    assert _text(" ".join(lines)) == _text(tex)

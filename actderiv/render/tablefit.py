@@ -288,7 +288,7 @@ def _fraction_pieces(term: str, limit_em: float) -> list[str]:
         terms = _pieces(num, limit_em)
         return [
             *heads[:-1],
-            heads[-1] + r" \bigl(" + terms[0],
+            heads[-1] + r" \bigl(" + terms[0].lstrip(),
             *terms[1:-1],
             terms[-1] + r" \bigr)",
         ]
@@ -324,8 +324,16 @@ def _pieces(tex: str, limit_em: float) -> list[str]:
             broken.extend(inner or [factor])
         # never wider for being broken (1/D then N is wider than N/D when D is the wider)
         widest = max(math_width(line) for line in _pack(broken, limit_em))
-        pieces.extend(broken if widest < math_width(term) else [term])
+        if widest >= math_width(term):
+            pieces.append(term)
+            continue
+        # a broken term starts a line: "a + b" then "(c + d) e" would look like (a + b)(c + d) e
+        pieces.extend([_NEW_LINE + broken[0].lstrip(), *broken[1:]])
     return pieces
+
+
+#: Marks a piece that starts a line (whitespace, so it neither counts in a width nor prints).
+_NEW_LINE: Final = "\n"
 
 
 def _bracket_pieces(factor: str, limit_em: float) -> list[str] | None:
@@ -355,7 +363,7 @@ def _bracket_pieces(factor: str, limit_em: float) -> list[str] | None:
     size = "Big" if r"\frac" in inner else "big"
     terms = _pieces(inner, limit_em)
     return [
-        sign + "\\" + size + "l(" + terms[0],
+        sign + "\\" + size + "l(" + terms[0].lstrip(),
         *terms[1:-1],
         terms[-1] + " \\" + size + "r)" + after,
     ]
@@ -387,7 +395,9 @@ def narrowest(tex: str) -> float:
 def _pack(pieces: Sequence[str], limit_em: float) -> list[str]:
     lines: list[str] = []
     for piece in pieces:
-        if lines and math_width(lines[-1] + " " + piece) <= limit_em:
+        if piece.startswith(_NEW_LINE):
+            lines.append(piece.lstrip())
+        elif lines and math_width(lines[-1] + " " + piece) <= limit_em:
             lines[-1] = lines[-1] + " " + piece
         else:
             lines.append(piece)
@@ -535,8 +545,8 @@ def break_condition(condition: str, limit_em: float) -> list[str]:
 def _break_cases(tex: str, limit_em: float) -> str | None:
     """``tex``, a cases block wider than ``limit_em``, with its long values and conditions broken
     into lines, each line a row of the block: a value's lines as :func:`break_formula` makes
-    them (continued lines indented), a condition's as :func:`break_condition` makes them, side
-    by side from the branch's first row. The columns share the width as a table's do (from their
+    them (continued lines indented), a condition's as :func:`break_condition` makes them, from
+    the value's last line on. The columns share the width as a table's do (from their
     narrowest up). None when ``tex`` is no single cases block."""
     rows = _cases_rows(tex)
     if rows is None:
@@ -553,9 +563,12 @@ def _break_cases(tex: str, limit_em: float) -> str | None:
         values = break_formula(value, widths[0]) if math_width(value) > widths[0] else [value]
         values = [values[0]] + [r"\quad " + line for line in values[1:]]
         conditions = break_condition(condition, widths[1])
-        for k in range(max(len(values), len(conditions))):
+        # the condition from the value's last line: a first line beside "if …" would read as
+        # the whole branch
+        start = len(values) - 1
+        for k in range(start + len(conditions)):
             left = values[k] if k < len(values) else ""
-            right = conditions[k] if k < len(conditions) else ""
+            right = conditions[k - start] if k >= start else ""
             out.append(f"{left} & {right}".strip() if left else f"& {right}")
     return _CASES_OPEN + " " + r" \\ ".join(out) + " " + _CASES_CLOSE
 
