@@ -225,6 +225,11 @@ def _stacked(
 
     first = columns[0] if not known[columns[0]].math else None
     name_em = min(naturals[0], tablefit.MAX_TEXT_EM) if first else 0.0
+    if first:  # as narrow as its longest word where a formula needs the room
+        cells = [row[0] for row in texts if row[0]] + [str(known[first].latex_header)]
+        words = max(tablefit.longest_word(c) * (1.1 if r"\texttt" in c else 1.0) for c in cells)
+        if not _stack_fits(entries, columns, texts, tablefit.LINE_EM - name_em - tablefit.GAP_EM):
+            name_em = min(name_em, words + 0.3)
     math_em = tablefit.LINE_EM - name_em - (tablefit.GAP_EM if first else 0.0)
     rows = []
     for item, row in zip(entries, texts, strict=True):
@@ -252,11 +257,32 @@ def _stacked(
     return _tabular(entries, spec, header, rows, caption, label, long=len(entries) > 4)
 
 
+def _stack_fits(
+    entries: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    texts: Sequence[Sequence[str | None]],
+    width: float,
+) -> bool:
+    """Whether every formula of a stacked table fits ``width`` em as :func:`_formula_rows` lays
+    it out."""
+    from actderiv.render.tablefit import math_width
+
+    return all(
+        math_width(row.replace("&", "")) <= width
+        for item, texts_row in zip(entries, texts, strict=True)
+        for column, text in zip(columns, texts_row, strict=True)
+        if column in _LHS and text is not None
+        for row in _formula_rows(column, text, item, width)
+    )
+
+
 def _formula_rows(column: str, text: str, item: Mapping[str, Any], width: float) -> list[str]:
     """The rows ``lhs & line`` of one formula in a stacked cell (see :func:`_array`)."""
     from actderiv.render.tablefit import break_formula, math_width
 
     lhs = _LHS[column]
+    if column == "self_referential":
+        text = _as_f(text, item, width - math_width(lhs + " = "))
     lines = break_formula(text, width - math_width(lhs + " = "))
     rows = [lhs + " &= " + lines[0]]
     rows += [r"& \quad " + line for line in lines[1:]]
@@ -292,8 +318,8 @@ def _cell(text: str | None, math: bool, width: float) -> str:
     if not math:
         return text
     lines = break_formula(text, width)
-    if len(lines) == 1:
-        return r"$\displaystyle " + text + "$"
+    if len(lines) == 1:  # (a piecewise definition's branches may be broken inside it)
+        return r"$\displaystyle " + lines[0] + "$"
     rows = ["& " + lines[0]]
     rows += [r"& \quad " + line for line in lines[1:]]
     return _array(rows)
@@ -306,6 +332,11 @@ def visible_length(tex: str) -> int:
     tex = re.sub(r"\\frac\{", "{", tex)
     tex = re.sub(r"\\[a-zA-Z]+", "#", tex)
     return len(re.sub(r"[\s{}^_&]", "", tex))
+
+
+#: A place a line may end, ragged (the line's rest is filled, not stretched); where it does not
+#: end, the two glues cancel and nothing shows.
+_RAGGED_BREAK: Final = r"\hspace{0pt plus 1fil}\allowbreak\hspace{0pt plus -1fil}"
 
 
 def _label(name: str) -> str:
@@ -322,15 +353,21 @@ def _equations(item: Mapping[str, Any]) -> str:
     ]
     if tex["self_referential"] is not None:
         needs = "output only" if item["record"].get("output_only") else "needs $x$ too"
-        lines.append(rf"&= {_fit(tex['self_referential'])} && \text{{({needs})}} \notag")
+        tex = {**tex, "self_referential": _as_f(tex["self_referential"], item, _EQUATION_EM)}
+        lines.append(rf"&= {_fit(tex['self_referential'])}" + _note(tex, needs))
     title = escape_text(item["record"].get("title") or name)
+    shown_name = escape_text(name).replace(r"\_", r"\_\allowbreak{}")  # a long name may wrap
+    # breaks after the name and before "With" that leave a line ragged rather than overfull (a
+    # long name and title in the heading, and the name again in $f = …$, leave TeX no good
+    # break otherwise: a run-in heading stretches only as far as its spaces do)
+    ragged = _RAGGED_BREAK
     out = [
-        r"\paragraph{\texttt{" + escape_text(name) + "}: " + title + ".}",
-        rf"With $f = {f}$.",
+        r"\paragraph{\texttt{" + shown_name + "}:" + ragged + " " + title + ".}",
+        rf"{ragged}With $f = {f}$.",
     ]
     if tex["params"]:
         shown = ", ".join(f"${k} = {v}$" for k, v in tex["params"])
-        out[-1] = rf"With $f = {f}$ and default parameters {shown}."
+        out[-1] = rf"{ragged}With $f = {f}$ and default parameters {shown}."
     out += [r"\begin{align}", " \\\\\n".join(lines), r"\end{align}"]
     if tex["breakpoints"]:
         kinks = "; ".join(
@@ -343,13 +380,54 @@ def _equations(item: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _note(tex: Mapping[str, Any], needs: str) -> str:
+    """The "(output only)" note of a self-referential form: in a column of its own right of the
+    formulas (``&& \\text{…}``) where that column fits beside the widest of them, else on a line
+    of its own under the form (an align's note column is as far right as its widest formula)."""
+    from actderiv.render.tablefit import LINE_EM, break_formula, math_width
+
+    note = r"\text{(" + needs + ")}"
+    widest = max(
+        math_width(line)
+        for key in ("expr", "derivative", "self_referential")
+        for line in break_formula(tex[key], _EQUATION_EM)
+    )
+    if widest + 2.0 + math_width(note) <= LINE_EM - 3:
+        return rf" && {note} \notag"
+    return r" \notag \\" + "\n" + rf"& \quad {note} \notag"
+
+
+def _fits(tex: str, width: float) -> bool:
+    """Whether ``tex``, broken as :func:`tablefit.break_formula` breaks it, fits ``width`` em."""
+    from actderiv.render.tablefit import break_formula, math_width
+
+    return all(math_width(line) <= width for line in break_formula(tex, width))
+
+
+def _as_f(tex: str, item: Mapping[str, Any], width: float) -> str:
+    """A self-referential form that does not fit ``width`` em with ``f(x)`` for the function's
+    own long name (``\\operatorname{bent\\_identity}(x)``), which it means: the entry's
+    formulas are ``f(x) = …``, and its paragraph says "With f = …". Only where that name is no
+    named function the formulas use (the legend's), which would make ``f(x)`` ambiguous."""
+    function = item["latex"]["function"]
+    if not function.startswith(r"\operatorname{") or _fits(tex, width):
+        return tex
+    if any(entry.startswith(function + "(") for entry in item["latex"].get("legend") or ()):
+        return tex
+    return tex.replace(function + "(x)", "f(x)")
+
+
+#: The width of an equation's right-hand side (the line less f'(x) = and the number), in em.
+_EQUATION_EM: Final = 28.5
+
+
 def _fit(tex: str) -> str:
     """An equation's right-hand side, broken into lines where it is longer than a line."""
-    from actderiv.render.tablefit import LINE_EM, break_formula
+    from actderiv.render.tablefit import break_formula
 
-    lines = break_formula(tex, LINE_EM - 6)
-    if len(lines) == 1:
-        return tex
+    lines = break_formula(tex, _EQUATION_EM)
+    if len(lines) == 1:  # (a piecewise definition's branches may be broken inside it)
+        return lines[0]
     return r"\begin{aligned}[t] & " + r" \\ & \quad ".join(lines) + r"\end{aligned}"
 
 
