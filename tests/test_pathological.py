@@ -7,6 +7,7 @@ ExitStatus.TIMEOUT and one line of explanation, and stay under 1 GiB of memory.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -73,3 +74,20 @@ def test_pathological_formulas_end_in_bounded_time_and_memory(name: str, tmp_pat
         assert "ran past its time limit of 10 s" in proc.stderr
     assert elapsed < 200, f"{name} took {elapsed:.0f} s"
     assert peak_kib < 1024 * 1024, f"{name} peaked at {peak_kib / 1024:.0f} MiB"
+
+
+def test_a_constant_of_many_digits_does_not_stall_the_self_referential_search() -> None:
+    """y = 1.67917679·x·σ(x) solved for x made SymPy build a polynomial of degree 10**8 (the
+    constant is 167917679/10**8), in dense arithmetic no step budget interrupts: the derivation
+    ran into its time limit. Such numbers are solved for as symbols and put back."""
+    from click.testing import CliRunner
+
+    from actderiv.cli import cli
+
+    result = CliRunner().invoke(
+        cli, ["derive", "x*sigmoid(x)*1.67917679", "--timeout", "30", "--json"]
+    )
+    assert result.exit_code == ExitStatus.OK, result.output
+    record = json.loads(result.stdout)
+    assert record["self_referential"] == "(y + 167917679*exp(x)/100000000)/(exp(x) + 1)"
+    assert record["output_only"] is False
