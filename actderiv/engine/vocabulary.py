@@ -225,14 +225,44 @@ def _rewrite_named(rewrite: Callable[[sp.Expr], sp.Expr], expr: sp.Expr) -> sp.E
     return _sech(rewrite(expr))
 
 
+#: At most this many numeric scales of a named function's argument are tidied in (:func:`scales`).
+MAX_SCALES: Final = 2
+
+
+def scales(expr: sp.Expr) -> list[sp.Expr]:
+    """The numeric scales k ≠ 1 of the named functions (and sech) applied to k·x in ``expr``:
+    851/500 in σ(1.702·x), in a fixed order, at most :data:`MAX_SCALES`."""
+    found: dict[sp.Expr, None] = {}
+    applied = [*expr.atoms(NamedFunction), *expr.atoms(sp.sech)]
+    for f in sorted(applied, key=sp.default_sort_key):
+        k, rest = f.args[0].as_independent(X, as_Add=False)
+        if rest == X and k.is_number and k != 1 and k.is_nonzero:
+            found.setdefault(k)
+    return list(found)[:MAX_SCALES]
+
+
+def _in_scale(rewrite: Callable[[sp.Expr], sp.Expr], k: sp.Expr, expr: sp.Expr) -> sp.Expr:
+    """``rewrite`` applied with k·x written as x, then k·x put back: the algebra sees σ(1.702·x)
+    as σ(t), with its scale kept whole, as it sees σ(β·x) (``factor`` would otherwise pull the
+    scale's denominator out of 1 + 1.702·x·(1 − σ), and ``collect`` its sign: −2x·(σ − 1))."""
+    return rewrite(expr.xreplace({X: X / k})).xreplace({X: k * X})
+
+
 def candidates(expr: sp.Expr) -> list[sp.Expr]:
     """Named forms of ``expr`` (and ``expr``), tidied; unchecked, at most :data:`MAX_CANDIDATES`
-    recognitions each."""
+    recognitions each, each tidied in x and in the variable k·x of each numeric scale k."""
     out: list[sp.Expr] = [expr, _sech(expr)]
     for raw in itertools.islice(_recognitions(expr), MAX_CANDIDATES):
-        for rewrite in _REWRITES:
+        variants = [partial(_rewrite_named, rewrite) for rewrite in _REWRITES]
+        if not isinstance(raw, sp.Piecewise):
+            variants += [
+                partial(_rewrite_named, partial(_in_scale, rewrite, k))
+                for k in scales(raw)
+                for rewrite in _REWRITES
+            ]
+        for variant in variants:
             with budget.collecting(propagate=False):
-                found = attempt(partial(_rewrite_named, rewrite, raw), budget.SMALL, None)
+                found = attempt(partial(variant, raw), budget.SMALL, None)
             if found is not None and not found.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
                 out.append(found)
     return list(dict.fromkeys(out))
