@@ -50,12 +50,19 @@ def ops(expr: Any) -> int:
     return int(sp.count_ops(expr))
 
 
-def measure(expr: Any) -> tuple[int, int, int, int]:
-    """:func:`ops`; then fewer kinds of named function (each needs a line of legend), fewer sums
-    that open with a minus, and the shorter printed form."""
+def kinds(expr: Any) -> frozenset[type]:
+    """The named functions (and sech) that ``expr`` uses: each has a line of legend."""
+    found = {type(f) for f in expr.atoms(NamedFunction)}
+    return frozenset(found | {sp.sech} if expr.has(sp.sech) else found)
+
+
+def measure(expr: Any, known: frozenset[type] = frozenset()) -> tuple[int, int, int, int]:
+    """:func:`ops`; then fewer kinds of named function that ``known`` (the kinds the other
+    printed forms use) does not hold, since each needs a line of legend; fewer sums that open
+    with a minus; and the shorter printed form."""
     text = str(expr)
-    kinds = len({type(f) for f in expr.atoms(NamedFunction)}) + bool(expr.has(sp.sech))
-    return ops(expr), kinds, text.count("(-") + text.startswith("-"), len(text)
+    new = len(kinds(expr) - known)
+    return ops(expr), new, text.count("(-") + text.startswith("-"), len(text)
 
 
 # --- recognition ---------------------------------------------------------------------------------
@@ -324,20 +331,23 @@ def _compile(expr: sp.Expr) -> Callable[[Any], Any] | None:
         return None
 
 
-def named_form(expr: sp.Expr, check: Agreement, *also: sp.Expr) -> sp.Expr:
-    """The shortest form of ``expr`` by :func:`measure` among its named forms (and those of
-    ``also``, other forms of it) that agree with it numerically; ``expr`` itself when none is
-    shorter. Branches are named one by one."""
+def named_form(
+    expr: sp.Expr, check: Agreement, *also: sp.Expr, known: frozenset[type] = frozenset()
+) -> sp.Expr:
+    """The shortest form of ``expr`` by :func:`measure` (``known``: the kinds of named function
+    the forms printed with it use) among its named forms (and those of ``also``, other forms of
+    it) that agree with it numerically; ``expr`` itself when none is shorter. Branches are
+    named one by one."""
     if isinstance(expr, sp.Piecewise):
-        return sp.Piecewise(*((named_form(e, check), c) for e, c in expr.args))
+        return sp.Piecewise(*((named_form(e, check, known=known), c) for e, c in expr.args))
     # a form undefined at x = 0 (SiLU's y·(x − y + 1)/x) loses to one defined there
-    best, best_measure = expr, (not check.defined_at_zero(expr), *measure(expr))
+    best, best_measure = expr, (not check.defined_at_zero(expr), *measure(expr, known))
     pool = candidates(expr)
     for other in also:
         if other != expr and not isinstance(other, sp.Piecewise):
             pool += candidates(other)
     for cand in dict.fromkeys(pool):
-        m = (not check.defined_at_zero(cand), *measure(cand))
+        m = (not check.defined_at_zero(cand), *measure(cand, known))
         if m < best_measure and check.same(cand, expr):
             best, best_measure = cand, m
     return best
@@ -367,7 +377,11 @@ def named_forms(
         env0 = {sym: mpmath.mpf(float(value)) for _, sym, value in formula.params}
         check = Agreement(formula.at_defaults(formula.expr), env0)
         expr = named_form(formula.expr, check)
-        named = named_form(derivative, check, raw)
+        # f that is one named function (the sigmoid entry) keeps its definition
+        shown = formula.expr if isinstance(expr, NamedFunction) else expr
+        # the legend is printed once for f, f' and the form in y: a named function f already
+        # uses costs f' no line of it (x·σ(2x)' in σ, not in exp and cosh, which tie in ops)
+        named = named_form(derivative, check, raw, known=kinds(shown))
         mixed = with_output(named, expr)
         if selfref is None:
             shorter = (
@@ -379,10 +393,11 @@ def named_forms(
             selfref_named = mixed if shorter else None
         else:
             extra = () if mixed is None else (mixed,)
-            selfref_named = named_form(selfref.expr, check, *extra)
+            selfref_named = named_form(
+                selfref.expr, check, *extra, known=kinds(shown) | kinds(named)
+            )
         return NamedForms(
-            # f that is one named function (the sigmoid entry) keeps its definition
-            expr=formula.expr if isinstance(expr, NamedFunction) else expr,
+            expr=shown,
             derivative=named,
             self_referential=selfref_named,
         )
