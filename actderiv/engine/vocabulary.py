@@ -265,7 +265,7 @@ def candidates(expr: sp.Expr) -> list[sp.Expr]:
             variants += [
                 partial(_rewrite_named, partial(_in_scale, rewrite, k))
                 for k in scales(raw)
-                for rewrite in _REWRITES
+                for rewrite in _REWRITES[1:]  # the first leaves the form as it is
             ]
         for variant in variants:
             with budget.collecting(propagate=False):
