@@ -3,11 +3,12 @@
 Recognition rewrites primitive functions by identities that hold for every real argument
 (``erf(u) = 2Φ(√2·u) − 1``, ``exp(−v²/2) = √(2π)·φ(v)``, ``log(1 + exp(u)) = softplus(u)``,
 ``exp(u) = σ(u)/(1 − σ(u))``, ``1 − tanh(v)² = sech(v)²``), then tidies the result with SymPy's
-algebra. Among the forms found, the one with the fewest operations (:func:`ops`, each named
-function one operation; the README states the measure) is printed. Every candidate is checked
-numerically against the expression it stands for before it is kept, and ``verify`` proves or
-confirms the chosen one again (docs/ARCHITECTURE.md, "The record contract"). Candidates are
-bounded by count, rewrites by work budgets. Pure: no I/O, no printing.
+algebra, in x and in k·x for each numeric scale k (:func:`scales`). Among the forms found, the
+one with the fewest operations (:func:`ops`, each named function one operation; the README states
+the measure) is printed. Every candidate is checked numerically against the expression it stands
+for before it is kept, and ``verify`` proves or confirms the chosen one again (docs/ARCHITECTURE.md,
+"The record contract"). Candidates are bounded by count, rewrites by work budgets. Pure: no I/O,
+no printing.
 """
 
 from __future__ import annotations
