@@ -9,7 +9,7 @@ import mpmath
 import pytest
 import sympy as sp
 
-from actderiv.engine.vocabulary import ops
+from actderiv.engine.vocabulary import kinds, measure, ops, scales
 from actderiv.lang.named import NormalCDF, NormalPDF, Sigmoid, Softplus, expand_named
 from actderiv.lang.parse import X, Y
 from actderiv.numerics import compile_mp, real_value
@@ -31,12 +31,18 @@ from actderiv.render.texprint import to_latex
         ("x*(1+erf(x/(s*sqrt(2))))/2", {"s": 2.0}, "Φ(x/s) + x*φ(x/s)/s"),
         ("x/(1+exp(-x))", {}, "σ(x)*(x*(1 - σ(x)) + 1)"),
         ("x*tanh(log(1+exp(x)))", {}, "x*σ(x)*sech(softplus(x))^2 + tanh(softplus(x))"),
+        # numeric scales print like symbolic ones: σ(2x), not (2x + exp(2x) + 1)/(4cosh(x)^2)
+        ("x*sigmoid(2*x)", {}, "σ(2*x)*(2*x*(1 - σ(2*x)) + 1)"),
+        ("x*sigmoid(3*x)", {}, "σ(3*x)*(3*x*(1 - σ(3*x)) + 1)"),
+        ("x*sigmoid(1.702*x)", {}, "σ(1.702*x)*(1.702*x*(1 - σ(1.702*x)) + 1)"),
+        ("log(1+exp(2*x))", {}, "2*σ(2*x)"),
+        ("x*(1+erf(x/(2*sqrt(2))))/2", {}, "x*φ(x/2)/2 + Φ(x/2)"),
     ],
 )
 def test_typed_formulas_print_in_named_functions(
     text: str, params: dict[str, float], derivative: str
 ) -> None:
-    record = formula_record(text, params=params)
+    record = formula_record(text, params=params, catalog=load_catalog())
     assert record["display"]["derivative"] == derivative
     # the machine field stays SymPy's primitive functions, parseable as before
     machine = sp.sympify(record["derivative"])
@@ -75,6 +81,35 @@ def test_named_functions_expand_to_their_definitions() -> None:
         a = compile_mp(expand_named(named))(env)
         b = compile_mp(plain)(env)
         assert abs(a - b) < 1e-25
+
+
+def test_quick_gelu_prints_as_silu_at_its_scale() -> None:
+    """x·σ(1.702x), as the GELU paper writes it: f' = σ(1.702x)(1 + 1.702x(1 − σ(1.702x)))
+    (the scale kept whole, not the cosh form, 13 operations, that was printed before)."""
+    d = derive(load_catalog(), "quick_gelu")
+    _, derivative, _ = printed_forms(d)
+    assert display_text(derivative, d.spellings) == "σ(1.702*x)*(1.702*x*(1 - σ(1.702*x)) + 1)"
+    assert ops(derivative) == 12
+    named, plain = compile_mp(expand_named(derivative)), compile_mp(d.derivative)
+    for xv in ("-3.1", "0.4", "2.7"):
+        env = {X: mpmath.mpf(xv)}
+        assert abs(named(env) - plain(env)) < 1e-12
+
+
+def test_scales_are_the_numeric_factors_of_named_arguments() -> None:
+    k = sp.Rational(851, 500)
+    assert scales(Sigmoid(k * X) * (1 + X)) == [k]
+    assert scales(Sigmoid(X) + Softplus(2 * X) + sp.sech(X / 3) ** 2) == [2, sp.Rational(1, 3)]
+    assert scales(Sigmoid(sp.Symbol("beta") * X)) == []  # a parameter's scale stays as it is
+
+
+def test_tie_goes_to_the_named_function_f_already_prints() -> None:
+    s = Sigmoid(2 * X)
+    named = s * (2 * X * (1 - s) + 1)
+    plain = (2 * X + sp.exp(2 * X) + 1) / (4 * sp.cosh(X) ** 2)
+    assert ops(named) == ops(plain) == 9
+    assert measure(plain) < measure(named)  # σ needs a line of legend of its own
+    assert measure(named, kinds(X * s)) < measure(plain, kinds(X * s))  # f prints σ already
 
 
 def test_measure_counts_each_named_function_as_one_operation() -> None:

@@ -3,11 +3,12 @@
 Recognition rewrites primitive functions by identities that hold for every real argument
 (``erf(u) = 2Φ(√2·u) − 1``, ``exp(−v²/2) = √(2π)·φ(v)``, ``log(1 + exp(u)) = softplus(u)``,
 ``exp(u) = σ(u)/(1 − σ(u))``, ``1 − tanh(v)² = sech(v)²``), then tidies the result with SymPy's
-algebra. Among the forms found, the one with the fewest operations (:func:`ops`, each named
-function one operation; the README states the measure) is printed. Every candidate is checked
-numerically against the expression it stands for before it is kept, and ``verify`` proves or
-confirms the chosen one again (docs/ARCHITECTURE.md, "The record contract"). Candidates are
-bounded by count, rewrites by work budgets. Pure: no I/O, no printing.
+algebra, in x and in k·x for each numeric scale k (:func:`scales`). Among the forms found, the
+one with the fewest operations (:func:`ops`, each named function one operation; the README states
+the measure) is printed. Every candidate is checked numerically against the expression it stands
+for before it is kept, and ``verify`` proves or confirms the chosen one again (docs/ARCHITECTURE.md,
+"The record contract"). Candidates are bounded by count, rewrites by work budgets. Pure: no I/O,
+no printing.
 """
 
 from __future__ import annotations
@@ -50,12 +51,19 @@ def ops(expr: Any) -> int:
     return int(sp.count_ops(expr))
 
 
-def measure(expr: Any) -> tuple[int, int, int, int]:
-    """:func:`ops`; then fewer kinds of named function (each needs a line of legend), fewer sums
-    that open with a minus, and the shorter printed form."""
+def kinds(expr: Any) -> frozenset[type]:
+    """The named functions (and sech) that ``expr`` uses: each has a line of legend."""
+    found = {type(f) for f in expr.atoms(NamedFunction)}
+    return frozenset(found | {sp.sech} if expr.has(sp.sech) else found)
+
+
+def measure(expr: Any, known: frozenset[type] = frozenset()) -> tuple[int, int, int, int]:
+    """:func:`ops`; then fewer kinds of named function that ``known`` (the kinds the other
+    printed forms use) does not hold, since each needs a line of legend; fewer sums that open
+    with a minus; and the shorter printed form."""
     text = str(expr)
-    kinds = len({type(f) for f in expr.atoms(NamedFunction)}) + bool(expr.has(sp.sech))
-    return ops(expr), kinds, text.count("(-") + text.startswith("-"), len(text)
+    new = len(kinds(expr) - known)
+    return ops(expr), new, text.count("(-") + text.startswith("-"), len(text)
 
 
 # --- recognition ---------------------------------------------------------------------------------
@@ -225,14 +233,44 @@ def _rewrite_named(rewrite: Callable[[sp.Expr], sp.Expr], expr: sp.Expr) -> sp.E
     return _sech(rewrite(expr))
 
 
+#: At most this many numeric scales of a named function's argument are tidied in (:func:`scales`).
+MAX_SCALES: Final = 2
+
+
+def scales(expr: sp.Expr) -> list[sp.Expr]:
+    """The numeric scales k ≠ 1 of the named functions (and sech) applied to k·x in ``expr``:
+    851/500 in σ(1.702·x), in a fixed order, at most :data:`MAX_SCALES`."""
+    found: dict[sp.Expr, None] = {}
+    applied = [*expr.atoms(NamedFunction), *expr.atoms(sp.sech)]
+    for f in sorted(applied, key=sp.default_sort_key):
+        k, rest = f.args[0].as_independent(X, as_Add=False)
+        if rest == X and k.is_number and k != 1 and k.is_nonzero:
+            found.setdefault(k)
+    return list(found)[:MAX_SCALES]
+
+
+def _in_scale(rewrite: Callable[[sp.Expr], sp.Expr], k: sp.Expr, expr: sp.Expr) -> sp.Expr:
+    """``rewrite`` applied with k·x written as x, then k·x put back: the algebra sees σ(1.702·x)
+    as σ(t), with its scale kept whole, as it sees σ(β·x) (``factor`` would otherwise pull the
+    scale's denominator out of 1 + 1.702·x·(1 − σ), and ``collect`` its sign: −2x·(σ − 1))."""
+    return rewrite(expr.xreplace({X: X / k})).xreplace({X: k * X})
+
+
 def candidates(expr: sp.Expr) -> list[sp.Expr]:
     """Named forms of ``expr`` (and ``expr``), tidied; unchecked, at most :data:`MAX_CANDIDATES`
-    recognitions each."""
+    recognitions each, each tidied in x and in the variable k·x of each numeric scale k."""
     out: list[sp.Expr] = [expr, _sech(expr)]
     for raw in itertools.islice(_recognitions(expr), MAX_CANDIDATES):
-        for rewrite in _REWRITES:
+        variants = [partial(_rewrite_named, rewrite) for rewrite in _REWRITES]
+        if not isinstance(raw, sp.Piecewise):
+            variants += [
+                partial(_rewrite_named, partial(_in_scale, rewrite, k))
+                for k in scales(raw)
+                for rewrite in _REWRITES[1:]  # the first leaves the form as it is
+            ]
+        for variant in variants:
             with budget.collecting(propagate=False):
-                found = attempt(partial(_rewrite_named, rewrite, raw), budget.SMALL, None)
+                found = attempt(partial(variant, raw), budget.SMALL, None)
             if found is not None and not found.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
                 out.append(found)
     return list(dict.fromkeys(out))
@@ -294,20 +332,23 @@ def _compile(expr: sp.Expr) -> Callable[[Any], Any] | None:
         return None
 
 
-def named_form(expr: sp.Expr, check: Agreement, *also: sp.Expr) -> sp.Expr:
-    """The shortest form of ``expr`` by :func:`measure` among its named forms (and those of
-    ``also``, other forms of it) that agree with it numerically; ``expr`` itself when none is
-    shorter. Branches are named one by one."""
+def named_form(
+    expr: sp.Expr, check: Agreement, *also: sp.Expr, known: frozenset[type] = frozenset()
+) -> sp.Expr:
+    """The shortest form of ``expr`` by :func:`measure` (``known``: the kinds of named function
+    the forms printed with it use) among its named forms (and those of ``also``, other forms of
+    it) that agree with it numerically; ``expr`` itself when none is shorter. Branches are
+    named one by one."""
     if isinstance(expr, sp.Piecewise):
-        return sp.Piecewise(*((named_form(e, check), c) for e, c in expr.args))
+        return sp.Piecewise(*((named_form(e, check, known=known), c) for e, c in expr.args))
     # a form undefined at x = 0 (SiLU's y·(x − y + 1)/x) loses to one defined there
-    best, best_measure = expr, (not check.defined_at_zero(expr), *measure(expr))
+    best, best_measure = expr, (not check.defined_at_zero(expr), *measure(expr, known))
     pool = candidates(expr)
     for other in also:
         if other != expr and not isinstance(other, sp.Piecewise):
             pool += candidates(other)
     for cand in dict.fromkeys(pool):
-        m = (not check.defined_at_zero(cand), *measure(cand))
+        m = (not check.defined_at_zero(cand), *measure(cand, known))
         if m < best_measure and check.same(cand, expr):
             best, best_measure = cand, m
     return best
@@ -337,7 +378,11 @@ def named_forms(
         env0 = {sym: mpmath.mpf(float(value)) for _, sym, value in formula.params}
         check = Agreement(formula.at_defaults(formula.expr), env0)
         expr = named_form(formula.expr, check)
-        named = named_form(derivative, check, raw)
+        # f that is one named function (the sigmoid entry) keeps its definition
+        shown = formula.expr if isinstance(expr, NamedFunction) else expr
+        # the legend is printed once for f, f' and the form in y: a named function f already
+        # uses costs f' no line of it (x·σ(2x)' in σ, not in exp and cosh, which tie in ops)
+        named = named_form(derivative, check, raw, known=kinds(shown))
         mixed = with_output(named, expr)
         if selfref is None:
             shorter = (
@@ -349,10 +394,11 @@ def named_forms(
             selfref_named = mixed if shorter else None
         else:
             extra = () if mixed is None else (mixed,)
-            selfref_named = named_form(selfref.expr, check, *extra)
+            selfref_named = named_form(
+                selfref.expr, check, *extra, known=kinds(shown) | kinds(named)
+            )
         return NamedForms(
-            # f that is one named function (the sigmoid entry) keeps its definition
-            expr=formula.expr if isinstance(expr, NamedFunction) else expr,
+            expr=shown,
             derivative=named,
             self_referential=selfref_named,
         )
