@@ -12,6 +12,11 @@ shipped. Run after changing the engine, the printers or the catalog:
 
     python scripts/build_derived.py
 
+With ``--cache DIR`` the records are read from and stored in the cache folder DIR instead of all
+derived afresh, so that a second build after adding a few entries derives only those (the keys
+cover everything a record depends on, and no result whose budget ran out is ever cached); the
+export fragments and pages' data are always made afresh.
+
 tests/test_architecture.py fails while the records are stale.
 """
 
@@ -25,7 +30,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ["ACTDERIV_NO_CACHE"] = "1"
+if "--cache" in sys.argv:  # before actderiv is imported: the store reads these once
+    os.environ["ACTDERIV_CACHE_DIR"] = sys.argv[sys.argv.index("--cache") + 1]
+    os.environ.pop("ACTDERIV_NO_CACHE", None)
+else:
+    os.environ["ACTDERIV_NO_CACHE"] = "1"
 
 from actderiv import api, exports, site  # noqa: E402
 from actderiv.catalog.load import read_layers  # noqa: E402
