@@ -37,14 +37,15 @@ else:
     os.environ["ACTDERIV_NO_CACHE"] = "1"
 
 from actderiv import api, exports, site  # noqa: E402
-from actderiv.catalog.load import read_layers  # noqa: E402
+from actderiv.catalog.load import build_layers, read_layers  # noqa: E402
 from actderiv.store import cache, deps, fragments, listing, pages  # noqa: E402
 
 STORE = ROOT / "actderiv" / "store"
 
 
 def main() -> None:
-    catalog = api.load_catalog(ROOT / "catalog.toml")
+    layers = read_layers([ROOT / "catalog.toml"])  # read once: the rows' key is of these bytes
+    catalog = build_layers(layers)
     started = time.monotonic()
     records = {}
     rows = []
@@ -60,7 +61,7 @@ def main() -> None:
     if exhausted:  # a table with a result whose budget ran out is not kept, nor shipped
         rows_file.unlink(missing_ok=True)
     else:
-        key = listing.rows_key(read_layers([ROOT / "catalog.toml"]))
+        key = listing.rows_key(layers)
         rows_file.write_text(listing.shipped_text(key, rows), encoding="utf-8")
     precision = exports.DEFAULT_PRECISION
     printed = {
