@@ -193,6 +193,7 @@ CLI_MAY_IMPORT = (
     "actderiv.render.safe",  # escapes for error messages
     "actderiv.render.json",
     "actderiv.catalog.model",
+    "actderiv.catalog.names",
     "actderiv.schema",  # `actderiv schema` prints the record types' JSON Schema
 )
 
@@ -308,7 +309,7 @@ def test_list_writes_the_text_rich_would_write(
 
     monkeypatch.setattr(Grid, "plain_text", spy)
     result = warm("list", *args)
-    ((grid, width),) = seen
+    grid, width = seen[0]  # (then once more for the grid without the columns hidden at width)
     through_rich = io.StringIO()
     Console(file=through_rich, width=width, highlight=False, soft_wrap=False).print(grid)
 
