@@ -46,6 +46,10 @@ OUTPUT_ONLY = ["sigmoid", "tanh", "relu", "elu", "selu", "celu", "softplus", "lo
 #: Avoids every kink of the catalog at its defaults (0, ±0.5, ±1, ±2, ±3, 6, 20, …).
 POINTS = (-100.0, -30.5, -7.1, -2.6, -1.3, -0.41, -0.031, 0.029, 0.43, 1.27, 3.1, 9.9, 30.2, 100.0)
 FAR = (-1000.0, -750.0, -300.0, 300.0, 750.0, 1000.0)
+#: Entries whose value no double-precision code computes to REL beyond |x| < bound: h_siren's
+#: sin(sinh(2x)) takes the sine of sinh(14.2) = 7.3e5 at x = 7.1, whose phase a double knows
+#: only to about 1e-10 (relative error 1.5e-9 there), and of 3.6e86 at x = 100.
+ILL_CONDITIONED: dict[str, float] = {"h_siren": 5.0}
 REL = 1e-9
 
 
@@ -383,6 +387,8 @@ def test_c_matches_mpmath(sources: dict[str, CodegenSource], c_library: ctypes.C
         derivative = _c_function(c_library, f"{name}_derivative", 1 + n)
         backward = _c_function(c_library, f"{name}_backward", 2 + n)
         points = POINTS + (FAR if name in STABLE else ())
+        if name in ILL_CONDITIONED:
+            points = tuple(p for p in points if abs(p) < ILL_CONDITIONED[name])
         for p, fv, gv in _truth(source, points):
             got = (forward(p, *defaults), derivative(p, *defaults), backward(p, 2.0, *defaults))
             if not (_close(got[0], fv) and _close(got[1], gv) and _close(got[2], 2 * gv)):
