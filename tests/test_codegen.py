@@ -72,6 +72,14 @@ def _run(code: str, name: str) -> dict[str, Any]:
     return namespace
 
 
+def _points(name: str) -> tuple[float, ...]:
+    """The sample points of entry ``name``: FAR too where its form is stable, and only those a
+    double can compute where it is ill-conditioned."""
+    points = POINTS + (FAR if name in STABLE else ())
+    bound = ILL_CONDITIONED.get(name, math.inf)
+    return tuple(p for p in points if abs(p) < bound)
+
+
 def _truth(
     source: CodegenSource, points: tuple[float, ...]
 ) -> Iterator[tuple[float, float, float]]:
@@ -144,8 +152,7 @@ def test_numpy_matches_mpmath_without_floating_point_warnings(
 ) -> None:
     source = sources[spec.name]
     ns = _run(generate(source, "numpy"), spec.name)
-    points = POINTS + (FAR if spec.name in STABLE else ())
-    truth = list(_truth(source, points))
+    truth = list(_truth(source, _points(spec.name)))
     assert truth, "no finite sample point"
     xs = np.array([p for p, _, _ in truth])
     with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
@@ -386,10 +393,7 @@ def test_c_matches_mpmath(sources: dict[str, CodegenSource], c_library: ctypes.C
         forward = _c_function(c_library, f"{name}_forward", 1 + n)
         derivative = _c_function(c_library, f"{name}_derivative", 1 + n)
         backward = _c_function(c_library, f"{name}_backward", 2 + n)
-        points = POINTS + (FAR if name in STABLE else ())
-        if name in ILL_CONDITIONED:
-            points = tuple(p for p in points if abs(p) < ILL_CONDITIONED[name])
-        for p, fv, gv in _truth(source, points):
+        for p, fv, gv in _truth(source, _points(name)):
             got = (forward(p, *defaults), derivative(p, *defaults), backward(p, 2.0, *defaults))
             if not (_close(got[0], fv) and _close(got[1], gv) and _close(got[2], 2 * gv)):
                 failures.append((name, p, got, (fv, gv)))
