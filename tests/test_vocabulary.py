@@ -37,6 +37,8 @@ from actderiv.render.texprint import to_latex
         ("x*sigmoid(1.702*x)", {}, "σ(1.702*x)*(1.702*x*(1 - σ(1.702*x)) + 1)"),
         ("log(1+exp(2*x))", {}, "2*σ(2*x)"),
         ("x*(1+erf(x/(2*sqrt(2))))/2", {}, "x*φ(x/2)/2 + Φ(x/2)"),
+        # a number before the factors, not a minus before the sum: -1.679*σ*(x*σ - x - 1)
+        ("x*sigmoid(x)*1.67917679", {}, "1.67917679*σ(x)*(x*(1 - σ(x)) + 1)"),
     ],
 )
 def test_typed_formulas_print_in_named_functions(
@@ -195,3 +197,27 @@ def test_derivative_agrees_with_the_breakpoint_table_at_kinks() -> None:
     assert bp.value == 0
     assert d.derivative.subs(X, 0) == 0
     assert d.derivative.subs(X, 1) == sp.E
+
+
+def test_decimals_multiplied_together_keep_the_source_s_constants() -> None:
+    """transformers' FastGELU multiplies 0.7978845608 by 0.044715: the derivative printed over one
+    common denominator, 0.000000000000002*(997355701*x*(…)*(26829*x^2 + 200000) + …), is exact
+    but holds five numbers that are not in the source; the printed form holds none."""
+    record = formula_record("0.5*x*(1 + tanh(0.7978845608*x*(1 + 0.044715*x*x)))")
+    shown = record["display"]["derivative"]
+    for number in ("997355701", "26829", "200000", "250000000000000", "0.000000000000002"):
+        assert number not in shown
+    assert "3*0.044715*0.7978845608*x^2" in shown
+    assert "sech(0.7978845608*x*(0.044715*x^2 + 1))^2" in shown
+
+
+def test_numbers_a_reader_cannot_find_in_the_definition_count_in_the_measure() -> None:
+    f = sp.Rational(997355701, 1250000000) * X * (1 + sp.Rational(8943, 200000) * X**2)
+    explained = sp.Rational(3 * 8943 * 997355701, 200000 * 1250000000) * X**2
+    assert measure(explained, reference=f)[0] == ops(explained)
+    # as factor() writes it (SymPy would multiply a number into a sum built with evaluation)
+    inner = 997355701 * X * (26829 * X**2 + 200000) + 250000000000000
+    merged = sp.Mul(sp.Rational(1, 500000000000000), inner, evaluate=False)
+    assert measure(merged, reference=f)[0] == ops(merged) + 2 * 5
+    # plain numbers (3, 1/2, 128) and the definition's own cost nothing
+    assert measure(128 * X / 2 + sp.Rational(1, 3), reference=X)[0] == ops(64 * X + sp.Rational(1, 3))

@@ -15,6 +15,7 @@ import sympy as sp
 from actderiv.engine import budget
 from actderiv.engine.budget import EngineOptions, attempt
 from actderiv.lang.parse import X
+from actderiv.lang.spelling import explanation
 
 
 def differentiate(f: sp.Expr, order: int = 1, wrt: sp.Symbol = X) -> sp.Expr:
@@ -30,11 +31,42 @@ def complexity(expr: sp.Expr, reference: sp.Expr | None = None) -> tuple[int, in
 
     SymPy's operation count, plus 4 for each kind of function that the definition ``reference``
     does not use (so ``1/(4*cosh(x/2)**2)`` loses to ``exp(-x)/(1 + exp(-x))**2`` for the
-    sigmoid), then the length of the printed form to break ties.
+    sigmoid), plus :data:`UNEXPLAINED_COST` for each number a reader cannot find in it
+    (:func:`unexplained_numbers`), then the length of the printed form to break ties.
     """
     known = _function_kinds(reference) if reference is not None else frozenset()
     new = _function_kinds(expr) - known
-    return int(sp.count_ops(expr)) + 4 * len(new), len(str(expr))
+    cost = int(sp.count_ops(expr)) + 4 * len(new)
+    return cost + UNEXPLAINED_COST * unexplained_numbers(expr, reference), len(str(expr))
+
+
+#: Numbers whose numerator and denominator are at most this read as themselves (3, 1/2, 128).
+PLAIN_HEIGHT: Final = 1000
+#: What a number that a reader cannot find in the definition adds to the measure.
+UNEXPLAINED_COST: Final = 2
+
+
+def unexplained_numbers(expr: sp.Expr, reference: sp.Expr | None) -> int:
+    """How many distinct numbers of ``expr`` a reader cannot find in the definition
+    ``reference``: neither plain (:data:`PLAIN_HEIGHT`), nor one of its numbers, nor a small
+    fraction times one or two of its constants (3·0.044715, as the printers spell it).
+
+    FastGELU's derivative over one common denominator, ``(997355701*x*(…)*(26829*x² + 200000)
+    + …)/500000000000000``, has five; the same derivative as SymPy first writes it has none.
+    """
+    found = [r for r in expr.atoms(sp.Rational) if max(abs(int(r.p)), int(r.q)) > PLAIN_HEIGHT]
+    if not found:
+        return 0
+    known = _numbers(reference) if reference is not None else frozenset()
+    values = sorted((v for v in known if not v.is_Integer), key=sp.default_sort_key)
+    return sum(
+        1 for r in found if abs(r) not in known and (r.is_Integer or explanation(r, values) is None)
+    )
+
+
+@lru_cache(maxsize=1024)
+def _numbers(expr: sp.Expr) -> frozenset[sp.Rational]:
+    return frozenset(abs(r) for r in expr.atoms(sp.Rational))
 
 
 @lru_cache(maxsize=1024)
@@ -43,12 +75,15 @@ def _function_kinds(expr: sp.Expr) -> frozenset[type]:
 
 
 def positive_factor(expr: sp.Expr) -> sp.Expr:
-    """``factor``, with a leading minus moved into one factor: ``y*(1 - y)``, not ``-y*(y - 1)``."""
+    """``factor``, with a leading minus moved into one factor: ``y*(1 - y)``, not ``-y*(y - 1)``,
+    and ``1.679*σ*(1 + x - x*σ)``, not ``-1.679*σ*(x*σ - x - 1)``."""
     out = sp.factor(expr)
-    if isinstance(out, sp.Mul) and out.args[0] == -1:
+    if isinstance(out, sp.Mul) and out.args[0].is_Number and out.args[0].is_negative:
         sums = [f for f in out.args if isinstance(f, sp.Add)]
-        if len(sums) == 1:
-            return sp.Mul(*(-f if f is sums[0] else f for f in out.args[1:]))
+        # 2*(1 - y) alone would be multiplied out again (SymPy distributes a number over a sum)
+        if len(sums) == 1 and (out.args[0] == -1 or len(out.args) > 2):
+            coeff = -out.args[0]
+            return sp.Mul(coeff, *(-f if f is sums[0] else f for f in out.args[1:]))
     return out
 
 
@@ -227,4 +262,6 @@ def _quiet_set(cond: Any) -> Any:
         return attempt(cond.as_set, budget.SMALL, None, "a set of x")
 
 
-budget.MEMOS.extend((simplified.cache_clear, _function_kinds.cache_clear, rewritten.cache_clear))
+budget.MEMOS.extend(
+    (simplified.cache_clear, _function_kinds.cache_clear, _numbers.cache_clear, rewritten.cache_clear)
+)

@@ -24,7 +24,7 @@ import sympy as sp
 from actderiv.engine import budget
 from actderiv.engine.budget import attempt
 from actderiv.engine.derivation import NamedForms, SelfReferential
-from actderiv.engine.forms import positive_factor
+from actderiv.engine.forms import UNEXPLAINED_COST, positive_factor, unexplained_numbers
 from actderiv.engine.formula import Formula
 from actderiv.lang.named import NamedFunction, NormalCDF, NormalPDF, Sigmoid, Softplus, expand_named
 from actderiv.lang.parse import X, Y
@@ -57,13 +57,17 @@ def kinds(expr: Any) -> frozenset[type]:
     return frozenset(found | {sp.sech} if expr.has(sp.sech) else found)
 
 
-def measure(expr: Any, known: frozenset[type] = frozenset()) -> tuple[int, int, int, int]:
-    """:func:`ops`; then fewer kinds of named function that ``known`` (the kinds the other
-    printed forms use) does not hold, since each needs a line of legend; fewer sums that open
-    with a minus; and the shorter printed form."""
+def measure(
+    expr: Any, known: frozenset[type] = frozenset(), reference: sp.Expr | None = None
+) -> tuple[int, int, int, int]:
+    """:func:`ops`, with each number a reader cannot find in the definition ``reference`` counted
+    as :data:`~actderiv.engine.forms.UNEXPLAINED_COST` more; then fewer kinds of named function
+    that ``known`` (the kinds the other printed forms use) does not hold, since each needs a line
+    of legend; fewer sums that open with a minus; and the shorter printed form."""
     text = str(expr)
     new = len(kinds(expr) - known)
-    return ops(expr), new, text.count("(-") + text.startswith("-"), len(text)
+    cost = ops(expr) + UNEXPLAINED_COST * unexplained_numbers(expr, reference)
+    return cost, new, text.count("(-") + text.startswith("-"), len(text)
 
 
 # --- recognition ---------------------------------------------------------------------------------
@@ -282,9 +286,11 @@ def candidates(expr: sp.Expr) -> list[sp.Expr]:
 class Agreement:
     """Checks that a form equals a reference at the sample points (y = f(x) where y is used)."""
 
-    def __init__(self, f: sp.Expr, env0: dict[Any, Any]) -> None:
+    def __init__(self, f: sp.Expr, env0: dict[Any, Any], definition: sp.Expr | None = None) -> None:
         self.env0 = env0
         self._f = _compile(f)
+        #: The formula as written (with its parameters), for :func:`measure`.
+        self.definition = definition
 
     def defined_at_zero(self, form: sp.Expr) -> bool:
         """Whether ``form`` has a finite value at x = 0 (with y = f(0)), or f is undefined there."""
@@ -336,19 +342,20 @@ def named_form(
     expr: sp.Expr, check: Agreement, *also: sp.Expr, known: frozenset[type] = frozenset()
 ) -> sp.Expr:
     """The shortest form of ``expr`` by :func:`measure` (``known``: the kinds of named function
-    the forms printed with it use) among its named forms (and those of ``also``, other forms of
-    it) that agree with it numerically; ``expr`` itself when none is shorter. Branches are
-    named one by one."""
+    the forms printed with it use; the definition is ``check``'s) among its named forms (and
+    those of ``also``, other forms of it) that agree with it numerically; ``expr`` itself when
+    none is shorter. Branches are named one by one."""
     if isinstance(expr, sp.Piecewise):
         return sp.Piecewise(*((named_form(e, check, known=known), c) for e, c in expr.args))
+    reference = check.definition
     # a form undefined at x = 0 (SiLU's y·(x − y + 1)/x) loses to one defined there
-    best, best_measure = expr, (not check.defined_at_zero(expr), *measure(expr, known))
+    best, best_measure = expr, (not check.defined_at_zero(expr), *measure(expr, known, reference))
     pool = candidates(expr)
     for other in also:
         if other != expr and not isinstance(other, sp.Piecewise):
             pool += candidates(other)
     for cand in dict.fromkeys(pool):
-        m = (not check.defined_at_zero(cand), *measure(cand, known))
+        m = (not check.defined_at_zero(cand), *measure(cand, known, reference))
         if m < best_measure and check.same(cand, expr):
             best, best_measure = cand, m
     return best
@@ -376,7 +383,7 @@ def named_forms(
 
     def search() -> NamedForms:
         env0 = {sym: mpmath.mpf(float(value)) for _, sym, value in formula.params}
-        check = Agreement(formula.at_defaults(formula.expr), env0)
+        check = Agreement(formula.at_defaults(formula.expr), env0, formula.expr)
         expr = named_form(formula.expr, check)
         # f that is one named function (the sigmoid entry) keeps its definition
         shown = formula.expr if isinstance(expr, NamedFunction) else expr

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Final
@@ -121,6 +122,27 @@ def decimal_text(value: sp.Rational) -> str | None:
     return f"{sign}{whole}.{frac:0{places}d}".rstrip("0").rstrip(".")
 
 
+def explanation(
+    r: sp.Rational, values: Sequence[sp.Rational]
+) -> tuple[sp.Rational, tuple[sp.Rational, ...]] | None:
+    """``r`` as a small fraction q times one or two of ``values`` (3·0.044715, SELU's
+    alpha·scale): (q, the values used), the simplest such, or None.
+
+    The printers write ``r`` so (:func:`spelled`); the readability measure counts a number that
+    has no such explanation as one a reader cannot find in the definition
+    (:func:`actderiv.engine.forms.unexplained_numbers`)."""
+    best: tuple[int, sp.Rational, tuple[sp.Rational, ...]] | None = None
+    singles = [(v,) for v in values]
+    pairs = [(v1, v2) for i, v1 in enumerate(values) for v2 in values[i:]]
+    for used in singles + pairs:
+        q = r / sp.Mul(*used)
+        if abs(q.p) <= SMALL and q.q <= SMALL:
+            size = max(abs(int(q.p)), int(q.q)) + 10 * (len(used) - 1)
+            if best is None or size < best[0]:
+                best = (size, q, used)
+    return None if best is None else (best[1], best[2])
+
+
 def spelled(expr: sp.Basic, spellings: tuple[Spelling, ...]) -> sp.Basic:
     """``expr`` with its constants as the source wrote them, for printing only."""
     if not spellings:
@@ -175,21 +197,11 @@ class _Speller:
                 return -atom
         if r.q <= SIMPLE_DENOMINATOR:
             return r
-        best: tuple[int, sp.Expr] | None = None
-        singles = [((v,), (a,)) for v, a in self.decimals]
-        pairs = [
-            ((v1, v2), (a1, a2))
-            for i, (v1, a1) in enumerate(self.decimals)
-            for v2, a2 in self.decimals[i:]
-        ]
-        for values, atoms in singles + pairs:
-            q = r / sp.Mul(*values)
-            if abs(q.p) <= SMALL and q.q <= SMALL:
-                size = max(abs(int(q.p)), int(q.q)) + 10 * (len(values) - 1)
-                if best is None or size < best[0]:
-                    best = (size, sp.Mul(q, *atoms))
-        if best is not None:
-            return best[1]
+        found = explanation(r, [v for v, _ in self.decimals])
+        if found is not None:
+            q, used = found
+            atoms = dict((v, a) for v, a in reversed(self.decimals))
+            return sp.Mul(q, *(atoms[v] for v in used))
         text = decimal_text(r) if self.decimals else None
         if text is None:
             return r
