@@ -5,11 +5,11 @@ Pure: no I/O, no printing, no SymPy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(NamedTuple):  # not a dataclass: `list` imports this, and a NamedTuple class is
+    # created in an eighth of the work (docs/ARCHITECTURE.md, "Fast paths")
     """Where something sits: a catalog file, a line, and a dotted key."""
 
     file: str

@@ -91,3 +91,25 @@ def test_a_constant_of_many_digits_does_not_stall_the_self_referential_search() 
     record = json.loads(result.stdout)
     assert record["self_referential"] == "(y + 167917679*exp(x)/100000000)/(exp(x) + 1)"
     assert record["output_only"] is False
+
+
+def test_a_constant_of_many_digits_inside_erf_does_not_stall_the_readable_forms() -> None:
+    """Megatron's erf_gelu divides by 1.41421 inside erf: f' holds exp(-x²/(2·1.41421²)),
+    which SymPy's factor turned into a power of exp(x²) of enormous degree (over 17 GB before it
+    was stopped). Readable and named forms rewrite such numbers as symbols and put them back.
+    (Other steps of a whole record, the properties' solveset among them, are not covered yet.)"""
+    import mpmath
+    import sympy as sp
+
+    from actderiv.engine.budget import EngineOptions
+    from actderiv.engine.forms import differentiate, readable_form
+    from actderiv.engine.formula import formula_from_text
+    from actderiv.lang.parse import X
+
+    f = formula_from_text("x*(1 + erf(x/1.41421))/2", {}, None).expr
+    raw = differentiate(f)
+    form = readable_form(raw, f, EngineOptions())
+    for xv in (-2.5, -0.3, 0.7, 3.0):
+        got = sp.N(form.subs(X, sp.Rational(str(xv))), 30)
+        want = sp.N(raw.subs(X, sp.Rational(str(xv))), 30)
+        assert mpmath.almosteq(mpmath.mpf(str(got)), mpmath.mpf(str(want)), 1e-25)

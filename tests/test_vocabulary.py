@@ -220,4 +220,6 @@ def test_numbers_a_reader_cannot_find_in_the_definition_count_in_the_measure() -
     merged = sp.Mul(sp.Rational(1, 500000000000000), inner, evaluate=False)
     assert measure(merged, reference=f)[0] == ops(merged) + 2 * 5
     # plain numbers (3, 1/2, 128) and the definition's own cost nothing
-    assert measure(128 * X / 2 + sp.Rational(1, 3), reference=X)[0] == ops(64 * X + sp.Rational(1, 3))
+    assert measure(128 * X / 2 + sp.Rational(1, 3), reference=X)[0] == ops(
+        64 * X + sp.Rational(1, 3)
+    )

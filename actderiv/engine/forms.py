@@ -203,8 +203,37 @@ def rewritten(rewrite: Callable[[sp.Expr], sp.Expr], expr: sp.Expr, steps: int) 
     form chosen is equal to the derivative all the same (``simplify`` spends any budget on
     GELU's tanh form and phish without finding the form that is chosen), so it is not noted.
     """
+    abstract, back = abstracted(expr)
     with budget.collecting(propagate=False):
-        return attempt(partial(rewrite, expr), steps, None, "a rewrite")
+        found = attempt(partial(rewrite, abstract), steps, None, "a rewrite")
+    return None if found is None else found.xreplace(back)
+
+
+#: A rational number with a larger numerator or denominator is rewritten (and solved for) as a
+#: symbol: SymPy's polynomial algebra turns exp(x²/(2·1.41421²)) into a power of exp(x²) of
+#: enormous degree, dense work that no step budget can interrupt.
+MANY_DIGITS: Final = 1000
+
+
+def abstracted(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Expr, sp.Expr]]:
+    """``expr`` with each number of many digits (:data:`MANY_DIGITS`) replaced by a positive
+    symbol times its sign, and the map back from those symbols to the numbers."""
+    numbers = sorted(
+        {
+            abs(n)
+            for n in expr.atoms(sp.Rational, sp.Float)
+            if isinstance(n, sp.Float) or (not n.is_Integer and max(abs(n.p), n.q) > MANY_DIGITS)
+        },
+        key=sp.default_sort_key,
+    )
+    if not numbers:
+        return expr, {}
+    symbols = [sp.Dummy(f"c{i}", positive=True) for i in range(len(numbers))]
+    forward = {}
+    for n, c in zip(numbers, symbols, strict=True):
+        forward[n] = c
+        forward[-n] = -c
+    return expr.xreplace(forward), dict(zip(symbols, numbers, strict=True))
 
 
 def readable_steps(opts: EngineOptions) -> int:
@@ -263,5 +292,10 @@ def _quiet_set(cond: Any) -> Any:
 
 
 budget.MEMOS.extend(
-    (simplified.cache_clear, _function_kinds.cache_clear, _numbers.cache_clear, rewritten.cache_clear)
+    (
+        simplified.cache_clear,
+        _function_kinds.cache_clear,
+        _numbers.cache_clear,
+        rewritten.cache_clear,
+    )
 )

@@ -22,6 +22,7 @@ from actderiv.engine.budget import EngineOptions, attempt
 from actderiv.engine.derivation import SelfReferential
 from actderiv.engine.forms import (
     FORM_REWRITES,
+    abstracted,
     complexity,
     differentiate,
     merge_pieces,
@@ -253,36 +254,11 @@ def _solve(equation: sp.Expr, unknown: sp.Symbol, opts: EngineOptions) -> list[s
     (1.67917679 is 167917679/10**8) are solved for as positive symbols and put back after: SymPy
     turns an exact exponent such as that into a polynomial of that degree, whose dense
     arithmetic no step budget can interrupt. Every candidate is checked numerically after."""
-    abstract, back = _abstracted(equation)
+    abstract, back = abstracted(equation)
     solutions: list[Any] = attempt(
         partial(sp.solve, abstract, unknown, dict=False), opts.step, [], "a solve"
     )
     return [s.xreplace(back) for s in solutions if isinstance(s, sp.Expr)][:4]
-
-
-#: A rational number with a larger numerator or denominator is solved for as a symbol.
-_SOLVE_DIGITS: Final = 1000
-
-
-def _abstracted(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Expr, sp.Expr]]:
-    """``expr`` with each number of many digits (see :func:`_solve`) replaced by a positive
-    symbol times its sign, and the map back from those symbols to the numbers."""
-    numbers = sorted(
-        {
-            abs(n)
-            for n in expr.atoms(sp.Rational, sp.Float)
-            if isinstance(n, sp.Float) or (not n.is_Integer and max(abs(n.p), n.q) > _SOLVE_DIGITS)
-        },
-        key=sp.default_sort_key,
-    )
-    if not numbers:
-        return expr, {}
-    symbols = [sp.Dummy(f"c{i}", positive=True) for i in range(len(numbers))]
-    forward = {}
-    for n, c in zip(numbers, symbols, strict=True):
-        forward[n] = c
-        forward[-n] = -c
-    return expr.xreplace(forward), dict(zip(symbols, numbers, strict=True))
 
 
 def _candidates(fi: sp.Expr, gi: sp.Expr, opts: EngineOptions) -> Iterator[sp.Expr]:

@@ -24,7 +24,12 @@ import sympy as sp
 from actderiv.engine import budget
 from actderiv.engine.budget import attempt
 from actderiv.engine.derivation import NamedForms, SelfReferential
-from actderiv.engine.forms import UNEXPLAINED_COST, positive_factor, unexplained_numbers
+from actderiv.engine.forms import (
+    UNEXPLAINED_COST,
+    abstracted,
+    positive_factor,
+    unexplained_numbers,
+)
 from actderiv.engine.formula import Formula
 from actderiv.lang.named import NamedFunction, NormalCDF, NormalPDF, Sigmoid, Softplus, expand_named
 from actderiv.lang.parse import X, Y
@@ -264,7 +269,9 @@ def candidates(expr: sp.Expr) -> list[sp.Expr]:
     """Named forms of ``expr`` (and ``expr``), tidied; unchecked, at most :data:`MAX_CANDIDATES`
     recognitions each, each tidied in x and in the variable k·x of each numeric scale k."""
     out: list[sp.Expr] = [expr, _sech(expr)]
-    for raw in itertools.islice(_recognitions(expr), MAX_CANDIDATES):
+    for recognised in itertools.islice(_recognitions(expr), MAX_CANDIDATES):
+        # numbers of many digits as symbols, as in readable forms (see forms.abstracted)
+        raw, back = abstracted(recognised)
         variants = [partial(_rewrite_named, rewrite) for rewrite in _REWRITES]
         if not isinstance(raw, sp.Piecewise):
             variants += [
@@ -275,6 +282,8 @@ def candidates(expr: sp.Expr) -> list[sp.Expr]:
         for variant in variants:
             with budget.collecting(propagate=False):
                 found = attempt(partial(variant, raw), budget.SMALL, None)
+            if found is not None:
+                found = found.xreplace(back)
             if found is not None and not found.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
                 out.append(found)
     return list(dict.fromkeys(out))

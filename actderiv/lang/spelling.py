@@ -200,7 +200,7 @@ class _Speller:
         found = explanation(r, [v for v, _ in self.decimals])
         if found is not None:
             q, used = found
-            atoms = dict((v, a) for v, a in reversed(self.decimals))
+            atoms = dict(reversed(self.decimals))
             return sp.Mul(q, *(atoms[v] for v in used))
         text = decimal_text(r) if self.decimals else None
         if text is None:

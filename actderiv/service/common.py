@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from actderiv.errors import ActderivError
 
@@ -39,8 +38,7 @@ class Unavailable(ActderivError):
     matplotlib); the message says how to install it."""
 
 
-@dataclass(frozen=True, slots=True)
-class AddOutcome:
+class AddOutcome(NamedTuple):  # NamedTuples, not dataclasses: `list` imports this module
     """What :meth:`Workspace.add` did: the entry's TOML and record, the catalog file it was
     (or would have been) written to, whether it was written, and the checks that failed."""
 
@@ -51,8 +49,7 @@ class AddOutcome:
     failed: list[dict[str, Any]]
 
 
-@dataclass(frozen=True, slots=True)
-class CatalogCheck:
+class CatalogCheck(NamedTuple):
     """What :meth:`Workspace.check_files` found: the files read, every problem (empty when they
     validate) and the number of entries."""
 

@@ -89,6 +89,8 @@ def _plain_data(value: Any) -> Any:
     fields = getattr(value, "__dataclass_fields__", None)
     if fields is not None:
         return {name: _plain_data(getattr(value, name)) for name in fields}
+    if isinstance(value, Location):  # a NamedTuple, stored by its field names like a dataclass
+        return value._asdict()
     if isinstance(value, tuple | list):
         return [_plain_data(item) for item in value]
     return value
