@@ -335,9 +335,21 @@ def attempt(fn: Callable[[], T], steps: int, fallback: T, what: str = "symbolic 
     except (NotImplementedError, ValueError, ZeroDivisionError, RecursionError, OverflowError):
         return fallback
     except Exception as exc:  # SymPy raises PolynomialError, CoercionFailed, etc.
-        if type(exc).__module__.startswith("sympy"):
+        if type(exc).__module__.startswith("sympy") or _raised_in_sympy(exc):
             return fallback
         raise
+
+
+def _raised_in_sympy(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised inside SymPy's own code: SymPy gives up with a built-in
+    exception too (``limit`` raises ``TypeError: Invalid comparison of non-real zoo`` on some
+    claims with ``sign``); an error raised in actderiv's code still surfaces."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return str(tb.tb_frame.f_globals.get("__name__", "")).startswith("sympy")
 
 
 # --- the guard against a hang, in processor time -----------------------------------------------
