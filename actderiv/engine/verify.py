@@ -34,7 +34,7 @@ from actderiv.engine.compare import Constant, claim_constants
 from actderiv.engine.derivation import Derivation
 from actderiv.engine.forms import IDENTITIES, differentiate, readable_steps, rewritten
 from actderiv.engine.formula import CatalogResolver, Formula
-from actderiv.engine.kinks import switch_points
+from actderiv.engine.kinks import switch_points, unfound_switch_points
 from actderiv.engine.proofs import proves_zero
 from actderiv.errors import FormulaError
 from actderiv.lang.named import expand_named
@@ -107,7 +107,16 @@ def _run_checks(
 ) -> None:
     numeric = Numeric(formula)
     wrt = formula.symbols.get(derivation.wrt, X)
-    breaks = [p.value for p in switch_points(formula.expr, formula, opts)]
+    missed: list[str] = []
+    breaks = [p.value for p in switch_points(formula.expr, formula, opts, missed)]
+    if missed:
+        checks.append(
+            Check(
+                name="breakpoints",
+                status="undecided",
+                detail="; ".join(unfound_switch_points(missed)),
+            )
+        )
     points = sample_points(breaks)
     g = numeric.fn(derivation.derivative)
     checks.append(
