@@ -68,19 +68,38 @@ def test_rational_version_b_lists_its_second_tiny_kink() -> None:
 
 
 def test_a_switch_point_not_found_is_said_not_omitted() -> None:
-    # x = tanh(x) only at 0, which SymPy's solveset does not find: the derivation notes it,
-    # verify has an undecided check, and the properties decide nothing.
-    formula = formula_from_text("max(x, tanh(x))", {}, None)
+    # x = sin(x) only at 0, which SymPy's solveset does not find (nor, the critical points of
+    # x - sin(x) being infinitely many, the monotone pieces): the derivation notes it, verify
+    # has an undecided check, and the properties decide nothing (they said "range (-oo, oo),
+    # proved" when the pieces were taken as one).
+    formula = formula_from_text("min(x, sin(x))", {}, None)
     missed: list[str] = []
     assert switch_points(formula.expr, formula, OPTS, missed) == []
-    assert missed == ["x - tanh(x)"]
+    assert missed == ["x - sin(x)"]
     d = derive(formula, options=OPTS)
-    assert any("x - tanh(x) = 0" in n and "undecided" in n for n in d.notes)
+    assert any("x - sin(x) = 0" in n and "undecided" in n for n in d.notes)
     checks = {c.name: c for c in verify_derivation(formula, d).checks}
     assert checks["breakpoints"].status == "undecided"
     props = properties_of(formula)
-    assert props["range"]["low"] is None and props["continuity"] is None
-    assert "x - tanh(x) = 0" in props["notes"][0]
+    assert props["range"]["high"] is None and props["continuity"] is None
+    assert "x - sin(x) = 0" in props["notes"][0]
+
+
+def test_a_zero_at_a_critical_point_of_a_monotone_piece_is_found() -> None:
+    # x - tanh(x) has derivative tanh(x)^2: increasing, and 0 at its one critical point
+    formula = formula_from_text("max(x, tanh(x))", {}, None)
+    missed: list[str] = []
+    points = switch_points(formula.expr, formula, OPTS, missed)
+    assert missed == [] and [p.value for p in points] == [0.0]
+    props = properties_of(formula)
+    assert props["range"]["low"] == "-1" and props["continuity"] == 2
+
+
+def test_a_zero_strictly_inside_a_monotone_piece_is_missed_not_guessed() -> None:
+    formula = formula_from_text("max(x - 1, tanh(x))", {}, None)
+    missed: list[str] = []
+    assert switch_points(formula.expr, formula, OPTS, missed) == []
+    assert missed == ["-x + tanh(x) + 1"]
 
 
 def test_zeros_of_a_product_are_found_factor_by_factor() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from functools import partial
+from typing import Final
 
 import mpmath
 import sympy as sp
@@ -65,9 +66,12 @@ def switch_points(
         zeros = _real_zeros(g, opts)
         if not zeros:
             at = formula.at_defaults(g)
-            zeros = _polynomial_zeros(at, opts)
-            if zeros is None:
-                zeros = _real_zeros(at, opts)
+            found_at = _polynomial_zeros(at, opts)
+            if found_at is None:
+                found_at = _real_zeros(at, opts)
+            if found_at is None:
+                found_at = _monotone_zeros(at, opts)
+            zeros = zeros if found_at is None else found_at
         if zeros is None:
             if missed is not None:
                 missed.append(str(sp.sstr(formula.at_defaults(g))))
@@ -117,6 +121,59 @@ def _real_zeros(g: sp.Expr, opts: EngineOptions) -> list[sp.Expr] | None:
             out.extend(part)
         return out
     return None
+
+
+#: The functions continuous on the whole real line that :func:`_monotone_zeros` accepts.
+_ENTIRE: Final = (sp.exp, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.tanh, sp.erf, sp.atan, sp.asinh)
+
+
+def _monotone_zeros(g: sp.Expr, opts: EngineOptions) -> list[sp.Expr] | None:
+    """The real zeros of ``g`` (continuous on the whole line: sums, products and natural powers
+    of x, numbers and :data:`_ENTIRE`), where ``solveset`` finds its critical points (a finite
+    set) but not its zeros (x = tanh(x)): between two critical points g is strictly monotone,
+    so it has a zero inside only where its values (or limits at ±∞) at the ends have opposite
+    signs, and a zero at a critical point is one where g is exactly 0. None where a zero lies
+    strictly inside (it has no exact form), or where a sign cannot be decided."""
+    for node in sp.preorder_traversal(g):
+        if isinstance(node, sp.Pow):
+            if not (node.exp.is_Integer and node.exp >= 0):
+                return None
+        elif isinstance(node, sp.Function):
+            if not isinstance(node, _ENTIRE):
+                return None
+        elif not isinstance(node, sp.Add | sp.Mul | sp.Number | sp.Symbol | sp.NumberSymbol):
+            return None
+    if g.free_symbols - {X}:
+        return None
+
+    def sign(value: sp.Expr) -> int | None:
+        if value in (sp.oo, -sp.oo):
+            return 1 if value == sp.oo else -1
+        if not value.is_number or not value.is_finite:
+            return None
+        if sp.simplify(value) == 0:
+            return 0
+        s = sp.sign(value)
+        return int(s) if s in (1, -1) else None
+
+    def zeros() -> list[sp.Expr] | None:
+        critical = sp.solveset(sp.diff(g, X), X, sp.S.Reals)
+        if critical is sp.S.EmptySet:
+            points: list[sp.Expr] = []
+        elif isinstance(critical, sp.FiniteSet) and all(c.is_real for c in critical):
+            points = sorted(critical, key=lambda c: float(sp.N(c, 30)))
+        else:
+            return None
+        ends = [sp.limit(g, X, -sp.oo), *(g.subs(X, c) for c in points), sp.limit(g, X, sp.oo)]
+        maybe = [sign(v) for v in ends]
+        signs = [v for v in maybe if v is not None]
+        if len(signs) < len(maybe) or signs[0] == 0 or signs[-1] == 0:
+            return None
+        if any(a * b < 0 for a, b in itertools.pairwise(signs)):
+            return None  # a zero strictly between two critical points: no exact form
+        return [c for c, s in zip(points, signs[1:-1], strict=True) if s == 0]
+
+    return attempt(zeros, opts.step, None, "the switch points")
 
 
 def _polynomial_zeros(g: sp.Expr, opts: EngineOptions) -> list[sp.Expr] | None:
