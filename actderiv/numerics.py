@@ -90,9 +90,7 @@ def sample_points(
 def with_near_origin(points: Sequence[float], breaks: Sequence[float]) -> list[float]:
     """``points`` and :data:`NEAR_ORIGIN_XS`, less those nearer a breakpoint than the points
     that hug it (:func:`sample_points`)."""
-    near = [
-        v for v in NEAR_ORIGIN_XS if all(abs(v - b) > 1e-3 * max(1.0, abs(b)) for b in breaks)
-    ]
+    near = [v for v in NEAR_ORIGIN_XS if all(abs(v - b) > 1e-3 * max(1.0, abs(b)) for b in breaks)]
     return sorted({*points, *near})
 
 

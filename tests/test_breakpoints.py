@@ -17,7 +17,9 @@ from actderiv.engine.verify import verify_derivation
 OPTS = EngineOptions(search_self_referential=False)
 
 
-def _breakpoints(text: str, **params: float) -> list[tuple[float, float, float, float, bool | None]]:
+def _breakpoints(
+    text: str, **params: float
+) -> list[tuple[float, float, float, float, bool | None]]:
     d = derive(formula_from_text(text, params, None), options=OPTS)
     return [
         (float(b.x), float(b.left), float(b.right), float(b.value), b.differentiable)
@@ -54,9 +56,10 @@ def test_rational_version_b_lists_its_second_tiny_kink() -> None:
     text = "(1 + x)/(1 + abs(b1*x + b2*x**2 + b3*x**3 + b4*x**4))"
     found = _breakpoints(text, **b)
     assert len(found) == 2
-    (x0, left, right, value, differentiable), zero = found
+    (x0, left, right, _value, differentiable), zero = found
     assert zero[0] == 0.0
-    assert -1.21e-5 < x0 < -1.20e-5 and differentiable is False
+    assert -1.21e-5 < x0 < -1.20e-5
+    assert differentiable is False
     plain = text.replace("abs", "Abs")
     for k, v in b.items():
         plain = plain.replace(k, f"({sp.nsimplify(v, rational=True)})")
@@ -81,7 +84,8 @@ def test_a_switch_point_not_found_is_said_not_omitted() -> None:
     checks = {c.name: c for c in verify_derivation(formula, d).checks}
     assert checks["breakpoints"].status == "undecided"
     props = properties_of(formula)
-    assert props["range"]["high"] is None and props["continuity"] is None
+    assert props["range"]["high"] is None
+    assert props["continuity"] is None
     assert "x - sin(x) = 0" in props["notes"][0]
 
 
@@ -90,9 +94,11 @@ def test_a_zero_at_a_critical_point_of_a_monotone_piece_is_found() -> None:
     formula = formula_from_text("max(x, tanh(x))", {}, None)
     missed: list[str] = []
     points = switch_points(formula.expr, formula, OPTS, missed)
-    assert missed == [] and [p.value for p in points] == [0.0]
+    assert missed == []
+    assert [p.value for p in points] == [0.0]
     props = properties_of(formula)
-    assert props["range"]["low"] == "-1" and props["continuity"] == 2
+    assert props["range"]["low"] == "-1"
+    assert props["continuity"] == 2
 
 
 def test_a_zero_strictly_inside_a_monotone_piece_is_missed_not_guessed() -> None:
@@ -106,4 +112,5 @@ def test_zeros_of_a_product_are_found_factor_by_factor() -> None:
     formula = formula_from_text("max(x, x*exp(-abs(x)))", {}, None)
     missed: list[str] = []
     points = switch_points(formula.expr, formula, OPTS, missed)
-    assert missed == [] and [p.value for p in points] == [0.0]
+    assert missed == []
+    assert [p.value for p in points] == [0.0]

@@ -112,7 +112,7 @@ def _real_zeros(g: sp.Expr, opts: EngineOptions) -> list[sp.Expr] | None:
             if not factor.has(X):
                 continue
             part = attempt(
-                lambda u=factor: sp.solveset(u, X, sp.S.Reals), opts.step, None, "the switch points"
+                partial(sp.solveset, factor, X, sp.S.Reals), opts.step, None, "the switch points"
             )
             if part is sp.S.EmptySet:
                 continue
@@ -187,7 +187,7 @@ def _polynomial_zeros(g: sp.Expr, opts: EngineOptions) -> list[sp.Expr] | None:
         if not (num.is_polynomial(X) and den.is_polynomial(X)):
             return None
         poly, denominator = sp.Poly(num, X), sp.Poly(den, X)
-        if poly.degree() < 1 or not poly.domain.is_QQ and not poly.domain.is_ZZ:
+        if poly.degree() < 1 or not (poly.domain.is_QQ or poly.domain.is_ZZ):
             return None
         roots = list(dict.fromkeys(poly.real_roots()))
         return [r for r in roots if denominator.rem(sp.Poly(_minimal(r), X)).is_zero is False]
@@ -415,9 +415,7 @@ def _branch_at(f: sp.Expr, probe: float) -> sp.Expr | None:
             lambda e: isinstance(e, sp.sign) and e.args[0].has(X),
             lambda e: sp.Integer(sign_at(e.args[0])),
         )
-        return out.replace(
-            lambda e: isinstance(e, sp.Heaviside) and e.args[0].has(X), heaviside
-        )
+        return out.replace(lambda e: isinstance(e, sp.Heaviside) and e.args[0].has(X), heaviside)
     except _Unsure:
         return None
 
