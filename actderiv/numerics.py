@@ -43,6 +43,15 @@ REACH: Final = 50.0
 #: the stored derivatives against f's numerical derivative, besides the points by each kink).
 RECHECK_POINTS_PER_BRANCH: Final = 6
 
+#: Points near the origin at several scales, added to the sample points where a form in y is
+#: compared with the derivative (``verify``): where f is a narrow bump (GARF's exp(-50x^2)),
+#: every sample point out to REACH lies where y is too small for the working precision to
+#: determine the form (``ill_conditioned``), and no point would decide. Irrational-looking
+#: values, apart from SAMPLE_XS (the search's points), to avoid landing on kinks.
+NEAR_ORIGIN_XS: Final = tuple(
+    sorted(s * v for v in (0.00173, 0.0219, 0.0613, 0.117, 0.283, 0.641) for s in (-1.0, 1.0))
+)
+
 #: Points at which candidate forms are checked; irrational-looking values avoid landing on kinks.
 SAMPLE_XS: Final = tuple(
     sorted(
@@ -76,6 +85,13 @@ def sample_points(
         gap = 1e-3 * max(1.0, abs(b))
         points.extend((b - gap, b + gap))
     return sorted(set(points))
+
+
+def with_near_origin(points: Sequence[float], breaks: Sequence[float]) -> list[float]:
+    """``points`` and :data:`NEAR_ORIGIN_XS`, less those nearer a breakpoint than the points
+    that hug it (:func:`sample_points`)."""
+    near = [v for v in NEAR_ORIGIN_XS if all(abs(v - b) > 1e-3 * max(1.0, abs(b)) for b in breaks)]
+    return sorted({*points, *near})
 
 
 _FUNCS: Final[dict[type, Callable[..., Any]]] = {

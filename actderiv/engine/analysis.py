@@ -324,7 +324,9 @@ class Analysis:
         opts = EngineOptions(step=budget.PROPERTY_STEP)
         self.f = smooth_form(formula.at_defaults(formula.expr))
         flat = Formula(self.f, (), formula.source)
-        self.points = [p.at_defaults for p in switch_points(self.f, flat, opts)]
+        #: Where the switch points were not all found (then nothing here is decided).
+        self.missed: list[str] = []
+        self.points = [p.at_defaults for p in switch_points(self.f, flat, opts, self.missed)]
         self.pieces = pieces_of(self.f, self.points)
         self.sampler = Sampler(self.pieces)
         self.methods: dict[str, Method] = {}

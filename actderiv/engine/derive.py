@@ -18,7 +18,7 @@ from actderiv.engine.budget import EngineOptions, attempt, hang_guard
 from actderiv.engine.derivation import Breakpoint, Derivation, SelfReferential
 from actderiv.engine.forms import differentiate, readable_form
 from actderiv.engine.formula import Formula
-from actderiv.engine.kinks import BreakpointFinder, switch_points
+from actderiv.engine.kinks import BreakpointFinder, switch_points, unfound_switch_points
 from actderiv.engine.pieces import tidy_pieces
 from actderiv.engine.selfref import self_referential
 from actderiv.engine.vocabulary import named_forms
@@ -82,10 +82,20 @@ def _derive(
     breakpoints: tuple[Breakpoint, ...] = ()
     if variable == X:
         ctx = BreakpointFinder(formula, opts)
-        points = switch_points(f, formula, opts)
+        missed: list[str] = []
+        points = switch_points(f, formula, opts, missed)
+        values: list[float | None] = [None, *(p.value for p in points), None]
         breakpoints = tuple(
-            bp for bp in (ctx.breakpoint(f, order, p.at_defaults) for p in points) if bp is not None
+            bp
+            for bp in (
+                ctx.breakpoint(
+                    f, order, p.at_defaults, root=p.root, between=(values[i], values[i + 2])
+                )
+                for i, p in enumerate(points)
+            )
+            if bp is not None
         )
+        notes.extend(unfound_switch_points(missed))
     if order == 1:
         readable = _agree_at_kinks(readable, breakpoints)
     if torch is not None:

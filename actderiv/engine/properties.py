@@ -35,6 +35,7 @@ from actderiv.engine.analysis import (
 )
 from actderiv.engine.budget import WorkExhausted, hang_guard
 from actderiv.engine.formula import Formula
+from actderiv.engine.kinks import unfound_switch_points
 from actderiv.lang.parse import X
 from actderiv.numerics import PROPERTY_DPS, NotNumeric, compile_mp, real_value
 
@@ -308,6 +309,8 @@ def _origin(a: Analysis) -> tuple[sp.Expr | None, sp.Expr | None, bool | None]:
 def properties_of(formula: Formula) -> dict[str, Any]:
     """The properties of ``formula`` at its default parameters (keys as in docs/ARCHITECTURE.md)."""
     a = Analysis(formula)
+    if a.missed:  # the pieces may be wrong: nothing is decided (never a false "proved")
+        return _undecided(a, unfound_switch_points(a.missed))
     if not a.defined_everywhere():
         return _undecided(a)
     methods: dict[str, Method] = {}
@@ -355,8 +358,9 @@ def properties_of(formula: Formula) -> dict[str, Any]:
     }
 
 
-def _undecided(a: Analysis) -> dict[str, Any]:
-    """Every answer null: the analysis assumes f real and finite on the whole real line."""
+def _undecided(a: Analysis, why: list[str] | None = None) -> dict[str, Any]:
+    """Every answer null: the analysis assumes f real and finite on the whole real line, and
+    its pieces between all the switch points (``why`` says which were not found)."""
     return {
         "range": _empty_range(),
         **dict.fromkeys(
@@ -381,7 +385,8 @@ def _undecided(a: Analysis) -> dict[str, Any]:
         "dead_zones": [],
         "method": dict.fromkeys(KEYS, "sampled"),
         "sampled_on": a.sampler.label,
-        "notes": ["f is not real and finite everywhere on the sampled range; nothing was decided"],
+        "notes": why
+        or ["f is not real and finite everywhere on the sampled range; nothing was decided"],
     }
 
 
