@@ -30,6 +30,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+_unknown = [a for a in sys.argv[1:] if a.startswith("-") and a != "--cache"]
+if {"-h", "--help"} & set(sys.argv[1:]) or _unknown:
+    print(__doc__.split("\n\n")[0] + "\n\nusage: python scripts/build_derived.py [--cache DIR]")
+    sys.exit(0 if not _unknown or {"-h", "--help"} & set(sys.argv[1:]) else 2)
 if "--cache" in sys.argv:  # before actderiv is imported: the store reads these once
     os.environ["ACTDERIV_CACHE_DIR"] = sys.argv[sys.argv.index("--cache") + 1]
     os.environ.pop("ACTDERIV_NO_CACHE", None)

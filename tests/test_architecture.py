@@ -157,10 +157,23 @@ def test_the_shipped_list_rows_are_those_of_the_shipped_records() -> None:
     )
 
 
+#: Entries whose switch points the engine cannot locate (x = sin x; gelu(x) = 10, which has no
+#: closed form): their records say so, an undecided "breakpoints" check, rather than list too few
+#: kinks and claim properties that do not hold (README, "Breakpoints").
+SWITCH_POINTS_NOT_FOUND = {"minsin", "gelu_10"}
+
+
 def test_every_shipped_record_is_verified() -> None:
     catalog = api.load_catalog()
-    unverified = [r["name"] for r in api.records(catalog, list(catalog)) if not r["verified"]]
-    assert unverified == []
+    records = {r["name"]: r for r in api.records(catalog, list(catalog))}
+    unverified = {name for name, r in records.items() if not r["verified"]}
+    assert unverified == SWITCH_POINTS_NOT_FOUND
+    for name in SWITCH_POINTS_NOT_FOUND:
+        checks = records[name]["verification"]["checks"]
+        undecided = [
+            c["name"] for c in checks if c["status"] != "proved" and c["status"] != "confirmed"
+        ]
+        assert undecided == ["breakpoints"], (name, undecided)
 
 
 def test_warm_list_skips_the_modules_only_writing_or_other_platforms_need(

@@ -17,7 +17,7 @@ from actderiv.numerics import compile_mp, real_value
 
 #: The number of entries once the survey block's second pass was added (139 before the survey
 #: block, 190 after its first pass). Raise it when adding.
-MIN_ENTRIES = 274
+MIN_ENTRIES = 306
 
 
 def test_every_catalog_entry_cites_a_reference_with_a_link() -> None:
