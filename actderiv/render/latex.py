@@ -371,7 +371,8 @@ def _equations(item: Mapping[str, Any]) -> str:
     out += [r"\begin{align}", " \\\\\n".join(lines), r"\end{align}"]
     if tex["breakpoints"]:
         kinks = "; ".join(
-            rf"at $x = {b['x']}$: $f'({b['x']}^-) = {b['left']}$, $f'({b['x']}^+) = {b['right']}$"
+            rf"at $x = {b['x']}$: $f'({_side_base(b['x'])}^-) = {b['left']}$, "
+            rf"$f'({_side_base(b['x'])}^+) = {b['right']}$"
             + (rf", PyTorch uses ${b['torch']}$" if b["torch"] is not None else "")
             for b in tex["breakpoints"]
         )
@@ -452,3 +453,9 @@ def named_legend(entries: Sequence[Mapping[str, Any]]) -> str:
     if not seen:
         return ""
     return r"\noindent Named functions: " + "; ".join(f"${d}$" for d in seen) + "."
+
+
+def _side_base(point: str) -> str:
+    """A kink's point as the base of the side marker ^- or ^+: braced where it has a power of
+    its own (``10^{-5}``), which would otherwise make a double superscript pdflatex rejects."""
+    return "{" + point + "}" if "^" in point else point
