@@ -113,3 +113,18 @@ def test_a_constant_of_many_digits_inside_erf_does_not_stall_the_readable_forms(
         got = sp.N(form.subs(X, sp.Rational(str(xv))), 30)
         want = sp.N(raw.subs(X, sp.Rational(str(xv))), 30)
         assert mpmath.almosteq(mpmath.mpf(str(got)), mpmath.mpf(str(want)), 1e-25)
+
+
+def test_a_whole_record_of_erf_with_a_decimal_scale_is_made() -> None:
+    """Megatron's erf_gelu, x(1 + erf(x/1.41421))/2: the properties' solveset also built a dense
+    power of exp(x²) (memory ran out); the zeros are now solved with such numbers as symbols."""
+    from click.testing import CliRunner
+
+    from actderiv.cli import cli
+
+    result = CliRunner().invoke(cli, ["derive", "x*(1 + erf(x/1.41421))/2", "--json"])
+    assert result.exit_code == ExitStatus.OK, result.output
+    record = json.loads(result.stdout)
+    assert record["verified"] is True
+    assert record["properties"]["f0"] == "0"
+    assert record["properties"]["max_abs_derivative"]["at"] == "141421/100000"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 import mpmath
@@ -17,7 +18,7 @@ import sympy as sp
 
 from actderiv.engine import budget
 from actderiv.engine.budget import EngineOptions, attempt
-from actderiv.engine.forms import differentiate
+from actderiv.engine.forms import abstracted, differentiate
 from actderiv.engine.formula import Formula
 from actderiv.engine.kinks import switch_points
 from actderiv.engine.selfref import as_branches
@@ -345,7 +346,7 @@ class Analysis:
             # does not make the record undecided.
             with budget.collecting(propagate=False):
                 self._zeros[key] = self.clock.attempt(
-                    lambda: sp.solveset(h, X, interval),
+                    partial(_zeros_on, h, interval),
                     None,
                     "the zeros of an expression",
                     steps=budget.ZEROS,
@@ -389,3 +390,18 @@ class Analysis:
         if any(j is None for j in self.jumps):
             return None
         return not any(self.jumps)
+
+
+def _zeros_on(h: sp.Expr, interval: sp.Interval) -> Any:
+    """``solveset`` of ``h`` on ``interval``, with the numbers of many digits inside exp
+    written as symbols (:func:`~actderiv.engine.forms.abstracted`): exp(-x²/(2·1.41421²)) made
+    SymPy build a dense power of exp(x²) of enormous degree. A set in those symbols that is
+    not a finite set of points is no answer (None: the property is sampled)."""
+    abstract, back = abstracted(h, inside=sp.exp)
+    if not back:
+        return sp.solveset(h, X, interval)
+    found = sp.solveset(abstract, X, interval)
+    if not isinstance(found, sp.FiniteSet):
+        return found if found is sp.S.EmptySet else None
+    points = [p.xreplace(back) for p in found]
+    return sp.FiniteSet(*(p for p in points if interval.contains(p) is sp.true))

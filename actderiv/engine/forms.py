@@ -215,13 +215,16 @@ def rewritten(rewrite: Callable[[sp.Expr], sp.Expr], expr: sp.Expr, steps: int) 
 MANY_DIGITS: Final = 1000
 
 
-def abstracted(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Expr, sp.Expr]]:
+def abstracted(expr: sp.Expr, inside: type | None = None) -> tuple[sp.Expr, dict[sp.Expr, sp.Expr]]:
     """``expr`` with each number of many digits (:data:`MANY_DIGITS`) replaced by a positive
-    symbol times its sign, and the map back from those symbols to the numbers."""
+    symbol times its sign, and the map back from those symbols to the numbers; with ``inside``
+    (a function, such as ``exp``), only the numbers that occur in its arguments."""
+    where = [expr] if inside is None else [f.args[0] for f in expr.atoms(inside)]
     numbers = sorted(
         {
             abs(n)
-            for n in expr.atoms(sp.Rational, sp.Float)
+            for part in where
+            for n in part.atoms(sp.Rational, sp.Float)
             if isinstance(n, sp.Float) or (not n.is_Integer and max(abs(n.p), n.q) > MANY_DIGITS)
         },
         key=sp.default_sort_key,
