@@ -113,5 +113,5 @@ def test_the_reciprocal_of_a_decimal_prints_as_a_division_by_it() -> None:
     """EDM2's mp_silu is silu(x)/0.596: f' printed 250*σ(x)*(…)/149, not …/0.596."""
     from actderiv.pipelines import formula_record
 
-    record = formula_record("silu(x)/0.596")
+    record = formula_record("x*sigmoid(x)/0.596")
     assert record["display"]["derivative"] == "σ(x)*(x*(1 - σ(x)) + 1)/0.596"
