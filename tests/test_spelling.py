@@ -107,3 +107,11 @@ def test_a_symbol_for_an_unknown_parameter_is_refused() -> None:
 )
 def test_greek_names_default_to_greek_letters(name: str, tex: str) -> None:
     assert name_tex(name) == tex
+
+
+def test_the_reciprocal_of_a_decimal_prints_as_a_division_by_it() -> None:
+    """EDM2's mp_silu is silu(x)/0.596: f' printed 250*σ(x)*(…)/149, not …/0.596."""
+    from actderiv.pipelines import formula_record, load_catalog
+
+    record = formula_record("x*sigmoid(x)/0.596", catalog=load_catalog())
+    assert record["display"]["derivative"] == "σ(x)*(x*(1 - σ(x)) + 1)/0.596"

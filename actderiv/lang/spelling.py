@@ -124,23 +124,25 @@ def decimal_text(value: sp.Rational) -> str | None:
 
 def explanation(
     r: sp.Rational, values: Sequence[sp.Rational]
-) -> tuple[sp.Rational, tuple[sp.Rational, ...]] | None:
+) -> tuple[sp.Rational, tuple[sp.Rational, ...], int] | None:
     """``r`` as a small fraction q times one or two of ``values`` (3·0.044715, SELU's
-    alpha·scale): (q, the values used), the simplest such, or None.
+    alpha·scale), or divided by one of them (1/0.596, from silu(x)/0.596): (q, the values used,
+    their power, 1 or -1), the simplest such, or None. A product wins a tie.
 
     The printers write ``r`` so (:func:`spelled`); the readability measure counts a number that
     has no such explanation as one a reader cannot find in the definition
     (:func:`actderiv.engine.forms.unexplained_numbers`)."""
-    best: tuple[int, sp.Rational, tuple[sp.Rational, ...]] | None = None
+    best: tuple[int, sp.Rational, tuple[sp.Rational, ...], int] | None = None
     singles = [(v,) for v in values]
     pairs = [(v1, v2) for i, v1 in enumerate(values) for v2 in values[i:]]
-    for used in singles + pairs:
-        q = r / sp.Mul(*used)
+    tries = [(used, 1) for used in singles + pairs] + [(used, -1) for used in singles]
+    for used, power in tries:
+        q = r / sp.Mul(*used) ** power
         if abs(q.p) <= SMALL and q.q <= SMALL:
-            size = max(abs(int(q.p)), int(q.q)) + 10 * (len(used) - 1)
+            size = max(abs(int(q.p)), int(q.q)) + 10 * (len(used) - 1) + (power < 0)
             if best is None or size < best[0]:
-                best = (size, q, used)
-    return None if best is None else (best[1], best[2])
+                best = (size, q, used, power)
+    return None if best is None else best[1:]
 
 
 def spelled(expr: sp.Basic, spellings: tuple[Spelling, ...]) -> sp.Basic:
@@ -199,9 +201,9 @@ class _Speller:
             return r
         found = explanation(r, [v for v, _ in self.decimals])
         if found is not None:
-            q, used = found
+            q, used, power = found
             atoms = dict(reversed(self.decimals))
-            return sp.Mul(q, *(atoms[v] for v in used))
+            return sp.Mul(q, *(atoms[v] ** power for v in used))
         text = decimal_text(r) if self.decimals else None
         if text is None:
             return r
