@@ -115,3 +115,14 @@ def test_the_reciprocal_of_a_decimal_prints_as_a_division_by_it() -> None:
 
     record = formula_record("x*sigmoid(x)/0.596", catalog=load_catalog())
     assert record["display"]["derivative"] == "σ(x)*(x*(1 - σ(x)) + 1)/0.596"
+
+
+def test_a_power_of_a_decimal_s_reciprocal_prints_as_a_division() -> None:
+    """x(1 + erf(x/1.41421))/2 (Megatron's erf_gelu): f' holds exp(-x²/1.41421²), which
+    printed as exp(-10000000000*x^2/19999899241)."""
+    from actderiv.pipelines import formula_record
+
+    record = formula_record("x*(1 + erf(x/1.41421))/2")
+    assert record["display"]["derivative"] == (
+        "x*exp(-x^2/1.41421^2)/(sqrt(pi)*1.41421) + erf(x/1.41421)/2 + 1/2"
+    )

@@ -126,7 +126,7 @@ def explanation(
     r: sp.Rational, values: Sequence[sp.Rational]
 ) -> tuple[sp.Rational, tuple[sp.Rational, ...], int] | None:
     """``r`` as a small fraction q times one or two of ``values`` (3·0.044715, SELU's
-    alpha·scale), or divided by one of them (1/0.596, from silu(x)/0.596): (q, the values used,
+    alpha·scale), or divided by them (1/0.596, from silu(x)/0.596; 1/1.41421²): (q, the values used,
     their power, 1 or -1), the simplest such, or None. A product wins a tie.
 
     The printers write ``r`` so (:func:`spelled`); the readability measure counts a number that
@@ -135,7 +135,7 @@ def explanation(
     best: tuple[int, sp.Rational, tuple[sp.Rational, ...], int] | None = None
     singles = [(v,) for v in values]
     pairs = [(v1, v2) for i, v1 in enumerate(values) for v2 in values[i:]]
-    tries = [(used, 1) for used in singles + pairs] + [(used, -1) for used in singles]
+    tries = [(used, power) for power in (1, -1) for used in singles + pairs]
     for used, power in tries:
         q = r / sp.Mul(*used) ** power
         if abs(q.p) <= SMALL and q.q <= SMALL:
