@@ -70,6 +70,9 @@ PROPERTY_STEP: Final = 1_000_000
 #: 310,000; where they are not found the property is sampled, and says so).
 ZEROS: Final = 400_000
 PROPERTY_TOTAL: Final = 3_000_000
+#: The interval evaluations (mpmath's ``iv``, not SymPy steps) of one search for the certified
+#: zeros of one switch argument (engine/isolate.py): minsin's and gelu_10's take under 1,000.
+ROOT_EVALUATIONS: Final = 5_000
 #: One activation's whole properties analysis (at most 1,900,000 used; past it, the record has
 #: no properties).
 PROPERTIES: Final = 10_000_000
