@@ -149,7 +149,10 @@ def test_gelu_10_switches_where_gelu_is_10_isolated_not_guessed() -> None:
     assert "breakpoints" not in statuses
     props = properties_of(formula)
     assert props["continuity"] == 0
-    assert props["range"]["high"] == "10"
+    assert props["range"]["high"] == "10"  # the clip value, attained beyond the point
+    # the point prints with its 17 digits, not as the 10 they round to
+    assert props["continuity_limited_at"] == "10.000000000000000"
+    assert props["dead_zones"] == [{"low": "10.000000000000000", "high": "oo"}]
 
 
 def test_every_zero_of_a_bounded_oscillation_is_isolated() -> None:
