@@ -330,7 +330,8 @@ class BreakpointFinder:
         digits. The value as written is f's derivative with each |u|, sign(u), Heaviside(u)
         whose u vanishes at ``root`` at its value at 0 (decided exactly for polynomial u); at an
         isolated zero of g, also with each Piecewise at its branch there, u vanishing exactly
-        where it is ±g and any other sign told by an enclosure over the isolating interval."""
+        where it is a nonzero multiple of g and any other sign told by an enclosure over the
+        isolating interval."""
         f_at = self.formula.at_defaults(f)
         point = float(to_float(c) or 0.0)
         lo, hi = between
@@ -490,7 +491,7 @@ def _written_at_isolated(f: sp.Expr, root: IsolatedRoot) -> sp.Expr | None:
     """``f`` as written at an isolated zero of ``root.g``: each Piecewise at the first branch
     whose condition holds there, each |u|, sign(u), Heaviside(u) at its value there, the sign
     of each u (of lhs - rhs for a relation) told by :meth:`IsolatedRoot.sign_of` (0 exactly
-    where u is ±g); None where a sign cannot be told."""
+    where u is a nonzero multiple of g); None where a sign cannot be told."""
 
     def sign(u: sp.Expr) -> int:
         s = root.sign_of(u)
