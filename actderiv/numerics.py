@@ -43,6 +43,17 @@ REACH: Final = 50.0
 #: the stored derivatives against f's numerical derivative, besides the points by each kink).
 RECHECK_POINTS_PER_BRANCH: Final = 6
 
+#: Certified switch points with no closed form (engine/isolate.py): the precisions, in bits, at
+#: which an interval evaluation is tried (a next one only where the one before cannot tell the
+#: sign); the digits to which an isolating interval is refined (narrower than 10^-ROOT_DIGITS of
+#: the zero), and at most how many halvings that takes; how narrow a piece of the line may get
+#: where g' has no certified sign, and how far out (|x|) the line is split before giving up.
+ROOT_BITS: Final = (96, 192, 384, 768)
+ROOT_DIGITS: Final = 40
+ROOT_HALVINGS: Final = 400
+ROOT_MIN_WIDTH: Final = sp.Rational(1, 2**20)
+ROOT_REACH: Final = 2**20
+
 #: Points near the origin at several scales, added to the sample points where a form in y is
 #: compared with the derivative (``verify``): where f is a narrow bump (GARF's exp(-50x^2)),
 #: every sample point out to REACH lies where y is too small for the working precision to

@@ -157,10 +157,11 @@ def test_the_shipped_list_rows_are_those_of_the_shipped_records() -> None:
     )
 
 
-#: Entries whose switch points the engine cannot locate (x = sin x; gelu(x) = 10, which has no
-#: closed form): their records say so, an undecided "breakpoints" check, rather than list too few
-#: kinks and claim properties that do not hold (README, "Breakpoints").
-SWITCH_POINTS_NOT_FOUND = {"minsin", "gelu_10"}
+#: Entries whose switch points the engine cannot locate: their records say so, an undecided
+#: "breakpoints" check, rather than list too few kinks and claim properties that do not hold
+#: (README, "Breakpoints"). None since zeros with no closed form are certified with interval
+#: arithmetic (minsin's x = sin x, gelu_10's gelu(x) = 10: engine/isolate.py).
+SWITCH_POINTS_NOT_FOUND: set[str] = set()
 
 
 def test_every_shipped_record_is_verified() -> None:

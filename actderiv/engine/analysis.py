@@ -8,7 +8,7 @@ Every SymPy step that can run long runs within a work budget (see
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal, TypeVar
@@ -20,6 +20,7 @@ from actderiv.engine import budget
 from actderiv.engine.budget import EngineOptions, attempt
 from actderiv.engine.forms import abstracted, differentiate
 from actderiv.engine.formula import Formula
+from actderiv.engine.isolate import IsolatedRoot
 from actderiv.engine.kinks import switch_points
 from actderiv.engine.selfref import as_branches
 from actderiv.lang.parse import X
@@ -48,6 +49,9 @@ class Piece:
     f: sp.Expr  # the branch that applies on (lo, hi)
     d1: sp.Expr
     d2: sp.Expr
+    #: how an end prints where it is not its exact text (see :attr:`Analysis.labels`)
+    lo_text: str | None = None
+    hi_text: str | None = None
 
     def probe(self) -> float:
         """A point inside the piece."""
@@ -65,10 +69,16 @@ class Piece:
         if lo == -sp.oo and hi == sp.oo:
             return "all x"
         if lo == -sp.oo:
-            return f"x < {exact_text(hi)}"
+            return f"x < {self.end_text(+1)}"
         if hi == sp.oo:
-            return f"x > {exact_text(lo)}"
-        return f"{exact_text(lo)} < x < {exact_text(hi)}"
+            return f"x > {self.end_text(-1)}"
+        return f"{self.end_text(-1)} < x < {self.end_text(+1)}"
+
+    def end_text(self, side: int) -> str | None:
+        """The lower (side -1) or upper end as printed."""
+        if side < 0:
+            return self.lo_text or exact_text(self.lo)
+        return self.hi_text or exact_text(self.hi)
 
 
 def to_mpf(v: sp.Expr) -> Any:
@@ -109,14 +119,18 @@ def select_branch(expr: sp.Expr, xv: float) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, sp.Piecewise), choose)
 
 
-def pieces_of(f: sp.Expr, points: Sequence[sp.Expr]) -> list[Piece]:
+def pieces_of(
+    f: sp.Expr, points: Sequence[sp.Expr], labels: Mapping[int, str] | None = None
+) -> list[Piece]:
+    """The pieces between the switch points; ``labels`` prints point i where given."""
     ends: list[sp.Expr] = [-sp.oo, *points, sp.oo]
+    texts: list[str | None] = [None, *((labels or {}).get(i) for i in range(len(points))), None]
     out = []
-    for lo, hi in itertools.pairwise(ends):
+    for i, (lo, hi) in enumerate(itertools.pairwise(ends)):
         piece = Piece(lo, hi, sp.S.Zero, sp.S.Zero, sp.S.Zero)
         branch = select_branch(f, piece.probe())
         d1 = differentiate(branch)
-        out.append(Piece(lo, hi, branch, d1, differentiate(d1)))
+        out.append(Piece(lo, hi, branch, d1, differentiate(d1), texts[i], texts[i + 1]))
     return out
 
 
@@ -327,8 +341,15 @@ class Analysis:
         flat = Formula(self.f, (), formula.source)
         #: Where the switch points were not all found (then nothing here is decided).
         self.missed: list[str] = []
-        self.points = [p.at_defaults for p in switch_points(self.f, flat, opts, self.missed)]
-        self.pieces = pieces_of(self.f, self.points)
+        found = switch_points(self.f, flat, opts, self.missed)
+        self.points = [p.at_defaults for p in found]
+        #: How a switch point known only numerically prints: its 17 digits as they are
+        #: (gelu_10's 10.000000000000000, never the 10 that exact_text makes of that value: the
+        #: point is 10.000000000000000000000076).
+        self.labels = {
+            i: str(p.at_defaults) for i, p in enumerate(found) if isinstance(p.root, IsolatedRoot)
+        }
+        self.pieces = pieces_of(self.f, self.points, self.labels)
         self.sampler = Sampler(self.pieces)
         self.methods: dict[str, Method] = {}
         self.notes: list[str] = []
@@ -355,6 +376,10 @@ class Analysis:
 
     def at(self, expr: sp.Expr, c: sp.Expr, side: str | None = None) -> sp.Expr | None:
         return value_at(expr, c, side, self.clock)
+
+    def point_text(self, i: int) -> str | None:
+        """Switch point i as printed."""
+        return self.labels.get(i) or exact_text(self.points[i])
 
     def left_right(self, i: int, order: int) -> tuple[sp.Expr | None, sp.Expr | None]:
         """One-sided limits of the ``order``-th derivative at switch point ``i``."""

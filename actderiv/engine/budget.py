@@ -70,6 +70,11 @@ PROPERTY_STEP: Final = 1_000_000
 #: 310,000; where they are not found the property is sampled, and says so).
 ZEROS: Final = 400_000
 PROPERTY_TOTAL: Final = 3_000_000
+#: The interval evaluations (mpmath's ``iv``, not SymPy steps) of one search for the certified
+#: zeros of one switch argument (engine/isolate.py): minsin's x - sin(x) takes 15, gelu_10's
+#: gelu(x) - 10 210 (most of them halving its interval to 40 digits) and gelu(x) + 10 21; where
+#: the zeros are infinitely many (sin(x) + exp(-x) = 1/2), it runs out in about a second.
+ROOT_EVALUATIONS: Final = 5_000
 #: One activation's whole properties analysis (at most 1,900,000 used; past it, the record has
 #: no properties).
 PROPERTIES: Final = 10_000_000

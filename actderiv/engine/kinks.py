@@ -18,6 +18,7 @@ from actderiv.engine.budget import EngineOptions, attempt
 from actderiv.engine.derivation import Breakpoint
 from actderiv.engine.forms import differentiate
 from actderiv.engine.formula import Formula
+from actderiv.engine.isolate import IsolatedRoot, isolated_zeros
 from actderiv.lang.parse import X
 from actderiv.numerics import PROBE_DPS, SAME_VALUE_TOL, NotNumeric, compile_mp, real_value
 
@@ -28,12 +29,14 @@ class SwitchPoint:
 
     ``at_defaults`` is the point as printed; where that is a 17-digit float standing for a
     number with no short exact form (a root of a cubic), ``root`` is the exact number (a
-    ``CRootOf``), from which the one-sided derivatives there are computed."""
+    ``CRootOf``), from which the one-sided derivatives there are computed; where the point is
+    known only numerically (gelu(x) = 10), ``root`` is its :class:`IsolatedRoot` (an isolating
+    interval, and a point of it to 40 digits, which ``exact`` is too)."""
 
     exact: sp.Expr
     at_defaults: sp.Expr
     value: float
-    root: sp.Expr | None = None
+    root: sp.Expr | IsolatedRoot | None = None
 
 
 def switch_points(
@@ -44,9 +47,12 @@ def switch_points(
     The points are the real zeros of each argument of |.|, sign, Heaviside, Max and Min and of
     each side of a Piecewise condition (less the other side): solved in the parameters, else at
     the defaults, a polynomial by exact real-root isolation (``CRootOf``), anything else by
-    ``solveset``; each within ``opts.step`` steps. An argument whose zeros are not found that
-    way (a budget ran out, or SymPy gives no finite set) is named in ``missed``: the list
-    returned may then lack points, and the caller must say so (never a silent omission).
+    ``solveset``, by monotone pieces, or by certified isolation with interval arithmetic
+    (:mod:`actderiv.engine.isolate`: every zero, each exactly where g is 0 at a point tried,
+    else as an isolating interval); each within its budget. An argument whose zeros are not
+    all found that way (a budget ran out, SymPy gives no finite set, some part of the line is
+    left undecided) is named in ``missed``: the list returned may then lack points, and the
+    caller must say so (never a silent omission).
     """
     zeros_of: list[sp.Expr] = []
     for pw in f.atoms(sp.Piecewise):
@@ -71,12 +77,19 @@ def switch_points(
                 found_at = _real_zeros(at, opts)
             if found_at is None:
                 found_at = _monotone_zeros(at, opts)
+            if found_at is None:
+                found_at = isolated_zeros(at, opts)
             zeros = zeros if found_at is None else found_at
         if zeros is None:
             if missed is not None:
                 missed.append(str(sp.sstr(formula.at_defaults(g))))
             continue
         for exact in zeros:
+            if isinstance(exact, IsolatedRoot):  # known numerically: printed to 17 digits
+                near = float(exact.value)
+                if not any(abs(near - k) < SAME_VALUE_TOL for k in found):
+                    found[near] = SwitchPoint(exact.value, exact.printed, near, exact)
+                continue
             exact_at = formula.at_defaults(exact)
             at_defaults = nice_value(exact_at)
             if at_defaults.has(sp.CRootOf):  # printed as a number, computed from the root
@@ -255,14 +268,15 @@ class BreakpointFinder:
         order: int,
         c: sp.Expr,
         *,
-        root: sp.Expr | None = None,
+        root: sp.Expr | IsolatedRoot | None = None,
         between: tuple[float | None, float | None] = (None, None),
     ) -> Breakpoint | None:
         """One-sided derivatives and the conventional value at ``c``; None where nothing kinks.
 
-        Where ``c`` is a float standing for the exact number ``root`` (a ``CRootOf``), they are
-        computed at ``root`` from the branches that apply on each side (see
-        :meth:`_at_root`); ``between`` holds the switch points next to it (None: none)."""
+        Where ``c`` is a float standing for the exact number ``root`` (a ``CRootOf``) or for a
+        zero known numerically (an :class:`IsolatedRoot`), they are computed at ``root`` from
+        the branches that apply on each side (see :meth:`_at_root`); ``between`` holds the
+        switch points next to it (None: none)."""
         if root is not None:
             return self._at_root(f, order, c, root, between)
         f_at = self.formula.at_defaults(f)
@@ -302,10 +316,11 @@ class BreakpointFinder:
         f: sp.Expr,
         order: int,
         c: sp.Expr,
-        root: sp.Expr,
+        root: sp.Expr | IsolatedRoot,
         between: tuple[float | None, float | None],
     ) -> Breakpoint | None:
-        """The breakpoint at an exact ``root`` with no short form (printed as ``c``).
+        """The breakpoint at an exact ``root`` with no short form (printed as ``c``), or at a
+        zero known numerically (its 40-digit point inside the isolating interval).
 
         Between two neighbouring switch points every |u|, sign(u), Heaviside(u) and Piecewise
         condition keeps its sign (all their zeros are switch points), so the branch of f on each
@@ -313,7 +328,10 @@ class BreakpointFinder:
         switch point (or 1 beyond the last one). That branch is analytic at ``root``: its
         derivatives there are its values, computed from ``root`` exactly and printed to 17
         digits. The value as written is f's derivative with each |u|, sign(u), Heaviside(u)
-        whose u vanishes at ``root`` at its value at 0 (decided exactly for polynomial u)."""
+        whose u vanishes at ``root`` at its value at 0 (decided exactly for polynomial u); at an
+        isolated zero of g, also with each Piecewise at its branch there, u vanishing exactly
+        where it is a nonzero multiple of g and any other sign told by an enclosure over the
+        isolating interval."""
         f_at = self.formula.at_defaults(f)
         point = float(to_float(c) or 0.0)
         lo, hi = between
@@ -330,7 +348,12 @@ class BreakpointFinder:
         upper = differentiate(above, order - 1) if order > 1 else above
 
         def written(k: int) -> sp.Expr | None:
-            form = _written_at(differentiate(f_at, k) if k else f_at, root)
+            fk = differentiate(f_at, k) if k else f_at
+            form = (
+                _written_at_isolated(fk, root)
+                if isinstance(root, IsolatedRoot)
+                else _written_at(fk, root)
+            )
             return None if form is None else self._number_at(form, root)
 
         continuous = _all_close(
@@ -352,11 +375,12 @@ class BreakpointFinder:
             differentiable=differentiable,
         )
 
-    def _number_at(self, expr: sp.Expr, root: sp.Expr) -> sp.Expr | None:
+    def _number_at(self, expr: sp.Expr, root: sp.Expr | IsolatedRoot) -> sp.Expr | None:
         """``expr`` (analytic near ``root``) at ``root``, to 17 digits; None where not finite."""
+        point = root.value if isinstance(root, IsolatedRoot) else root
 
         def number() -> sp.Expr | None:
-            value = sp.N(expr.subs(X, root), 30)
+            value = sp.N(expr.subs(X, point), 30)
             if not value.is_number or not value.is_finite or value.has(sp.nan, sp.zoo):
                 return None
             real, imag = value.as_real_imag()
@@ -449,6 +473,67 @@ def _written_at(f: sp.Expr, root: sp.Expr) -> sp.Expr | None:
             lambda e: isinstance(e, sp.Abs | sp.sign | sp.Heaviside) and e.args[0].has(X),
             at_zero,
         )
+    except _Unsure:
+        return None
+
+
+_RELATION_AT_ZERO: Final = {
+    sp.StrictLessThan: lambda s: s < 0,
+    sp.LessThan: lambda s: s <= 0,
+    sp.StrictGreaterThan: lambda s: s > 0,
+    sp.GreaterThan: lambda s: s >= 0,
+    sp.Equality: lambda s: s == 0,
+    sp.Unequality: lambda s: s != 0,
+}
+
+
+def _written_at_isolated(f: sp.Expr, root: IsolatedRoot) -> sp.Expr | None:
+    """``f`` as written at an isolated zero of ``root.g``: each Piecewise at the first branch
+    whose condition holds there, each |u|, sign(u), Heaviside(u) at its value there, the sign
+    of each u (of lhs - rhs for a relation) told by :meth:`IsolatedRoot.sign_of` (0 exactly
+    where u is a nonzero multiple of g); None where a sign cannot be told."""
+
+    def sign(u: sp.Expr) -> int:
+        s = root.sign_of(u)
+        if s is None:
+            raise _Unsure
+        return s
+
+    def truth(rel: sp.Expr) -> sp.Expr:
+        holds = _RELATION_AT_ZERO.get(type(rel))
+        if holds is None:
+            raise _Unsure
+        return sp.true if holds(sign(rel.lhs - rel.rhs)) else sp.false
+
+    def choose(pw: sp.Piecewise) -> sp.Expr:
+        for value, cond in pw.args:
+            rels = sorted(cond.atoms(sp.core.relational.Relational), key=sp.default_sort_key)
+            decided = cond.xreplace({rel: truth(rel) for rel in rels})
+            if decided is sp.true:
+                return value
+            if decided is not sp.false:
+                raise _Unsure
+        raise _Unsure
+
+    def heaviside(h: sp.Heaviside) -> sp.Expr:
+        s = sign(h.args[0])
+        if s == 0:
+            return h.args[1] if len(h.args) > 1 else sp.S.Half
+        return sp.S.One if s > 0 else sp.S.Zero
+
+    try:
+        out = f
+        while out.has(sp.Piecewise):
+            out = out.replace(lambda e: isinstance(e, sp.Piecewise), choose)
+        out = out.replace(
+            lambda e: isinstance(e, sp.Abs) and e.args[0].has(X),
+            lambda e: sign(e.args[0]) * e.args[0],
+        )
+        out = out.replace(
+            lambda e: isinstance(e, sp.sign) and e.args[0].has(X),
+            lambda e: sp.Integer(sign(e.args[0])),
+        )
+        return out.replace(lambda e: isinstance(e, sp.Heaviside) and e.args[0].has(X), heaviside)
     except _Unsure:
         return None
 

@@ -77,15 +77,15 @@ def _continuity(a: Analysis) -> tuple[int | str | None, str | None, Method]:
     """(k of C^k, the switch point that limits it, method)."""
     worst: int | None = None
     at: str | None = None
-    for i, p in enumerate(a.points):
+    for i in range(len(a.points)):
         k = _continuity_at(a, i)
         if k is None:
-            return None, exact_text(p), "proved"
+            return None, a.point_text(i), "proved"
         if k == "inf":
             continue
         assert isinstance(k, int)
         if worst is None or k < worst:
-            worst, at = k, exact_text(p)
+            worst, at = k, a.point_text(i)
     return ("inf" if worst is None else worst), at, "proved"
 
 
@@ -120,12 +120,15 @@ def _extremes(
         if not g.has(X):
             out.append((numeric_value(g), g, True, piece.where()))
             continue
-        for end, side in ((piece.lo, "+"), (piece.hi, "-")):
+        for end, side, text in (
+            (piece.lo, "+", piece.end_text(-1)),
+            (piece.hi, "-", piece.end_text(1)),
+        ):
             limit = a.at(g, end, side)
             if limit is None:
                 method = "sampled"
                 continue
-            out.append((numeric_value(limit), limit, False, exact_text(end) or ""))
+            out.append((numeric_value(limit), limit, False, text or ""))
         crit = a.zeros(dg, piece)
         if crit == sp.S.EmptySet or (
             isinstance(crit, sp.FiniteSet) and all(c.is_number for c in crit)
@@ -193,10 +196,10 @@ def _sampled_extremes(
 def _range(a: Analysis) -> tuple[dict[str, Any], Method, list[str]]:
     cands, method = _extremes(a, lambda p: p.f, lambda p: p.d1)
     notes = []
-    for p in a.points:
+    for i, p in enumerate(a.points):
         here = a.value(a.f, p)
         if here is not None and numeric_value(here) is not None:
-            cands.append((numeric_value(here), here, True, exact_text(p) or ""))
+            cands.append((numeric_value(here), here, True, a.point_text(i) or ""))
     if not cands:
         return _empty_range(), "sampled", ["no value of f could be computed"]
     low = min(cands, key=lambda c: c[0])
@@ -282,10 +285,10 @@ def _dead_zones(a: Analysis) -> list[dict[str, str | None]]:
     zones: list[dict[str, str | None]] = []
     for piece in a.pieces:
         if piece.d1 == 0:
-            if zones and zones[-1]["high"] == exact_text(piece.lo):
-                zones[-1]["high"] = exact_text(piece.hi)
+            if zones and zones[-1]["high"] == piece.end_text(-1):
+                zones[-1]["high"] = piece.end_text(+1)
             else:
-                zones.append({"low": exact_text(piece.lo), "high": exact_text(piece.hi)})
+                zones.append({"low": piece.end_text(-1), "high": piece.end_text(+1)})
     return zones
 
 

@@ -141,6 +141,7 @@ def _truth(catalog: Catalog, spec: ActivationSpec) -> Truth:
     from actderiv.engine.budget import EngineOptions
     from actderiv.engine.forms import differentiate
     from actderiv.engine.formula import CatalogResolver, formula_of
+    from actderiv.engine.isolate import IsolatedRoot
     from actderiv.engine.kinks import switch_points
     from actderiv.lang.parse import X
     from actderiv.numerics import compile_mp, real_value
@@ -159,8 +160,10 @@ def _truth(catalog: Catalog, spec: ActivationSpec) -> Truth:
 
     kinks = []
     for point in switch_points(formula.expr, formula, EngineOptions()):
+        # a zero known numerically is at its 40-digit point, not at the 17 digits printed
+        where = point.exact if isinstance(point.root, IsolatedRoot) else point.at_defaults
         with mpmath.workdps(_DPS):
-            exact = compile_mp(point.at_defaults)({})
+            exact = compile_mp(where)({})
             xf = float(exact)
             kinks.append((xf, bool(mpmath.mpf(xf) == exact)))
     return Truth(at(f_mp), at(df_mp), tuple(kinks))
