@@ -157,24 +157,10 @@ def test_the_shipped_list_rows_are_those_of_the_shipped_records() -> None:
     )
 
 
-#: Entries whose switch points the engine cannot locate: their records say so, an undecided
-#: "breakpoints" check, rather than list too few kinks and claim properties that do not hold
-#: (README, "Breakpoints"). None since zeros with no closed form are certified with interval
-#: arithmetic (minsin's x = sin x, gelu_10's gelu(x) = 10: engine/isolate.py).
-SWITCH_POINTS_NOT_FOUND: set[str] = set()
-
-
 def test_every_shipped_record_is_verified() -> None:
     catalog = api.load_catalog()
-    records = {r["name"]: r for r in api.records(catalog, list(catalog))}
-    unverified = {name for name, r in records.items() if not r["verified"]}
-    assert unverified == SWITCH_POINTS_NOT_FOUND
-    for name in SWITCH_POINTS_NOT_FOUND:
-        checks = records[name]["verification"]["checks"]
-        undecided = [
-            c["name"] for c in checks if c["status"] != "proved" and c["status"] != "confirmed"
-        ]
-        assert undecided == ["breakpoints"], (name, undecided)
+    unverified = [r["name"] for r in api.records(catalog, list(catalog)) if not r["verified"]]
+    assert unverified == []
 
 
 def test_warm_list_skips_the_modules_only_writing_or_other_platforms_need(
